@@ -1,0 +1,3 @@
+//! mini-dockerd
+
+pub mod trace;

@@ -1,0 +1,2 @@
+//! Trace records: what every stage of the server reports.
+pub mod record;
