@@ -1,3 +1,27 @@
-//! mini-dockerd
+//! mini-dockerd: a small, real Docker daemon whose API server mirrors
+//! moby v20.10.24's `api/server` stage for stage, and reports every stage
+//! as trace records.
+//!
+//! # Layout
+//!
+//! The modules follow the path a request takes, and each names the moby
+//! file it mirrors in its header:
+//!
+//! - [`listeners`]: unix, tcp (+TLS) and systemd sockets (`daemon/listeners`);
+//! - [`server`]: the HTTP server, the mux, the middleware chain, the
+//!   routers and their handlers (`api/server`);
+//! - [`errdefs`]: error kinds, mapped to statuses in `server::httpstatus`;
+//! - [`trace`]: trace records, the layer that makes them and the hub that
+//!   fans them out.
 
+// The trace module comes first: its `trace_event!` macro is used everywhere.
+#[macro_use]
 pub mod trace;
+
+pub mod daemon;
+pub mod errdefs;
+pub mod events;
+pub mod listeners;
+pub mod server;
+pub mod tlsconfig;
+pub mod version;

@@ -1,2 +1,54 @@
-//! Trace records: what every stage of the server reports.
+//! Trace records: what every stage of the server reports, and where the
+//! records go.
+//!
+//! dockerd reports what it does through logrus lines (and, on moby master,
+//! OpenTelemetry spans such as `containerRouter.postContainersStart`).
+//! mini-dockerd's stages emit `tracing` events under the target `mdtrace`;
+//! [`layer::TraceLayer`] turns each into an owned [`record::TraceRecord`]
+//! and hands it to the [`hub::Hub`], which fans records out to whoever
+//! listens: the `--trace-json` writer, the in-process TUI, and viewers
+//! attached over `GET /debug/pprof/trace`.
+//!
+//! The one rule of this module: tracing must never slow the server down.
+//! The layer does a `try_send` on a bounded channel and counts what does
+//! not fit; when nobody listens, `enabled()` says no and the events cost
+//! almost nothing. See walkthroughs/04-middlewares-and-trace.md.
+
+pub mod hub;
+pub mod layer;
 pub mod record;
+
+pub use hub::{Hub, HubOptions};
+pub use record::{Phase, Stage, TraceRecord};
+
+/// The `tracing` target every trace record is emitted under.
+pub const TARGET: &str = "mdtrace";
+
+/// Emit a trace record: `trace_event!(stage, phase, name, field = value, ...)`.
+///
+/// `stage` and `phase` are string literals from [`Stage`] and [`Phase`]
+/// (`"middleware"`, `"exit"`); `name` is any `&str`; the fields are
+/// ordinary `tracing` fields (`status = 404`, `error = %err`). A field
+/// named `dur_us` becomes the record's duration; fields named `conn` and
+/// `req` override the ids the record would take from its span.
+#[macro_export]
+macro_rules! trace_event {
+    ($stage:literal, $phase:literal, $name:expr) => {
+        ::tracing::info!(target: "mdtrace", stage = $stage, phase = $phase, name = $name)
+    };
+    ($stage:literal, $phase:literal, $name:expr, $($fields:tt)+) => {
+        ::tracing::info!(target: "mdtrace", stage = $stage, phase = $phase, name = $name, $($fields)+)
+    };
+}
+
+/// Whether anybody listens to trace records right now. Code that would do
+/// extra work only to report it (formatting a list of routes tried, say)
+/// asks this first.
+pub fn active() -> bool {
+    hub::active()
+}
+
+/// Microseconds since `start`, for `dur_us` fields.
+pub fn micros_since(start: std::time::Instant) -> u64 {
+    start.elapsed().as_micros() as u64
+}

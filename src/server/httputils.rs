@@ -1,0 +1,296 @@
+//! The handler signature and the small helpers every handler uses.
+//!
+//! Mirrors moby `api/server/httputils/httputils.go` and `form.go`
+//! (v20.10.24). In Go an `APIFunc` is
+//! `func(ctx, w http.ResponseWriter, r *http.Request, vars map[string]string) error`:
+//! the handler writes into `w` and returns an error. In Rust the handler
+//! *returns* its `Response` instead of writing into a writer, and the
+//! headers that middlewares set on `w` before calling the handler (moby's
+//! `w.Header().Set("Api-Version", ...)`) live in [`Ctx::headers`], which
+//! `make_http_handler` merges into whatever response comes back, success or
+//! error. That keeps one fact of the Go code that learners can see in the
+//! captures: a version error still carries `Api-Version`, because the
+//! VersionMiddleware set it before it refused the request.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use hyper::body::Frame;
+use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+use hyper::{Request, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::errdefs::{Error, Result};
+
+/// The response body every handler returns: a boxed body of `Bytes` chunks.
+///
+/// It is boxed so that one type covers a fixed JSON answer, a stream of
+/// events or log frames, and an empty 204.
+pub type Body = BoxBody<Bytes, std::io::Error>;
+
+/// A future that is boxed and `Send`.
+///
+/// Handlers are stored in a table and called through one function type, so
+/// their futures must have one type too: `Pin<Box<dyn Future>>` is that type.
+/// (The `futures` crate calls this `BoxFuture`; spelling it out here saves a
+/// learner one more dependency to look up.)
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// The request body handlers read: hyper's `Incoming`, boxed, so that a
+/// middleware that has to look at the body (the debug middleware logs it)
+/// can put a buffered copy back for the handler.
+pub type ReqBody = BoxBody<Bytes, hyper::Error>;
+
+/// The request every handler gets.
+pub type ApiRequest = Request<ReqBody>;
+
+/// Path variables found by the mux, as gorilla/mux's `mux.Vars(r)`.
+pub type Vars = HashMap<String, String>;
+
+/// moby `httputils.APIFunc`: every handler, and every middleware-wrapped
+/// handler, has this type.
+pub type ApiFunc =
+    Arc<dyn Fn(Ctx, ApiRequest, Vars) -> BoxFuture<Result<Response<Body>>> + Send + Sync>;
+
+/// What moby keeps in `context.Context` values, passed explicitly.
+///
+/// moby stores the negotiated API version under `httputils.APIVersionKey{}`
+/// and the User-Agent under `dockerversion.UAStringKey{}`; a struct with
+/// named fields is easier to read than type-keyed context values.
+#[derive(Clone)]
+pub struct Ctx {
+    /// The negotiated API version (moby `httputils.VersionFromContext`). Set
+    /// by the VersionMiddleware; until then the server's default.
+    pub api_version: String,
+    /// The connection this request arrived on.
+    pub conn: Arc<ConnInfo>,
+    /// This request's id, as it appears in trace records.
+    pub req_id: u64,
+    /// The client's User-Agent header.
+    pub user_agent: String,
+    /// Headers the middlewares set for the response, as they call
+    /// `w.Header().Set(...)` in Go before the handler runs.
+    pub headers: Arc<Mutex<HeaderMap>>,
+}
+
+impl Ctx {
+    /// Set a response header, like `w.Header().Set(k, v)` in a Go middleware.
+    pub fn set_header(&self, name: &'static str, value: &str) {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.lock().unwrap().insert(name, v);
+        }
+    }
+}
+
+/// Facts about one accepted connection.
+#[derive(Debug, Clone, Default)]
+pub struct ConnInfo {
+    pub id: u64,
+    /// The listener's address as given with `-H` (`unix:///run/x.sock`).
+    pub listener: String,
+    /// The peer address (a TCP address, or the unix socket's peer, often unnamed).
+    pub peer: String,
+    /// The common name of the verified TLS client certificate, if any. This
+    /// is the identity moby's authorization middleware passes to plugins.
+    pub tls_client: Option<String>,
+}
+
+/// Comparison of API versions as moby `api/types/versions/compare.go`:
+/// split on dots, compare numerically, a missing part counts as 0 and a part
+/// that is not a number counts as 0.
+pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    let pa: Vec<u64> = a.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+    let pb: Vec<u64> = b.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+    for i in 0..pa.len().max(pb.len()) {
+        let x = pa.get(i).copied().unwrap_or(0);
+        let y = pb.get(i).copied().unwrap_or(0);
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+/// moby `versions.LessThan`.
+pub fn version_less_than(a: &str, b: &str) -> bool {
+    compare_versions(a, b) == std::cmp::Ordering::Less
+}
+
+/// An empty body (204, 304, HEAD answers).
+pub fn empty() -> Body {
+    Full::new(Bytes::new())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// A body made of one chunk.
+pub fn full(data: impl Into<Bytes>) -> Body {
+    Full::new(data.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// A streaming body fed by a channel: each `Bytes` sent is one chunk on the
+/// wire, flushed as it comes (events, logs, the wait answer). The stream
+/// ends when every sender is dropped. When the client goes away, hyper drops
+/// the body, the receiver with it, and the next `send` fails: that is how a
+/// streaming handler learns to stop.
+pub fn channel_body(rx: tokio::sync::mpsc::Receiver<Bytes>) -> Body {
+    use futures_util::StreamExt;
+    let stream = tokio_stream::wrappers::ReceiverStream::new(rx)
+        .map(|b| Ok::<_, std::io::Error>(Frame::data(b)));
+    BodyExt::boxed(StreamBody::new(stream))
+}
+
+/// moby `httputils.WriteJSON`: `Content-Type: application/json` (no charset:
+/// the docker CLI compares the header exactly), the value, and a trailing
+/// newline as Go's `json.Encoder` writes one.
+pub fn write_json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Result<Response<Body>> {
+    let mut data = serde_json::to_vec(value).map_err(|e| Error::system(e.to_string()))?;
+    data.push(b'\n');
+    Ok(Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, "application/json")
+        .body(full(data))
+        .expect("static response parts are valid"))
+}
+
+/// A response with a status and no body (204 No Content and friends).
+pub fn no_content(status: StatusCode) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .body(empty())
+        .expect("static response parts are valid")
+}
+
+/// moby `httputils.CheckForJSON`: a body is fine when there is none, or
+/// when its Content-Type is `application/json`.
+pub fn check_for_json(req: &ApiRequest) -> Result<()> {
+    let ct = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.is_empty() || ct.split(';').next().map(str::trim) == Some("application/json") {
+        return Ok(());
+    }
+    Err(Error::invalid_parameter(format!(
+        "Content-Type specified ({ct}) must be 'application/json'"
+    )))
+}
+
+/// The largest JSON body a handler accepts. dockerd has no such limit on
+/// create; we have one so that a client cannot make us buffer without bound.
+pub const MAX_JSON_BODY: usize = 4 << 20;
+
+/// Read the whole request body, refusing more than `limit` bytes.
+pub async fn read_body(req: ApiRequest, limit: usize) -> Result<Bytes> {
+    let limited = http_body_util::Limited::new(req.into_body(), limit);
+    match limited.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) => {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                Err(Error::invalid_parameter(format!(
+                    "request body is larger than the {limit} bytes this daemon accepts"
+                )))
+            } else {
+                Err(Error::invalid_parameter(format!(
+                    "error reading request body: {e}"
+                )))
+            }
+        }
+    }
+}
+
+/// moby `httputils.ReadJSON`: check the Content-Type, decode the body, and
+/// reject trailing data. An empty body decodes as `T::default()`, as Go's
+/// decoder leaves the zero value when it meets EOF at once.
+///
+/// dockerd 20.10.24 answers a malformed create body with 500 (the decoder's
+/// error was unclassified; moby v23 made it a 400). We answer 400, as later
+/// dockerd does: the request is at fault, not the daemon.
+pub async fn read_json<T: DeserializeOwned + Default>(req: ApiRequest) -> Result<T> {
+    check_for_json(&req)?;
+    let body = read_body(req, MAX_JSON_BODY).await?;
+    decode_json(&body)
+}
+
+/// Decode a JSON body that is already in memory (see [`read_json`]).
+pub fn decode_json<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| Error::invalid_parameter(format!("invalid JSON: {e}")))
+}
+
+/// The query string as a multimap-free map (moby `r.Form`): the last value
+/// of a repeated key wins, except that callers can ask for all values with
+/// [`form_values`].
+pub fn parse_form(req: &ApiRequest) -> HashMap<String, String> {
+    req.uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every value of a repeated query parameter.
+pub fn form_values(req: &ApiRequest, key: &str) -> Vec<String> {
+    req.uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .filter(|(k, _)| k == key)
+                .map(|(_, v)| v.into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// moby `httputils.BoolValue`: "" "0" "no" "false" "none" are false, the
+/// rest is true.
+pub fn bool_value(form: &HashMap<String, String>, key: &str) -> bool {
+    match form.get(key).map(|s| s.trim().to_ascii_lowercase()) {
+        None => false,
+        Some(s) => !matches!(s.as_str(), "" | "0" | "no" | "false" | "none"),
+    }
+}
+
+/// moby `httputils.BoolValueOrDefault`.
+pub fn bool_value_or_default(form: &HashMap<String, String>, key: &str, default: bool) -> bool {
+    match form.get(key) {
+        None => default,
+        Some(v) if v.is_empty() => default,
+        Some(_) => bool_value(form, key),
+    }
+}
+
+/// moby `httputils.Int64ValueOrDefault`: an unparsable value is a 400.
+pub fn int64_value_or_default(
+    form: &HashMap<String, String>,
+    key: &str,
+    default: i64,
+) -> Result<i64> {
+    match form.get(key) {
+        None => Ok(default),
+        Some(v) if v.is_empty() => Ok(default),
+        Some(v) => v.parse().map_err(|_| {
+            Error::invalid_parameter(format!("strconv.ParseInt: parsing \"{v}\": invalid syntax"))
+        }),
+    }
+}
+
+/// moby `httputils.Int64ValueOrZero`.
+pub fn int64_value_or_zero(form: &HashMap<String, String>, key: &str) -> i64 {
+    form.get(key).and_then(|v| v.parse().ok()).unwrap_or(0)
+}

@@ -1,0 +1,71 @@
+//! CORSMiddleware: `Access-Control-*` headers for browsers.
+//!
+//! Mirrors moby `api/server/middleware/cors.go` (v20.10.24; removed in moby
+//! v28). It is only registered when `--api-cors-header` is given, and then
+//! adds the same three headers dockerd added. It never refuses a request.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::server::httputils::ApiFunc;
+use crate::trace;
+
+use super::Middleware;
+
+/// See the module documentation.
+#[derive(Clone)]
+pub struct CORSMiddleware {
+    default_headers: String,
+}
+
+impl CORSMiddleware {
+    /// moby `NewCORSMiddleware(defaultHeaders)`.
+    pub fn new(default_headers: &str) -> Self {
+        CORSMiddleware {
+            default_headers: default_headers.to_string(),
+        }
+    }
+}
+
+impl Middleware for CORSMiddleware {
+    fn name(&self) -> &'static str {
+        "CORSMiddleware"
+    }
+
+    fn wrap_handler(&self, next: ApiFunc) -> ApiFunc {
+        // dockerd: "If the CORS header is '*', allow any origin"; an empty
+        // value never gets here because the middleware is not registered.
+        let origin = if self.default_headers.is_empty() {
+            "*".to_string()
+        } else {
+            self.default_headers.clone()
+        };
+        Arc::new(move |ctx, req, vars| {
+            let next = next.clone();
+            let origin = origin.clone();
+            Box::pin(async move {
+                let start = Instant::now();
+                trace_event!("middleware", "enter", "CORSMiddleware");
+                ctx.set_header("Access-Control-Allow-Origin", &origin);
+                ctx.set_header(
+                    "Access-Control-Allow-Headers",
+                    "Origin, X-Requested-With, Content-Type, Accept, X-Registry-Auth",
+                );
+                ctx.set_header(
+                    "Access-Control-Allow-Methods",
+                    "HEAD, GET, POST, DELETE, PUT, OPTIONS",
+                );
+                let result = next(ctx, req, vars).await;
+                trace_event!(
+                    "middleware",
+                    "exit",
+                    "CORSMiddleware",
+                    decision = "pass",
+                    cors_origin = origin.as_str(),
+                    dur_us = trace::micros_since(start)
+                );
+                result
+            })
+        })
+    }
+}

@@ -1,0 +1,55 @@
+//! ExperimentalMiddleware: the `Docker-Experimental` header.
+//!
+//! Mirrors moby `api/server/middleware/experimental.go` (v20.10.24). It only
+//! says whether the daemon runs with `--experimental`. It is registered
+//! first, so it runs last, just before the handler: a request refused by
+//! the VersionMiddleware never gets this header.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::server::httputils::ApiFunc;
+use crate::trace;
+
+use super::Middleware;
+
+/// See the module documentation.
+#[derive(Clone)]
+pub struct ExperimentalMiddleware {
+    experimental: bool,
+}
+
+impl ExperimentalMiddleware {
+    /// moby `NewExperimentalMiddleware(experimentalEnabled)`.
+    pub fn new(experimental: bool) -> Self {
+        ExperimentalMiddleware { experimental }
+    }
+}
+
+impl Middleware for ExperimentalMiddleware {
+    fn name(&self) -> &'static str {
+        "ExperimentalMiddleware"
+    }
+
+    fn wrap_handler(&self, next: ApiFunc) -> ApiFunc {
+        let value = if self.experimental { "true" } else { "false" };
+        Arc::new(move |ctx, req, vars| {
+            let next = next.clone();
+            Box::pin(async move {
+                let start = Instant::now();
+                trace_event!("middleware", "enter", "ExperimentalMiddleware");
+                ctx.set_header("Docker-Experimental", value);
+                let result = next(ctx, req, vars).await;
+                trace_event!(
+                    "middleware",
+                    "exit",
+                    "ExperimentalMiddleware",
+                    decision = "pass",
+                    experimental = value,
+                    dur_us = trace::micros_since(start)
+                );
+                result
+            })
+        })
+    }
+}

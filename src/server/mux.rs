@@ -1,0 +1,392 @@
+//! A small mirror of gorilla/mux, the router dockerd's API server uses.
+//!
+//! moby `api/server/server.go` (`createMux`, v20.10.24) builds a
+//! `*mux.Router` (github.com/gorilla/mux, vendored in moby) and registers
+//! every API route twice: once under the version prefix
+//! `/v{version:[0-9.]+}` and once without it. gorilla/mux keeps its routes
+//! in a slice, in registration order, and the first route whose matchers
+//! all agree wins. This file does the same, by hand, because the mux is one
+//! of the lessons (see walkthroughs/03-the-mux.md):
+//!
+//! - a route is a path *template* plus an optional method: `{name}` matches
+//!   one path segment (`[^/]+`), `{name:re}` matches `re`;
+//! - routes are tried in order; the first full match wins and hands its
+//!   variables to the handler;
+//! - a route whose path matches but whose method does not is remembered
+//!   ("method mismatch") and the search goes on; if nothing else matches,
+//!   the MethodNotAllowed handler answers (moby sets it to the same 404
+//!   handler as NotFound);
+//! - before matching, the path is cleaned (`path.Clean`); a path that
+//!   changes is answered with a 301 to the clean one, as gorilla does.
+//!
+//! gorilla/mux compiles each template into a Go regexp. We support exactly
+//! the patterns moby's route table uses (`[^/]+`, `.*`, `.+` and character
+//! classes such as `[0-9.]+`) with a small backtracking matcher instead of a
+//! regex engine: it is easier to read, and it keeps a match over the whole
+//! table well under the 2 µs budget (see `benches/mux.rs`).
+
+use std::collections::HashMap;
+
+use hyper::Method;
+
+/// One piece of a parsed template.
+#[derive(Debug, Clone)]
+enum Token {
+    /// Literal text, matched byte for byte.
+    Lit(String),
+    /// A variable: its name and what it may match.
+    Var { name: String, class: VarClass },
+}
+
+/// What a `{name:pattern}` variable may match.
+#[derive(Debug, Clone)]
+enum VarClass {
+    /// `{name}`: gorilla's default `[^/]+`, one non-empty path segment.
+    Segment,
+    /// `.*`: anything, slashes included, possibly empty.
+    Any,
+    /// `.+`: anything, slashes included, at least one byte.
+    AnyNonEmpty,
+    /// `[...]+` or `[...]*`: bytes from a set (`[0-9.]+` for the version).
+    Class { set: [bool; 256], min: usize },
+}
+
+impl VarClass {
+    fn parse(pattern: &str) -> Result<VarClass, String> {
+        match pattern {
+            "" | "[^/]+" => Ok(VarClass::Segment),
+            ".*" => Ok(VarClass::Any),
+            ".+" => Ok(VarClass::AnyNonEmpty),
+            p if p.starts_with('[') && (p.ends_with("]+") || p.ends_with("]*")) => {
+                let min = if p.ends_with('+') { 1 } else { 0 };
+                let inner = &p[1..p.len() - 2];
+                let bytes = inner.as_bytes();
+                let (negate, bytes) = match bytes.first() {
+                    Some(b'^') => (true, &bytes[1..]),
+                    _ => (false, bytes),
+                };
+                let mut set = [negate; 256];
+                let mut i = 0;
+                while i < bytes.len() {
+                    if i + 2 < bytes.len() && bytes[i + 1] == b'-' {
+                        for b in bytes[i]..=bytes[i + 2] {
+                            set[b as usize] = !negate;
+                        }
+                        i += 3;
+                    } else {
+                        set[bytes[i] as usize] = !negate;
+                        i += 1;
+                    }
+                }
+                Ok(VarClass::Class { set, min })
+            }
+            other => Err(format!("unsupported variable pattern {other:?}")),
+        }
+    }
+
+    fn accepts(&self, b: u8) -> bool {
+        match self {
+            VarClass::Segment => b != b'/',
+            VarClass::Any | VarClass::AnyNonEmpty => true,
+            VarClass::Class { set, .. } => set[b as usize],
+        }
+    }
+
+    fn min_len(&self) -> usize {
+        match self {
+            VarClass::Any => 0,
+            VarClass::Class { min, .. } => *min,
+            _ => 1,
+        }
+    }
+}
+
+/// A parsed path template such as `/v{version:[0-9.]+}/containers/{name:.*}/json`.
+#[derive(Debug, Clone)]
+pub struct Template {
+    source: String,
+    tokens: Vec<Token>,
+}
+
+impl Template {
+    /// Parse a gorilla/mux template. Panics on a malformed template: route
+    /// tables are written by us, at start-up, and a typo there is a bug.
+    pub fn parse(source: &str) -> Template {
+        Self::try_parse(source).unwrap_or_else(|e| panic!("bad route template {source:?}: {e}"))
+    }
+
+    pub fn try_parse(source: &str) -> Result<Template, String> {
+        let mut tokens = Vec::new();
+        let mut rest = source;
+        while !rest.is_empty() {
+            match rest.find('{') {
+                Some(0) => {
+                    let end = rest.find('}').ok_or("unclosed '{'")?;
+                    let inner = &rest[1..end];
+                    let (name, pattern) = match inner.split_once(':') {
+                        Some((n, p)) => (n, p),
+                        None => (inner, ""),
+                    };
+                    if name.is_empty() {
+                        return Err("empty variable name".into());
+                    }
+                    tokens.push(Token::Var {
+                        name: name.to_string(),
+                        class: VarClass::parse(pattern)?,
+                    });
+                    rest = &rest[end + 1..];
+                }
+                Some(i) => {
+                    tokens.push(Token::Lit(rest[..i].to_string()));
+                    rest = &rest[i..];
+                }
+                None => {
+                    tokens.push(Token::Lit(rest.to_string()));
+                    rest = "";
+                }
+            }
+        }
+        Ok(Template {
+            source: source.to_string(),
+            tokens,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Match a whole path. On success, `caps` holds one `(start, end)` byte
+    /// range per variable, in template order.
+    fn matches(&self, path: &[u8], caps: &mut Vec<(usize, usize)>) -> bool {
+        caps.clear();
+        match_tokens(&self.tokens, path, 0, caps)
+    }
+
+    fn var_names(&self) -> impl Iterator<Item = &str> {
+        self.tokens.iter().filter_map(|t| match t {
+            Token::Var { name, .. } => Some(name.as_str()),
+            Token::Lit(_) => None,
+        })
+    }
+}
+
+/// The backtracking matcher: literals must match exactly; a variable takes
+/// as many bytes as it can (Go's regexps are greedy too) and gives them back
+/// one at a time until the rest of the template matches.
+fn match_tokens(tokens: &[Token], path: &[u8], pos: usize, caps: &mut Vec<(usize, usize)>) -> bool {
+    let Some((first, rest)) = tokens.split_first() else {
+        return pos == path.len();
+    };
+    match first {
+        Token::Lit(lit) => {
+            let lit = lit.as_bytes();
+            path.len() >= pos + lit.len()
+                && &path[pos..pos + lit.len()] == lit
+                && match_tokens(rest, path, pos + lit.len(), caps)
+        }
+        Token::Var { class, .. } => {
+            // How far this variable could reach at most.
+            let mut max = pos;
+            while max < path.len() && class.accepts(path[max]) {
+                max += 1;
+            }
+            let min = pos + class.min_len();
+            if max < min {
+                return false;
+            }
+            // When nothing follows, the variable must take everything.
+            if rest.is_empty() {
+                if max == path.len() {
+                    caps.push((pos, max));
+                    return true;
+                }
+                return false;
+            }
+            let mark = caps.len();
+            let mut end = max;
+            loop {
+                caps.truncate(mark);
+                caps.push((pos, end));
+                if match_tokens(rest, path, end, caps) {
+                    return true;
+                }
+                if end == min {
+                    caps.truncate(mark);
+                    return false;
+                }
+                end -= 1;
+            }
+        }
+    }
+}
+
+/// Why a route did not match, one byte per route tried (see [`MatchOutcome::misses`]).
+pub mod miss {
+    /// The path did not fit the template.
+    pub const PATH: u8 = b'p';
+    /// The path fit, the method did not (gorilla's `ErrMethodMismatch`).
+    pub const METHOD: u8 = b'm';
+    /// One side has the `/v{version}` prefix and the other has not.
+    pub const VERSION: u8 = b'v';
+}
+
+/// One registered route, as gorilla/mux keeps it.
+pub struct MuxRoute<H> {
+    /// `None` matches any method (the debug routes and the catch-all).
+    pub method: Option<Method>,
+    pub template: Template,
+    /// Whether the template starts with the version matcher.
+    pub versioned: bool,
+    pub handler: H,
+}
+
+/// The result of matching one request.
+pub enum MatchOutcome<'a, H> {
+    /// Route `index` matched; its variables.
+    Matched {
+        index: usize,
+        route: &'a MuxRoute<H>,
+        vars: HashMap<String, String>,
+    },
+    /// The path is not clean; gorilla answers 301 to this location.
+    Redirect { location: String },
+    /// Nothing matched. `method_mismatch` says whether some route matched
+    /// the path but not the method (gorilla then uses
+    /// MethodNotAllowedHandler instead of NotFoundHandler).
+    NotFound { method_mismatch: bool },
+}
+
+/// A report of the search, for the trace: how many routes were tried and
+/// why each one failed, one [`miss`] byte per route.
+pub struct MatchReport {
+    pub tried: usize,
+    pub misses: Vec<u8>,
+}
+
+/// The router: an ordered list of routes.
+pub struct Mux<H> {
+    routes: Vec<MuxRoute<H>>,
+}
+
+impl<H> Default for Mux<H> {
+    fn default() -> Self {
+        Mux { routes: Vec::new() }
+    }
+}
+
+/// The version matcher moby puts in front of every route.
+pub const VERSION_MATCHER: &str = "/v{version:[0-9.]+}";
+
+impl<H> Mux<H> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// gorilla's `m.Path(template).Methods(method).Handler(h)`.
+    pub fn handle(&mut self, method: Option<Method>, template: &str, handler: H) {
+        let template = Template::parse(template);
+        let versioned = template.as_str().starts_with(VERSION_MATCHER);
+        self.routes.push(MuxRoute {
+            method,
+            template,
+            versioned,
+            handler,
+        });
+    }
+
+    pub fn routes(&self) -> &[MuxRoute<H>] {
+        &self.routes
+    }
+
+    /// Find the route for `method` and `path`, in registration order.
+    pub fn find<'a>(
+        &'a self,
+        method: &Method,
+        path: &str,
+        report: &mut MatchReport,
+    ) -> MatchOutcome<'a, H> {
+        report.tried = 0;
+        report.misses.clear();
+        if let Some(clean) = clean_path(path) {
+            return MatchOutcome::Redirect { location: clean };
+        }
+        let bytes = path.as_bytes();
+        let path_versioned = has_version_prefix(bytes);
+        let mut caps = Vec::with_capacity(4);
+        let mut method_mismatch = false;
+        for (index, route) in self.routes.iter().enumerate() {
+            report.tried += 1;
+            if !route.template.matches(bytes, &mut caps) {
+                report.misses.push(if route.versioned != path_versioned {
+                    miss::VERSION
+                } else {
+                    miss::PATH
+                });
+                continue;
+            }
+            if let Some(m) = &route.method {
+                if m != method {
+                    method_mismatch = true;
+                    report.misses.push(miss::METHOD);
+                    continue;
+                }
+            }
+            let vars = route
+                .template
+                .var_names()
+                .zip(caps.iter())
+                .map(|(name, &(s, e))| (name.to_string(), path[s..e].to_string()))
+                .collect();
+            return MatchOutcome::Matched { index, route, vars };
+        }
+        MatchOutcome::NotFound { method_mismatch }
+    }
+}
+
+/// Does the path start with `/v<digits and dots>/`?
+fn has_version_prefix(path: &[u8]) -> bool {
+    if path.len() < 3 || &path[..2] != b"/v" {
+        return false;
+    }
+    let mut i = 2;
+    while i < path.len() && (path[i].is_ascii_digit() || path[i] == b'.') {
+        i += 1;
+    }
+    i > 2 && (i == path.len() || path[i] == b'/')
+}
+
+/// gorilla/mux's `cleanPath`: Go's `path.Clean`, keeping a trailing slash.
+/// Returns `Some(clean)` only when the path changes.
+pub fn clean_path(p: &str) -> Option<String> {
+    if !p.is_empty()
+        && p.starts_with('/')
+        && !p.contains("//")
+        && !p.contains("/./")
+        && !p.contains("/../")
+        && !p.ends_with("/.")
+        && !p.ends_with("/..")
+    {
+        return None;
+    }
+    let mut out: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    let mut clean = String::from("/");
+    clean.push_str(&out.join("/"));
+    if p.ends_with('/') && clean != "/" {
+        clean.push('/');
+    }
+    if clean == p {
+        None
+    } else {
+        Some(clean)
+    }
+}
