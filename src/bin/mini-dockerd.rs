@@ -1,1 +1,13 @@
-fn main() {}
+//! The `mini-dockerd` binary.
+//!
+//! Mirrors moby `cmd/dockerd/docker.go` (v20.10.24), whose `main` begins
+//! with `if reexec.Init() { return }`: when the daemon re-executes its own
+//! binary as a container's init, that process must become the init before
+//! anything else (no async runtime, no threads, no flag parsing). Then it
+//! is the daemon, or one of its helper commands.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    mini_dockerd::cmd::run()
+}
