@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    mini_dockerd::runtime::init::maybe_run_init();
+}
