@@ -26,6 +26,7 @@ pub mod daemon;
 pub mod errdefs;
 pub mod events;
 pub mod listeners;
+pub mod runtime;
 pub mod server;
 pub mod tlsconfig;
 pub mod version;

@@ -9,5 +9,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // moby: `if reexec.Init() { return }`. Returns at once unless this
+    // process is a container's init or an exec helper, which never return.
+    mini_dockerd::runtime::init::maybe_run_init();
     mini_dockerd::cmd::run()
 }
