@@ -21,6 +21,7 @@ pub mod trace;
 pub mod daemon;
 pub mod errdefs;
 pub mod events;
+pub mod image;
 pub mod listeners;
 pub mod server;
 pub mod tlsconfig;
