@@ -25,6 +25,7 @@ pub mod config;
 pub mod daemon;
 pub mod errdefs;
 pub mod events;
+pub mod image;
 pub mod listeners;
 pub mod runtime;
 pub mod server;
