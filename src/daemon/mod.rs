@@ -10,9 +10,28 @@
 
 mod backends;
 pub mod container;
+pub mod create;
+pub mod delete;
 pub mod disk_usage;
 pub mod events;
 pub mod info;
+pub mod inspect;
+pub mod kill;
+pub mod list;
+pub mod logger;
+pub mod monitor;
+pub mod names;
+pub mod pause;
+pub mod prune;
+pub mod rename;
+pub mod restart;
+pub mod restore;
+pub mod start;
+pub mod stop;
+pub mod top;
+pub mod unpause;
+pub mod update;
+pub mod wait;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
