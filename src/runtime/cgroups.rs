@@ -1,1 +1,371 @@
-//! placeholder
+//! cgroups: limits, OOM detection, freezing and process listing for one
+//! container, with the "cgroupfs" driver.
+//!
+//! Mirrors runc's `libcontainer/cgroups/fs` (v1) and `fs2` (v2), which
+//! dockerd reaches through containerd; moby itself only computes the
+//! values (`daemon/oci_linux.go`). The mode is detected the way youki's
+//! `libcgroups::common::get_cgroup_setup` does:
+//!
+//! - **unified** (v2 only): `/sys/fs/cgroup` is a cgroup2 mount;
+//! - **hybrid**: v1 controllers under `/sys/fs/cgroup/<controller>` plus a
+//!   cgroup2 tree at `/sys/fs/cgroup/unified` (this project's machines);
+//! - **legacy**: v1 only.
+//!
+//! Hybrid is handled as v1 (plus joining the unified tree, as runc does).
+//! Every container gets `<parent>/<id>` in each hierarchy; the parent is
+//! ours (`mini-docker`), never dockerd's `/docker`.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use super::Resources;
+
+/// The v1 controllers a container joins. Named hierarchies
+/// (`name=systemd`) and exotic ones (net_cls, perf_event, ...) are left
+/// alone: the container simply stays in the daemon's cgroup there.
+const V1_CONTROLLERS: &[&str] = &[
+    "cpu", "cpuacct", "cpuset", "memory", "pids", "freezer", "blkio", "devices",
+];
+
+/// How cgroups are mounted on this host.
+#[derive(Debug, Clone)]
+pub struct Hierarchy {
+    /// `/sys/fs/cgroup` is cgroup2.
+    pub unified: bool,
+    /// (controller, mount point) of each v1 controller we use.
+    pub v1: Vec<(String, PathBuf)>,
+    /// The cgroup2 mount (the whole tree on unified hosts,
+    /// `/sys/fs/cgroup/unified` on hybrid ones).
+    pub v2: Option<PathBuf>,
+}
+
+/// Parse /proc/self/mountinfo once.
+pub fn hierarchy() -> &'static Hierarchy {
+    static H: OnceLock<Hierarchy> = OnceLock::new();
+    H.get_or_init(|| {
+        let mut h = Hierarchy {
+            unified: false,
+            v1: Vec::new(),
+            v2: None,
+        };
+        let text = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        for line in text.lines() {
+            let Some((left, right)) = line.split_once(" - ") else {
+                continue;
+            };
+            let fields: Vec<&str> = left.split(' ').collect();
+            let rfields: Vec<&str> = right.split(' ').collect();
+            if fields.len() < 5 || rfields.len() < 3 {
+                continue;
+            }
+            // Only hierarchies mounted at their root are usable.
+            if fields[3] != "/" {
+                continue;
+            }
+            let mount_point = PathBuf::from(fields[4]);
+            match rfields[0] {
+                "cgroup2" => {
+                    if mount_point == Path::new("/sys/fs/cgroup") {
+                        h.unified = true;
+                    }
+                    if h.v2.is_none() || h.unified {
+                        h.v2 = Some(mount_point);
+                    }
+                }
+                "cgroup" => {
+                    for opt in rfields[2].split(',') {
+                        if V1_CONTROLLERS.contains(&opt) && !h.v1.iter().any(|(c, _)| c == opt) {
+                            h.v1.push((opt.to_string(), mount_point.clone()));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if h.unified {
+            h.v1.clear();
+        }
+        h
+    })
+}
+
+/// The version string `docker info` shows ("1" or "2").
+pub fn version() -> &'static str {
+    if hierarchy().unified {
+        "2"
+    } else {
+        "1"
+    }
+}
+
+/// One container's cgroup, in every hierarchy.
+#[derive(Debug, Clone)]
+pub struct Cgroup {
+    /// `<parent>/<id>`, relative to each hierarchy's mount point.
+    rel: PathBuf,
+    parent: PathBuf,
+}
+
+impl Cgroup {
+    /// Paths only; nothing is created.
+    pub fn new(parent: &str, id: &str) -> Self {
+        let parent = PathBuf::from(parent.trim_matches('/'));
+        Cgroup {
+            rel: parent.join(id),
+            parent,
+        }
+    }
+
+    fn v1_dir(&self, controller: &str) -> Option<PathBuf> {
+        hierarchy()
+            .v1
+            .iter()
+            .find(|(c, _)| c == controller)
+            .map(|(_, m)| m.join(&self.rel))
+    }
+
+    fn v2_dir(&self) -> Option<PathBuf> {
+        hierarchy().v2.as_ref().map(|m| m.join(&self.rel))
+    }
+
+    /// Every directory the container's processes are put into (one per
+    /// distinct mount point: cpu and cpuacct may be co-mounted).
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        let h = hierarchy();
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for (_, m) in &h.v1 {
+            if seen.insert(m.clone()) {
+                out.push(m.join(&self.rel));
+            }
+        }
+        if let Some(v2) = self.v2_dir() {
+            out.push(v2);
+        }
+        out
+    }
+
+    /// The `cgroup.procs` files to write a pid into to join.
+    pub fn procs_files(&self) -> Vec<PathBuf> {
+        self.dirs()
+            .into_iter()
+            .map(|d| d.join("cgroup.procs"))
+            .collect()
+    }
+
+    /// Create the directories and write the limits. Errors name the file.
+    pub fn create(&self, res: &Resources) -> io::Result<()> {
+        let h = hierarchy();
+        if h.unified {
+            return self.create_v2(res);
+        }
+        for dir in self.dirs() {
+            fs::create_dir_all(&dir).map_err(|e| ctx(e, &dir))?;
+        }
+        // A new v1 cpuset cgroup has empty cpus/mems, and joining it fails
+        // with ENOSPC: copy them down level by level, as runc does.
+        if let Some((_, root)) = h.v1.iter().find(|(c, _)| c == "cpuset") {
+            let mut at = root.clone();
+            for part in self.rel.components() {
+                let parent = at.clone();
+                at = at.join(part);
+                for f in ["cpuset.cpus", "cpuset.mems"] {
+                    let cur = fs::read_to_string(at.join(f)).unwrap_or_default();
+                    if cur.trim().is_empty() {
+                        let val = fs::read_to_string(parent.join(f)).unwrap_or_default();
+                        write(&at.join(f), val.trim())?;
+                    }
+                }
+            }
+        }
+        if let Some(mem) = self.v1_dir("memory") {
+            if res.memory > 0 {
+                write(&mem.join("memory.limit_in_bytes"), &res.memory.to_string())?;
+                // memsw exists only with swap accounting; docker warns and
+                // goes on when it is missing, so do we.
+                let memsw = mem.join("memory.memsw.limit_in_bytes");
+                if memsw.exists() {
+                    let swap = match res.memory_swap {
+                        0 => res.memory * 2,
+                        s => s,
+                    };
+                    write(&memsw, &swap.to_string())?;
+                }
+            }
+        }
+        if let Some(cpu) = self.v1_dir("cpu") {
+            if res.cpu_shares > 0 {
+                write(&cpu.join("cpu.shares"), &res.cpu_shares.to_string())?;
+            }
+            if let Some((quota, period)) = cfs(res) {
+                write(&cpu.join("cpu.cfs_period_us"), &period.to_string())?;
+                write(&cpu.join("cpu.cfs_quota_us"), &quota.to_string())?;
+            }
+        }
+        if let Some(pids) = self.v1_dir("pids") {
+            if let Some(max) = res.pids_limit.filter(|n| *n > 0) {
+                write(&pids.join("pids.max"), &max.to_string())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// cgroup v2: enable the controllers on the way down, then the limits
+    /// (runc `libcontainer/cgroups/fs2`). Not exercised on the project's
+    /// hybrid machines.
+    fn create_v2(&self, res: &Resources) -> io::Result<()> {
+        let Some(root) = hierarchy().v2.clone() else {
+            return Ok(());
+        };
+        let mut at = root;
+        for part in self.parent.components() {
+            for c in ["+cpu", "+cpuset", "+memory", "+pids", "+io"] {
+                let _ = fs::write(at.join("cgroup.subtree_control"), c);
+            }
+            at = at.join(part);
+            fs::create_dir_all(&at).map_err(|e| ctx(e, &at))?;
+        }
+        for c in ["+cpu", "+cpuset", "+memory", "+pids", "+io"] {
+            let _ = fs::write(at.join("cgroup.subtree_control"), c);
+        }
+        let dir = at.join(self.rel.file_name().unwrap_or_default());
+        fs::create_dir_all(&dir).map_err(|e| ctx(e, &dir))?;
+        if res.memory > 0 {
+            write(&dir.join("memory.max"), &res.memory.to_string())?;
+            let swap = match res.memory_swap {
+                0 => res.memory.to_string(),
+                -1 => "max".into(),
+                s => (s - res.memory).max(0).to_string(),
+            };
+            let _ = write(&dir.join("memory.swap.max"), &swap);
+        }
+        if res.cpu_shares > 0 {
+            // runc's conversion of shares [2, 262144] to weight [1, 10000].
+            let weight = 1 + ((res.cpu_shares.clamp(2, 262_144) - 2) * 9999) / 262_142;
+            write(&dir.join("cpu.weight"), &weight.to_string())?;
+        }
+        if let Some((quota, period)) = cfs(res) {
+            write(&dir.join("cpu.max"), &format!("{quota} {period}"))?;
+        }
+        if let Some(max) = res.pids_limit.filter(|n| *n > 0) {
+            write(&dir.join("pids.max"), &max.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Put a process into the container's cgroups (from outside, before
+    /// it execs: v1 memory charges do not move with a process).
+    pub fn join(&self, pid: u32) -> io::Result<()> {
+        for f in self.procs_files() {
+            write(&f, &pid.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Whether the kernel's OOM killer killed a process of the container.
+    pub fn oom_killed(&self) -> bool {
+        let (file, key) = if hierarchy().unified {
+            (self.v2_dir().map(|d| d.join("memory.events")), "oom_kill")
+        } else {
+            (
+                self.v1_dir("memory").map(|d| d.join("memory.oom_control")),
+                "oom_kill",
+            )
+        };
+        let Some(text) = file.and_then(|f| fs::read_to_string(f).ok()) else {
+            return false;
+        };
+        text.lines().any(|l| {
+            let mut it = l.split_whitespace();
+            it.next() == Some(key) && it.next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0) > 0
+        })
+    }
+
+    /// The host pids in the container's cgroup.
+    pub fn pids(&self) -> Vec<u32> {
+        let dir = if hierarchy().unified {
+            self.v2_dir()
+        } else {
+            self.v1_dir("pids")
+                .or_else(|| self.v1_dir("memory"))
+                .or_else(|| self.v2_dir())
+        };
+        dir.and_then(|d| fs::read_to_string(d.join("cgroup.procs")).ok())
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect()
+    }
+
+    /// `docker pause` / `unpause`: the v1 freezer, or `cgroup.freeze` on v2
+    /// (also present in the hybrid unified tree).
+    pub fn freeze(&self, frozen: bool) -> io::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        if let Some(dir) = self.v1_dir("freezer") {
+            let want = if frozen { "FROZEN" } else { "THAWED" };
+            let file = dir.join("freezer.state");
+            loop {
+                write(&file, want)?;
+                let now = fs::read_to_string(&file).unwrap_or_default();
+                if now.trim() == want || Instant::now() > deadline {
+                    return Ok(());
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        let Some(dir) = self.v2_dir() else {
+            return Err(io::Error::other("no freezer cgroup on this host"));
+        };
+        write(&dir.join("cgroup.freeze"), if frozen { "1" } else { "0" })
+    }
+
+    /// Remove the container's directories, retrying briefly while the last
+    /// tasks drain (rmdir fails with EBUSY until the cgroup is empty).
+    /// Idempotent: missing directories are fine.
+    pub fn remove(&self) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        for dir in self.dirs() {
+            loop {
+                match fs::remove_dir(&dir) {
+                    Err(e)
+                        if e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline =>
+                    {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+}
+
+/// (quota, period) in µs from `--cpus` or `--cpu-quota/--cpu-period`
+/// (moby `daemon/oci_linux.go`: NanoCPUs → quota = nano * period / 1e9,
+/// period 100ms).
+fn cfs(res: &Resources) -> Option<(i64, i64)> {
+    if res.nano_cpus > 0 {
+        let period = 100_000;
+        return Some((res.nano_cpus * period / 1_000_000_000, period));
+    }
+    if res.cpu_quota > 0 {
+        let period = if res.cpu_period > 0 {
+            res.cpu_period
+        } else {
+            100_000
+        };
+        return Some((res.cpu_quota, period));
+    }
+    None
+}
+
+fn write(path: &Path, value: &str) -> io::Result<()> {
+    fs::write(path, value).map_err(|e| ctx(e, path))
+}
+
+fn ctx(e: io::Error, path: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}

@@ -249,3 +249,20 @@ pub fn detect(choice: Option<&str>) -> (Arc<dyn Runtime>, Option<String>) {
         }
     }
 }
+
+/// The exit code dockerd records for a failed start, from the error text
+/// (moby `daemon/errors.go::translateContainerdStartErr`): 127 when the
+/// executable is missing, 126 when it cannot be run, 128 otherwise.
+pub fn exit_code_for_start_error(message: &str) -> i32 {
+    let m = message.to_lowercase();
+    if m.contains("permission denied") {
+        126
+    } else if m.contains("executable file not found")
+        || m.contains("no such file or directory")
+        || m.contains("not a directory")
+    {
+        127
+    } else {
+        128
+    }
+}
