@@ -412,3 +412,106 @@ async fn cleanup_leaves_no_mounts_or_cgroups() {
         );
     }
 }
+
+/// docker's default hardening: root in the container lacks CAP_SYS_ADMIN
+/// (`hostname foo` is refused), /proc/timer_list is masked and /proc/sys is
+/// read-only; the private network namespace has only `lo`, up, while
+/// `--network host` shares the host's interfaces.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_capabilities_masks_and_network_modes() {
+    let Some(f) = fixture() else { return };
+    let spec = f.spec(&[
+        "sh",
+        "-c",
+        "hostname foo 2>&1; wc -c < /proc/timer_list; (echo x > /proc/sys/kernel/hostname) 2>/dev/null || echo ro-sys; \
+         ls /sys/class/net; cat /sys/class/net/lo/operstate",
+    ]);
+    let (out, err, status) = run(&f, &spec).await;
+    assert_eq!(status.code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().map(str::trim).collect();
+    assert!(lines[0].contains("Operation not permitted"), "{out} {err}");
+    assert_eq!(lines[1], "0", "/proc/timer_list is masked: {out} {err}");
+    assert_eq!(lines[2], "ro-sys", "/proc/sys is read-only: {out}");
+    assert_eq!(lines[3], "lo", "only lo in a private netns: {out}");
+    assert_ne!(lines[4], "down", "lo is up: {out}");
+
+    let mut spec = f.spec(&["ls", "/sys/class/net"]);
+    spec.network = NetworkMode::Host;
+    let (out, _, status) = run(&f, &spec).await;
+    assert_eq!(status.code, 0);
+    let host: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(out.split_whitespace().count(), host.len(), "{out}");
+}
+
+/// `docker pause`/`unpause` freeze and thaw the container's cgroup, and
+/// `docker top` lists the container's processes (only those) with ps's
+/// columns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_resume_and_top() {
+    let Some(f) = fixture() else { return };
+    let spec = f.spec(&["sleep", "30"]);
+    let Spawned { pid, exit, .. } = f.rt.start(&spec).expect("start");
+    let (titles, rows) = f.rt.top(&spec, pid, "-ef").unwrap();
+    assert_eq!(
+        titles,
+        ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
+    );
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][1], pid.to_string());
+    assert_eq!(rows[0][7], "sleep 30");
+
+    f.rt.pause(&spec).unwrap();
+    let state = cgroup_dir("freezer", &spec.id).join("freezer.state");
+    assert_eq!(std::fs::read_to_string(&state).unwrap().trim(), "FROZEN");
+    f.rt.resume(&spec).unwrap();
+    assert_eq!(std::fs::read_to_string(&state).unwrap().trim(), "THAWED");
+
+    f.rt.signal(pid, libc::SIGKILL).unwrap();
+    assert_eq!(exit.await.unwrap().code, 137);
+    f.rt.cleanup(&spec);
+}
+
+/// `docker exec -t` gets its own pty from the container's devpts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_with_tty() {
+    let Some(f) = fixture() else { return };
+    let spec = f.spec(&["sleep", "30"]);
+    let Spawned { pid, exit, .. } = f.rt.start(&spec).expect("start");
+    let process = ProcessSpec {
+        args: vec!["sh".into(), "-c".into(), "tty; stty size".into()],
+        tty: true,
+        console_size: Some((40, 132)),
+        ..Default::default()
+    };
+    let e = f.rt.exec(&spec, pid, &process).expect("exec");
+    let out = read_all(e.io.pty).await;
+    assert_eq!(e.exit.await.unwrap().code, 0);
+    let lines: Vec<&str> = out.lines().map(str::trim).collect();
+    assert_eq!(lines, ["/dev/pts/0", "40 132"], "{out}");
+    f.rt.signal(pid, libc::SIGKILL).unwrap();
+    exit.await.unwrap();
+    f.rt.cleanup(&spec);
+}
+
+/// Images with many layers: the overlay mount options must fit in a page,
+/// which dockerd's overlay2 solves with short links; so do we. The top
+/// layer wins, as with any union.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_layers_fit_in_the_mount_options() {
+    let Some(f) = fixture() else { return };
+    let mut spec = f.spec(&["cat", "/etc/which"]);
+    for i in 0..40 {
+        let layer = f.tmp.path().join(format!(
+            "layer-with-a-rather-long-directory-name-to-fill-the-page-{i:03}"
+        ));
+        std::fs::create_dir_all(layer.join("etc")).unwrap();
+        std::fs::write(layer.join("etc/which"), format!("layer {i}\n")).unwrap();
+        spec.layers.push(layer);
+    }
+    let (out, err, status) = run(&f, &spec).await;
+    assert_eq!(status.code, 0, "{err}");
+    assert_eq!(out, "layer 39\n");
+}

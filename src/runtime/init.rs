@@ -163,6 +163,7 @@ fn run_start(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fa
         step(sock, "lo_up", lo_up)?;
     }
     step(sock, "pivot_root", || super::mount::pivot_root(rootfs))?;
+    step(sock, "masked_paths", super::mount::mask_and_readonly_paths)?;
     match finish_and_exec(sock, &cfg.process, fds, &cfg.hostname)? {}
 }
 
@@ -300,6 +301,7 @@ fn finish_and_exec(
     let _ = nix::unistd::setsid();
     step(sock, "stdio", || setup_stdio(sock, p, fds, user.uid))?;
 
+    step(sock, "capabilities", drop_capabilities)?;
     step(sock, "setuid", || {
         let groups: Vec<nix::unistd::Gid> = user
             .groups
@@ -357,6 +359,38 @@ fn finish_and_exec(
         e => format!("exec {exe}: {}", e.desc().to_lowercase()),
     };
     Err(inner.into())
+}
+
+/// docker's default capabilities (moby `oci/caps/defaults.go`): CHOWN,
+/// DAC_OVERRIDE, FSETID, FOWNER, MKNOD, NET_RAW, SETGID, SETUID, SETFCAP,
+/// SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, KILL, AUDIT_WRITE.
+const DEFAULT_CAPS: u64 = 0xa80425fb;
+
+/// Limit the bounding set to docker's default capabilities. For root,
+/// execve then grants exactly the bounding set (the kernel treats every
+/// file as fully capable for uid 0), so `hostname foo` fails inside as it
+/// does under docker; other users get no capabilities at all. This must
+/// happen before setuid, which drops the CAP_SETPCAP it needs. A shortcut:
+/// runc also sets the inheritable and ambient sets explicitly and supports
+/// `--cap-add/--cap-drop`; we do neither.
+fn drop_capabilities() -> Result<(), String> {
+    let last: u32 = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(40);
+    for cap in 0..=last {
+        if DEFAULT_CAPS & (1u64 << cap) != 0 {
+            continue;
+        }
+        // SAFETY: plain prctl.
+        if unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) } < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EINVAL) {
+                return Err(format!("drop capability {cap}: {e}"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Environment as runc and dockerd build it: the given variables, plus
@@ -524,9 +558,17 @@ mod tests {
             look_path("/nonexistent/x", DEFAULT_PATH).unwrap_err(),
             "exec: \"/nonexistent/x\": stat /nonexistent/x: no such file or directory"
         );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("data");
+        std::fs::write(&file, "not a program").unwrap();
+        let file = file.to_str().unwrap();
         assert_eq!(
-            look_path("/etc/hostname", DEFAULT_PATH).unwrap_err(),
-            "exec: \"/etc/hostname\": permission denied"
+            look_path(file, DEFAULT_PATH).unwrap_err(),
+            format!("exec: \"{file}\": permission denied")
+        );
+        assert_eq!(
+            look_path("/", DEFAULT_PATH).unwrap_err(),
+            "exec: \"/\": permission denied"
         );
         assert_eq!(
             super::super::exit_code_for_start_error(

@@ -388,3 +388,70 @@ pub fn pivot_root(rootfs: &Path) -> Result<(), String> {
     umount2(".", MntFlags::MNT_DETACH).map_err(|e| format!("umount old root: {e}"))?;
     std::env::set_current_dir("/").map_err(|e| format!("chdir /: {e}"))
 }
+
+/// docker's masked paths (moby `oci/defaults.go`, `MaskedPaths`): files
+/// are covered with /dev/null, directories with an empty read-only tmpfs.
+const MASKED_PATHS: &[&str] = &[
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+];
+
+/// docker's read-only paths (`ReadonlyPaths`).
+const READONLY_PATHS: &[&str] = &[
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+];
+
+/// Apply the masked and read-only paths, after pivot_root (runc
+/// `maskPath` / `readonlyPath`). Paths the kernel does not have are
+/// skipped.
+pub fn mask_and_readonly_paths() -> Result<(), String> {
+    for p in MASKED_PATHS {
+        let path = Path::new(p);
+        match fs::metadata(path) {
+            Err(_) => continue,
+            Ok(meta) if meta.is_dir() => {
+                m(Some("tmpfs"), path, Some("tmpfs"), MsFlags::MS_RDONLY, None)?
+            }
+            Ok(_) => m(Some("/dev/null"), path, None, MsFlags::MS_BIND, None)?,
+        }
+    }
+    for p in READONLY_PATHS {
+        let path = Path::new(p);
+        if fs::symlink_metadata(path).is_err() {
+            continue;
+        }
+        m(
+            Some(p),
+            path,
+            None,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None,
+        )?;
+        m(
+            None,
+            path,
+            None,
+            MsFlags::MS_BIND
+                | MsFlags::MS_REMOUNT
+                | MsFlags::MS_RDONLY
+                | MsFlags::MS_REC
+                | MsFlags::MS_NOSUID
+                | MsFlags::MS_NODEV
+                | MsFlags::MS_NOEXEC,
+            None,
+        )?;
+    }
+    Ok(())
+}

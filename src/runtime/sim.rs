@@ -369,3 +369,67 @@ impl Runtime for SimRuntime {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn spec(args: &[&str]) -> ContainerSpec {
+        ContainerSpec {
+            id: "c".repeat(64),
+            hostname: "cccccccccccc".into(),
+            layers: vec![],
+            container_dir: PathBuf::from("/nonexistent"),
+            mounts: vec![],
+            network: Default::default(),
+            resources: Default::default(),
+            process: ProcessSpec {
+                args: args.iter().map(|s| s.to_string()).collect(),
+                ..Default::default()
+            },
+            etc_hosts: String::new(),
+            resolv_conf: String::new(),
+        }
+    }
+
+    fn read(fd: Option<OwnedFd>) -> String {
+        let mut s = String::new();
+        let _ = std::fs::File::from(fd.unwrap()).read_to_string(&mut s);
+        s
+    }
+
+    /// Without namespaces the sim still gives the daemon real pipes and
+    /// docker's exit codes: echo's output, `sh -c "exit N"`, and 127 for
+    /// anything it cannot interpret.
+    #[tokio::test]
+    async fn sim_interprets_a_few_commands() {
+        let rt = SimRuntime::new();
+        let s = rt.start(&spec(&["echo", "hello", "world"])).unwrap();
+        assert_eq!(read(s.io.stdout), "hello world\n");
+        assert_eq!(s.exit.await.unwrap().code, 0);
+        let s = rt.start(&spec(&["sh", "-c", "exit 3"])).unwrap();
+        assert_eq!(s.exit.await.unwrap().code, 3);
+        let err = rt.start(&spec(&["nosuchcmd"])).err().unwrap();
+        assert_eq!(err.exit_code, 127);
+        assert!(err.message.contains("executable file not found in $PATH"));
+    }
+
+    /// `docker run -i busybox cat` echoes stdin; `docker kill` ends a
+    /// sleeping container with 128+signal.
+    #[tokio::test]
+    async fn sim_cat_and_kill() {
+        let rt = SimRuntime::new();
+        let mut sp = spec(&["cat"]);
+        sp.process.stdin = true;
+        let s = rt.start(&sp).unwrap();
+        let mut w = std::fs::File::from(s.io.stdin.unwrap());
+        w.write_all(b"typed").unwrap();
+        drop(w);
+        assert_eq!(read(s.io.stdout), "typed");
+        assert_eq!(s.exit.await.unwrap().code, 0);
+        let s = rt.start(&spec(&["sleep", "100"])).unwrap();
+        rt.signal(s.pid, 9).unwrap();
+        assert_eq!(s.exit.await.unwrap().code, 137);
+    }
+}
