@@ -515,3 +515,42 @@ async fn many_layers_fit_in_the_mount_options() {
     assert_eq!(status.code, 0, "{err}");
     assert_eq!(out, "layer 39\n");
 }
+
+/// When overlayfs cannot be used, the rootfs is a copy of the layers
+/// (top layer winning, whiteouts honoured), the container runs the same,
+/// and cleanup removes the copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_fallback_runs_the_same() {
+    let Some(mut f) = fixture() else { return };
+    f.rt = LinuxRuntime::new(env!("CARGO_BIN_EXE_mini-dockerd").into(), CGROUP_PARENT)
+        .with_rootfs_copy();
+    let mut spec = f.spec(&[
+        "sh",
+        "-c",
+        "cat /etc/which; ls /etc/gone 2>&1 || true; echo $$",
+    ]);
+    let top = f.tmp.path().join("top");
+    std::fs::create_dir_all(top.join("etc")).unwrap();
+    std::fs::write(top.join("etc/which"), "top\n").unwrap();
+    std::fs::write(f.tmp.path().join("layer/etc/which"), "bottom\n").unwrap();
+    std::fs::write(f.tmp.path().join("layer/etc/gone"), "deleted above\n").unwrap();
+    // An overlay whiteout in the top layer deletes /etc/gone.
+    nix::sys::stat::mknod(
+        &top.join("etc/gone"),
+        nix::sys::stat::SFlag::S_IFCHR,
+        nix::sys::stat::Mode::empty(),
+        0,
+    )
+    .unwrap();
+    spec.layers.push(top);
+    let (out, err, status) = run(&f, &spec).await;
+    assert_eq!(status.code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "top");
+    assert!(lines[1].contains("No such file"), "{out}");
+    assert_eq!(lines[2], "1");
+    assert!(
+        !spec.container_dir.join("rootfs").exists(),
+        "the copy survived cleanup"
+    );
+}

@@ -47,7 +47,15 @@ pub struct LinuxRuntime {
     init_binary: PathBuf,
     /// Our cgroup parent under each hierarchy (dockerd's is `/docker`).
     cgroup_parent: String,
+    /// Copy the layers instead of trying overlayfs (see
+    /// [`LinuxRuntime::with_rootfs_copy`]).
+    force_copy: bool,
 }
+
+/// How long the daemon side waits for the init to report before giving up
+/// on a start: generous, since a loaded machine may be slow, but finite, so
+/// a wedged init cannot hang an API call forever.
+const INIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// `struct clone_args` of clone3(2); libc has no definition for x86_64
 /// glibc, so we declare it (youki does the same).
@@ -84,7 +92,16 @@ impl LinuxRuntime {
         LinuxRuntime {
             init_binary,
             cgroup_parent: cgroup_parent.trim_matches('/').to_string(),
+            force_copy: false,
         }
+    }
+
+    /// Build every rootfs by copying the layers, never with overlayfs: for
+    /// data roots where overlay cannot work, and to test the fallback. Each
+    /// start then costs a full copy of the image.
+    pub fn with_rootfs_copy(mut self) -> Self {
+        self.force_copy = true;
+        self
     }
 
     /// Whether containers can run here: root, and namespaces available.
@@ -158,6 +175,11 @@ impl LinuxRuntime {
             )));
         }
         drop(child_sock);
+        let _ = nix::sys::socket::setsockopt(
+            &parent_sock,
+            nix::sys::socket::sockopt::ReceiveTimeout,
+            &nix::sys::time::TimeVal::new(INIT_TIMEOUT.as_secs() as i64, 0),
+        );
         Ok(Child {
             pid: ret as u32,
             // SAFETY: CLONE_PIDFD stored a new fd we now own.
@@ -307,7 +329,7 @@ impl LinuxRuntime {
 
         let t = Instant::now();
         trace_event!("runtime", "enter", "runtime.prepare_rootfs", id = %spec.id);
-        let (kind, why) = mount::prepare_rootfs(dir, &spec.layers)
+        let (kind, why) = mount::prepare_rootfs(dir, &spec.layers, self.force_copy)
             .map_err(|e| create_error(format!("rootfs: {e}")))?;
         if let Some(why) = &why {
             trace_event!("runtime", "event", "runtime.rootfs_copy_fallback", reason = %why);
@@ -699,8 +721,22 @@ impl Runtime for LinuxRuntime {
 
     fn cleanup(&self, spec: &ContainerSpec) {
         let t = Instant::now();
+        // Normally the pid namespace died with its PID 1 and the cgroup is
+        // empty. Leftovers found at daemon start may still run: like dockerd
+        // without live-restore, stop them (thawed first: frozen tasks cannot
+        // die on v1).
+        let cg = self.cgroup(&spec.id);
+        let leftovers = cg.pids();
+        if !leftovers.is_empty() {
+            let _ = cg.freeze(false);
+            for pid in &leftovers {
+                // SAFETY: plain kill(2) of a process in our own cgroup.
+                unsafe { libc::kill(*pid as libc::pid_t, libc::SIGKILL) };
+            }
+            trace_event!("runtime", "event", "runtime.cleanup_killed", id = %spec.id, pids = leftovers.len());
+        }
         mount::cleanup_rootfs(&spec.container_dir);
-        self.cgroup(&spec.id).remove();
+        cg.remove();
         trace_event!("runtime", "exit", "runtime.cleanup", id = %spec.id, dur_us = micros_since(t));
     }
 

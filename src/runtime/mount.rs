@@ -36,6 +36,7 @@ pub fn rootfs_dir(container_dir: &Path) -> PathBuf {
 pub fn prepare_rootfs(
     container_dir: &Path,
     layers: &[PathBuf],
+    force_copy: bool,
 ) -> io::Result<(RootfsKind, Option<String>)> {
     let rootfs = rootfs_dir(container_dir);
     fs::create_dir_all(&rootfs)?;
@@ -43,13 +44,20 @@ pub fn prepare_rootfs(
         // Left over from a start that did not clean up: reuse it.
         return Ok((RootfsKind::Overlay, None));
     }
+    if layers.is_empty() {
+        return Err(io::Error::other("no image layers to make a rootfs from"));
+    }
+    if force_copy {
+        let _ = fs::remove_dir_all(&rootfs);
+        for layer in layers {
+            copy_tree(layer, &rootfs)?;
+        }
+        return Ok((RootfsKind::Copy, Some("overlay disabled".into())));
+    }
     let upper = container_dir.join("upper");
     let work = container_dir.join("work");
     fs::create_dir_all(&upper)?;
     fs::create_dir_all(&work)?;
-    if layers.is_empty() {
-        return Err(io::Error::other("no image layers to make a rootfs from"));
-    }
     // overlay wants lowerdir top first; our list is bottom first.
     let lower: Vec<String> = layers
         .iter()
@@ -89,6 +97,7 @@ pub fn prepare_rootfs(
         Ok(()) => Ok((RootfsKind::Overlay, None)),
         Err(e) => {
             let why = format!("overlay mount failed: {e}");
+            let _ = fs::remove_dir_all(&rootfs);
             for layer in layers {
                 copy_tree(layer, &rootfs)?;
             }
@@ -97,7 +106,7 @@ pub fn prepare_rootfs(
     }
 }
 
-/// Copy a layer into `dst`, keeping modes and symlinks. Overlay whiteouts
+/// Copy a layer into `dst`, keeping modes, owners and symlinks. Overlay whiteouts
 /// (char 0/0) delete what lower layers put there. Device nodes other than
 /// whiteouts, sockets and fifos are skipped: a shortcut of the copy
 /// fallback.
@@ -118,12 +127,15 @@ fn copy_tree(src: &Path, dst: &Path) -> io::Result<()> {
             }
             copy_tree(&from, &to)?;
             fs::set_permissions(&to, meta.permissions())?;
+            chown_like(&to, &meta)?;
         } else if ft.is_symlink() {
             let _ = remove_any(&to);
             symlink(fs::read_link(&from)?, &to)?;
+            chown_like(&to, &meta)?;
         } else if ft.is_file() {
             let _ = remove_any(&to);
             fs::copy(&from, &to)?;
+            chown_like(&to, &meta)?;
         } else {
             use std::os::unix::fs::{FileTypeExt, MetadataExt};
             if ft.is_char_device() && meta.rdev() == 0 {
@@ -132,6 +144,11 @@ fn copy_tree(src: &Path, dst: &Path) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+fn chown_like(p: &Path, meta: &fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    std::os::unix::fs::lchown(p, Some(meta.uid()), Some(meta.gid()))
 }
 
 fn remove_any(p: &Path) -> io::Result<()> {
@@ -152,7 +169,11 @@ pub fn cleanup_rootfs(container_dir: &Path) {
             break;
         }
     }
-    // An empty dir (unmounted overlay) or a copied tree: remove either.
+    // An empty dir (unmounted overlay) or a copied tree: remove either,
+    // but never through a mount that would not go away.
+    if is_mountpoint(&rootfs) {
+        return;
+    }
     let _ = fs::remove_dir_all(&rootfs);
     let _ = fs::remove_dir_all(container_dir.join("l"));
 }
