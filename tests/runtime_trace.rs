@@ -105,6 +105,15 @@ async fn start_reports_runtime_and_init_steps() {
         rootfs.and_then(|r| r.field_str("kind")).as_deref(),
         Some("overlay")
     );
+    // Printed for whoever runs this with --nocapture: where the time goes.
+    for r in records.iter().filter(|r| r.phase == Phase::Exit) {
+        eprintln!(
+            "{:>32} {:>6} us {:?}",
+            r.name,
+            r.dur_us.unwrap_or(0),
+            r.fields
+        );
+    }
     let exit = records
         .iter()
         .find(|r| r.name == "runtime.exit")

@@ -259,6 +259,13 @@ impl Cgroup {
 
     /// Put a process into the container's cgroups (from outside, before
     /// it execs: v1 memory charges do not move with a process).
+    ///
+    /// Each v1 `cgroup.procs` write takes the kernel's global threadgroup
+    /// rwsem for writing, which may wait for an RCU grace period: the
+    /// first start after a quiet spell takes about 10 ms here, back-to-back
+    /// starts much less (runtime-notes §3). Writing in parallel threads was
+    /// measured and does not help. On v2, `CLONE_INTO_CGROUP` avoids the
+    /// migration entirely; a possible improvement for unified hosts.
     pub fn join(&self, pid: u32) -> io::Result<()> {
         for f in self.procs_files() {
             write(&f, &pid.to_string())?;
@@ -325,21 +332,25 @@ impl Cgroup {
 
     /// Remove the container's directories, retrying briefly while the last
     /// tasks drain (rmdir fails with EBUSY until the cgroup is empty).
-    /// Idempotent: missing directories are fine.
-    pub fn remove(&self) {
+    /// Idempotent: missing directories are fine. Returns how many retries
+    /// it took, for the trace.
+    pub fn remove(&self) -> u32 {
         let deadline = Instant::now() + Duration::from_secs(2);
+        let mut retries = 0;
         for dir in self.dirs() {
             loop {
                 match fs::remove_dir(&dir) {
                     Err(e)
                         if e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline =>
                     {
-                        std::thread::sleep(Duration::from_millis(5));
+                        retries += 1;
+                        std::thread::sleep(Duration::from_millis(1));
                     }
                     _ => break,
                 }
             }
         }
+        retries
     }
 }
 

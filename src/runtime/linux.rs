@@ -735,9 +735,19 @@ impl Runtime for LinuxRuntime {
             }
             trace_event!("runtime", "event", "runtime.cleanup_killed", id = %spec.id, pids = leftovers.len());
         }
+        let tm = Instant::now();
         mount::cleanup_rootfs(&spec.container_dir);
-        cg.remove();
-        trace_event!("runtime", "exit", "runtime.cleanup", id = %spec.id, dur_us = micros_since(t));
+        let umount_us = micros_since(tm);
+        let retries = cg.remove();
+        trace_event!(
+            "runtime",
+            "exit",
+            "runtime.cleanup",
+            id = %spec.id,
+            umount_us = umount_us,
+            cgroup_retries = retries,
+            dur_us = micros_since(t)
+        );
     }
 
     fn pause(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {

@@ -160,14 +160,30 @@ fn remove_any(p: &Path) -> io::Result<()> {
 }
 
 /// Undo [`prepare_rootfs`]: unmount (lazily, in case something still holds
-/// it) and remove the copy if there was one. The upper dir is the
+/// it; the overlay's final sync happens off the caller's path) and remove
+/// the copy if there was one. The upper dir is the
 /// container's layer and stays until the container is removed.
 pub fn cleanup_rootfs(container_dir: &Path) {
     let rootfs = rootfs_dir(container_dir);
+    // Unmounting an overlay syncs its upper filesystem, which costs
+    // 50-200 ms on this project's machines and would sit on the path of
+    // every `docker run --rm`. So we keep a reference to the mount, detach
+    // it (instant while referenced), and let a background thread drop the
+    // reference: the last close does the sync there. The durability is
+    // dockerd's (no `volatile` overlay), only the wait moves off the path.
+    let mut keep = Vec::new();
     while is_mountpoint(&rootfs) {
+        if let Ok(f) = fs::File::open(&rootfs) {
+            keep.push(f);
+        }
         if umount2(&rootfs, MntFlags::MNT_DETACH).is_err() {
             break;
         }
+    }
+    if !keep.is_empty() {
+        let _ = std::thread::Builder::new()
+            .name("rootfs-release".into())
+            .spawn(move || drop(keep));
     }
     // An empty dir (unmounted overlay) or a copied tree: remove either,
     // but never through a mount that would not go away.
