@@ -164,7 +164,7 @@ fn run_start(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fa
     }
     step(sock, "pivot_root", || super::mount::pivot_root(rootfs))?;
     step(sock, "masked_paths", super::mount::mask_and_readonly_paths)?;
-    match finish_and_exec(sock, &cfg.process, fds, &cfg.hostname)? {}
+    match finish_and_exec(sock, &cfg.process, fds, &cfg.hostname, true)? {}
 }
 
 /// `exec-init`: join a running container and run one more process in it.
@@ -211,7 +211,7 @@ fn run_exec(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fai
             let _ = nix::unistd::read(&go_r, &mut b);
             drop(go_r);
             drop(procs);
-            let r = finish_and_exec(sock, &cfg.process, fds, &hostname);
+            let r = finish_and_exec(sock, &cfg.process, fds, &hostname, false);
             // Only reached on failure: report it and leave.
             let Err(f) = r;
             let message = format!(
@@ -273,6 +273,7 @@ fn finish_and_exec(
     p: &InitProcess,
     fds: Vec<OwnedFd>,
     hostname: &str,
+    console: bool,
 ) -> Result<Infallible, Fail> {
     let user = step(sock, "user", || {
         super::user::resolve(&p.user, "/etc/passwd", "/etc/group")
@@ -299,7 +300,9 @@ fn finish_and_exec(
     // A new session: the container must not share the daemon's controlling
     // terminal or process group.
     let _ = nix::unistd::setsid();
-    step(sock, "stdio", || setup_stdio(sock, p, fds, user.uid))?;
+    step(sock, "stdio", || {
+        setup_stdio(sock, p, fds, user.uid, console)
+    })?;
 
     step(sock, "capabilities", drop_capabilities)?;
     step(sock, "setuid", || {
@@ -452,7 +455,13 @@ fn look_path(name: &str, path: &str) -> Result<String, String> {
 
 /// stdio of the container process: a pty made in the container's own
 /// devpts (runc's console socket protocol), or the pipes the daemon sent.
-fn setup_stdio(sock: RawFd, p: &InitProcess, fds: Vec<OwnedFd>, uid: u32) -> Result<(), String> {
+fn setup_stdio(
+    sock: RawFd,
+    p: &InitProcess,
+    fds: Vec<OwnedFd>,
+    uid: u32,
+    console: bool,
+) -> Result<(), String> {
     use nix::fcntl::OFlag;
     if p.tty {
         let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY)
@@ -468,6 +477,9 @@ fn setup_stdio(sock: RawFd, p: &InitProcess, fds: Vec<OwnedFd>, uid: u32) -> Res
         .map_err(|e| format!("open {name}: {e}"))?;
         // The process owns its terminal, whatever user it runs as.
         let _ = nix::unistd::fchown(&slave, Some(nix::unistd::Uid::from_raw(uid)), None);
+        if console {
+            super::mount::bind_console(&name)?;
+        }
         if let Some((h, w)) = p.console_size {
             let _ = super::pty::set_winsize(slave.as_raw_fd(), h, w);
         }

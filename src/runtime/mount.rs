@@ -247,6 +247,50 @@ fn m(
     })
 }
 
+/// Join `unsafe_path` (a path inside the container) to `root`, resolving
+/// symlinks as if `root` were `/`, so that an image's symlink (`/dev ->
+/// /etc`, `/etc/hosts -> /host/file`) can never send a mount outside the
+/// rootfs. This is what runc does with `securejoin.SecureJoin`
+/// (cyphar/filepath-securejoin); missing components are taken literally.
+pub fn secure_join(root: &Path, unsafe_path: &str) -> Result<PathBuf, String> {
+    use std::collections::VecDeque;
+    use std::ffi::OsString;
+    let mut pending: VecDeque<OsString> = Path::new(unsafe_path)
+        .components()
+        .map(|c| c.as_os_str().to_os_string())
+        .collect();
+    let mut resolved = PathBuf::new();
+    let mut links = 0;
+    while let Some(part) = pending.pop_front() {
+        if part == "/" || part == "." {
+            continue;
+        }
+        if part == ".." {
+            resolved.pop();
+            continue;
+        }
+        let candidate = resolved.join(&part);
+        let full = root.join(&candidate);
+        match fs::symlink_metadata(&full) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                links += 1;
+                if links > 255 {
+                    return Err(format!("{unsafe_path}: too many levels of symbolic links"));
+                }
+                let target = fs::read_link(&full).map_err(|e| format!("readlink: {e}"))?;
+                if target.is_absolute() {
+                    resolved = PathBuf::new();
+                }
+                for c in target.components().rev() {
+                    pending.push_front(c.as_os_str().to_os_string());
+                }
+            }
+            _ => resolved = candidate,
+        }
+    }
+    Ok(root.join(resolved))
+}
+
 fn mkdir(p: &Path) -> Result<(), String> {
     fs::create_dir_all(p).map_err(|e| format!("mkdir {}: {e}", p.display()))
 }
@@ -273,7 +317,7 @@ pub fn make_private_and_bind_root(rootfs: &Path) -> Result<(), String> {
 
 /// `/proc`, with docker's default options.
 pub fn mount_proc(rootfs: &Path) -> Result<(), String> {
-    let p = rootfs.join("proc");
+    let p = secure_join(rootfs, "/proc")?;
     mkdir(&p)?;
     m(
         Some("proc"),
@@ -289,7 +333,7 @@ pub fn mount_proc(rootfs: &Path) -> Result<(), String> {
 /// netns; with `--network host` we bind the host's /sys read-only, as
 /// runc falls back to.
 pub fn mount_sys(rootfs: &Path, private_net: bool) -> Result<(), String> {
-    let s = rootfs.join("sys");
+    let s = secure_join(rootfs, "/sys")?;
     mkdir(&s)?;
     let ro = MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     if private_net && m(Some("sysfs"), &s, Some("sysfs"), ro, None).is_ok() {
@@ -315,7 +359,7 @@ pub fn mount_sys(rootfs: &Path, private_net: bool) -> Result<(), String> {
 /// `/dev/shm`, `/dev/mqueue` and the fd symlinks (moby `oci/defaults.go`,
 /// runc `createDevices`/`setupDevSymlinks`).
 pub fn mount_dev(rootfs: &Path) -> Result<(), String> {
-    let dev = rootfs.join("dev");
+    let dev = secure_join(rootfs, "/dev")?;
     mkdir(&dev)?;
     m(
         Some("tmpfs"),
@@ -384,15 +428,25 @@ pub fn mount_dev(rootfs: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// runc binds the terminal's slave at `/dev/console`, so programs that
+/// write to the console reach the user.
+pub fn bind_console(slave: &str) -> Result<(), String> {
+    let console = Path::new("/dev/console");
+    if !console.exists() {
+        fs::File::create(console).map_err(|e| format!("create /dev/console: {e}"))?;
+    }
+    m(Some(slave), console, None, MsFlags::MS_BIND, None)
+}
+
 /// Bind `source` (host path) onto `dest` (path inside the container,
 /// resolved under `rootfs`), creating the mount point with the source's
 /// type, as runc does for `-v` binds and for docker's /etc files.
 pub fn bind(rootfs: &Path, source: &str, dest: &str, read_only: bool) -> Result<(), String> {
-    let target = rootfs.join(dest.trim_start_matches('/'));
+    let target = secure_join(rootfs, dest)?;
     let src_meta = fs::metadata(source).map_err(|e| format!("bind source {source}: {e}"))?;
     if src_meta.is_dir() {
         mkdir(&target)?;
-    } else if fs::symlink_metadata(&target).is_err() {
+    } else if !target.exists() {
         if let Some(parent) = target.parent() {
             mkdir(parent)?;
         }
@@ -491,4 +545,28 @@ pub fn mask_and_readonly_paths() -> Result<(), String> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An image's symlinks are resolved inside the rootfs, never on the
+    /// host (runc's SecureJoin).
+    #[test]
+    fn secure_join_stays_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("real/etc")).unwrap();
+        symlink("/real/etc", root.join("etc")).unwrap();
+        symlink("../../../../../../host", root.join("escape")).unwrap();
+        symlink("loop", root.join("loop")).unwrap();
+        assert_eq!(
+            secure_join(root, "/etc/hosts").unwrap(),
+            root.join("real/etc/hosts")
+        );
+        assert_eq!(secure_join(root, "/escape/x").unwrap(), root.join("host/x"));
+        assert_eq!(secure_join(root, "/../../x").unwrap(), root.join("x"));
+        assert!(secure_join(root, "/loop").is_err());
+    }
 }
