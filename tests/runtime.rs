@@ -554,3 +554,54 @@ async fn copy_fallback_runs_the_same() {
         "the copy survived cleanup"
     );
 }
+
+/// Signals sent to an exec'd process's pid reach it (the exec helper
+/// forwards them, as containerd's shim does), and many containers running
+/// at once under a multi-threaded tokio runtime each report their own exit
+/// code (every exit is reaped through its own pidfd; none is lost).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn exec_signals_and_parallel_starts() {
+    let Some(f) = fixture() else { return };
+    let spec = f.spec(&["sleep", "30"]);
+    let Spawned { pid, exit, .. } = f.rt.start(&spec).expect("start");
+    let process = ProcessSpec {
+        args: vec![
+            "sh".into(),
+            "-c".into(),
+            "trap 'exit 42' TERM; echo ready; while true; do sleep 0.05; done".into(),
+        ],
+        ..Default::default()
+    };
+    let e = f.rt.exec(&spec, pid, &process).expect("exec");
+    let mut out = std::fs::File::from(e.io.stdout.unwrap());
+    let mut buf = [0u8; 6];
+    tokio::task::block_in_place(|| out.read_exact(&mut buf)).unwrap();
+    assert_eq!(&buf, b"ready\n");
+    f.rt.signal(e.pid, libc::SIGTERM).unwrap();
+    let code = tokio::time::timeout(Duration::from_secs(5), e.exit)
+        .await
+        .unwrap()
+        .unwrap()
+        .code;
+    assert_eq!(code, 42);
+    f.rt.signal(pid, libc::SIGKILL).unwrap();
+    exit.await.unwrap();
+    f.rt.cleanup(&spec);
+
+    let specs: Vec<ContainerSpec> = (0..8)
+        .map(|i| f.spec(&["sh", "-c", &format!("exit {i}")]))
+        .collect();
+    let runs = specs.iter().map(|s| {
+        let s = s.clone();
+        let rt = &f.rt;
+        async move {
+            let spawned = tokio::task::block_in_place(|| rt.start(&s)).expect("start");
+            spawned.exit.await.unwrap().code
+        }
+    });
+    let codes = futures_util::future::join_all(runs).await;
+    for s in &specs {
+        f.rt.cleanup(s);
+    }
+    assert_eq!(codes, (0..8).collect::<Vec<i32>>());
+}

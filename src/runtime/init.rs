@@ -27,6 +27,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::time::Instant;
 
+use nix::sys::signal::{SigSet, Signal};
+
 use super::sync::{self, InitConfig, InitMsg, InitProcess};
 
 /// The hidden verb for a container start.
@@ -107,36 +109,40 @@ fn run(sock: RawFd, exec: bool) -> i32 {
     };
     match result {
         Ok(code) => code,
-        Err(f) => {
-            let message = if f.message.starts_with("unable to find") {
-                // User lookup errors read like dockerd's own, which makes
-                // them before asking the runtime.
-                f.message
-            } else if exec {
-                format!(
-                    "OCI runtime exec failed: exec failed: unable to start container process: {}: unknown",
-                    f.message
-                )
-            } else {
-                // dockerd 20.10 (containerd 1.6, runc 1.1) prints exactly this
-                // wrapping; keep it so scripts and tests matching it work.
-                format!(
-                    "failed to create shim task: OCI runtime create failed: runc create failed: \
-                     unable to start container process: {}: unknown",
-                    f.message
-                )
-            };
-            let _ = sync::send(
-                sock,
-                &InitMsg::Error {
-                    message,
-                    exit_code: f.exit_code,
-                },
-                &[],
-            );
-            f.exit_code
-        }
+        Err(f) => report_failure(sock, f, exec),
     }
+}
+
+/// Send a failure to the daemon, worded as dockerd 20.10 words it, and
+/// return the exit code to leave with.
+fn report_failure(sock: RawFd, f: Fail, exec: bool) -> i32 {
+    let message = if f.message.starts_with("unable to find") {
+        // User lookup errors read like dockerd's own, which makes them
+        // before asking the runtime.
+        f.message
+    } else if exec {
+        format!(
+            "OCI runtime exec failed: exec failed: unable to start container process: {}: unknown",
+            f.message
+        )
+    } else {
+        // dockerd 20.10 (containerd 1.6, runc 1.1) prints exactly this
+        // wrapping; keep it so scripts and tests matching it work.
+        format!(
+            "failed to create shim task: OCI runtime create failed: runc create failed: \
+             unable to start container process: {}: unknown",
+            f.message
+        )
+    };
+    let _ = sync::send(
+        sock,
+        &InitMsg::Error {
+            message,
+            exit_code: f.exit_code,
+        },
+        &[],
+    );
+    f.exit_code
 }
 
 /// `init`: we are PID 1 of fresh namespaces, still in the host's rootfs.
@@ -202,32 +208,44 @@ fn run_exec(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fai
         .unwrap_or_default();
     // The child waits on this pipe until we have put it in the cgroups.
     let (go_r, go_w) = nix::unistd::pipe().map_err(|e| format!("pipe: {e}"))?;
+    // The helper's pid is what the daemon holds, so the helper forwards
+    // the signals it gets to the child (as containerd's shim does for
+    // exec processes). They are blocked from before the fork so none is
+    // lost; the child unblocks them.
+    let mut forwarded = SigSet::empty();
+    for sig in [
+        Signal::SIGTERM,
+        Signal::SIGINT,
+        Signal::SIGHUP,
+        Signal::SIGQUIT,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+        Signal::SIGWINCH,
+        Signal::SIGCHLD,
+    ] {
+        forwarded.add(sig);
+    }
+    forwarded
+        .thread_block()
+        .map_err(|e| format!("sigprocmask: {e}"))?;
     // SAFETY: this process is single-threaded (a fresh re-exec), so the
     // child may run arbitrary code after fork.
     match unsafe { nix::unistd::fork() }.map_err(|e| format!("fork: {e}"))? {
         nix::unistd::ForkResult::Child => {
             drop(go_w);
+            // Die with the helper rather than linger unobserved.
+            // SAFETY: plain prctl.
+            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+            let _ = SigSet::empty().thread_set_mask();
             let mut b = [0u8; 1];
             let _ = nix::unistd::read(&go_r, &mut b);
             drop(go_r);
             drop(procs);
-            let r = finish_and_exec(sock, &cfg.process, fds, &hostname, false);
-            // Only reached on failure: report it and leave.
-            let Err(f) = r;
-            let message = format!(
-                "OCI runtime exec failed: exec failed: unable to start container process: {}: unknown",
-                f.message
-            );
-            let _ = sync::send(
-                sock,
-                &InitMsg::Error {
-                    message,
-                    exit_code: f.exit_code,
-                },
-                &[],
-            );
+            // Only returns on failure: report it and leave.
+            let Err(f) = finish_and_exec(sock, &cfg.process, fds, &hostname, false);
+            let code = report_failure(sock, f, true);
             // SAFETY: leave without running the parent's atexit handlers.
-            unsafe { libc::_exit(f.exit_code) }
+            unsafe { libc::_exit(code) }
         }
         nix::unistd::ForkResult::Parent { child } => {
             drop(go_r);
@@ -252,12 +270,19 @@ fn run_exec(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fai
             unsafe { libc::close(sock) };
             let _ = nix::unistd::write(&go_w, b"g");
             drop(go_w);
+            use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
             loop {
-                match nix::sys::wait::waitpid(child, None) {
-                    Ok(nix::sys::wait::WaitStatus::Exited(_, code)) => return Ok(code),
-                    Ok(nix::sys::wait::WaitStatus::Signaled(_, sig, _)) => {
-                        return Ok(128 + sig as i32)
+                match forwarded.wait() {
+                    Ok(Signal::SIGCHLD) => {}
+                    Ok(sig) => {
+                        let _ = nix::sys::signal::kill(child, sig);
+                        continue;
                     }
+                    Err(_) => {}
+                }
+                match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
+                    Ok(WaitStatus::Exited(_, code)) => return Ok(code),
+                    Ok(WaitStatus::Signaled(_, sig, _)) => return Ok(128 + sig as i32),
                     Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
                     Err(_) => return Ok(128),
                 }
