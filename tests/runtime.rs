@@ -385,15 +385,38 @@ async fn stdin_binds_user_and_workdir() {
     assert_eq!(out, want);
 }
 
-/// After exit, cleanup leaves nothing behind: no mount under the
-/// container dir, no cgroup directory; and it may be called twice.
+/// The resource limits land in the container's own cgroup (under our
+/// parent, never dockerd's `/docker`), and after exit cleanup leaves
+/// nothing behind: no mount under the container dir, no cgroup directory;
+/// it may be called twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cleanup_leaves_no_mounts_or_cgroups() {
     let Some(f) = fixture() else { return };
     let mut spec = f.spec(&["true"]);
     spec.resources.memory = 64 << 20;
+    spec.resources.nano_cpus = 500_000_000;
+    spec.resources.cpu_shares = 512;
+    spec.resources.pids_limit = Some(100);
     let Spawned { exit, .. } = f.rt.start(&spec).expect("start");
-    assert!(cgroup_dir("memory", &spec.id).exists());
+    // The limits as docker writes them (`--cpus 0.5` = 50ms per 100ms).
+    let read = |c: &str, file: &str| {
+        std::fs::read_to_string(cgroup_dir(c, &spec.id).join(file))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        read("memory", "memory.limit_in_bytes"),
+        (64u64 << 20).to_string()
+    );
+    assert_eq!(
+        read("memory", "memory.memsw.limit_in_bytes"),
+        (128u64 << 20).to_string()
+    );
+    assert_eq!(read("cpu", "cpu.cfs_period_us"), "100000");
+    assert_eq!(read("cpu", "cpu.cfs_quota_us"), "50000");
+    assert_eq!(read("cpu", "cpu.shares"), "512");
+    assert_eq!(read("pids", "pids.max"), "100");
     let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     let dir = spec.container_dir.to_string_lossy().into_owned();
     assert!(

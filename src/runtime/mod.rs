@@ -266,3 +266,25 @@ pub fn exit_code_for_start_error(message: &str) -> i32 {
         128
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--runtime sim` forces the simulation without a warning; otherwise
+    /// root gets the real runtime and anybody else a loud reason.
+    #[test]
+    fn detect_picks_a_runtime() {
+        let (rt, why) = detect(Some("sim"));
+        assert_eq!(rt.info().name, "sim");
+        assert!(why.is_none());
+        let (rt, why) = detect(None);
+        if nix::unistd::geteuid().is_root() {
+            assert_eq!(rt.info().name, "linux");
+            assert!(why.is_none());
+        } else {
+            assert_eq!(rt.info().name, "sim");
+            assert!(why.unwrap().contains("not running as root"));
+        }
+    }
+}
