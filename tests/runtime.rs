@@ -345,6 +345,17 @@ async fn exec_joins_the_container_and_signals_reach_it() {
         .unwrap()
         .unwrap();
     assert_eq!(status.code, 137);
+    // Once it is gone, exec refuses rather than entering whatever reuses
+    // the pid.
+    let err =
+        f.rt.exec(&spec, pid, &process)
+            .err()
+            .expect("exec must fail");
+    assert!(
+        err.message.contains("cannot exec in a stopped container"),
+        "{}",
+        err.message
+    );
     f.rt.cleanup(&spec);
 }
 

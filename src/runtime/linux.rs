@@ -440,6 +440,11 @@ fn create_error(inner: String) -> RuntimeError {
     RuntimeError { message, exit_code }
 }
 
+/// Whether a process exists (signal 0).
+fn pid_alive(pid: u32) -> bool {
+    pid != 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok()
+}
+
 /// Reap the process behind a pidfd: `waitid(P_PIDFD)`, never
 /// `waitpid(-1)`. Returns docker's exit code (128+N when killed by N).
 fn waitid_pidfd(fd: RawFd, flags: libc::c_int) -> Option<i32> {
@@ -614,6 +619,15 @@ impl Runtime for LinuxRuntime {
                 RuntimeError::other("the runtime must be called inside a tokio runtime")
             })?;
             let cg = self.cgroup(&spec.id);
+            // The pid must still be this container's init: a stale pid may
+            // have been reused by an unrelated process, whose namespaces we
+            // must never enter (runc checks the container state likewise).
+            let members = cg.pids();
+            if !members.is_empty() && !members.contains(&pid) || !pid_alive(pid) {
+                return Err(RuntimeError::other(
+                    "OCI runtime exec failed: exec failed: cannot exec in a stopped container: unknown",
+                ));
+            }
             let (io, theirs) = Self::pipes(process)?;
             let child = self.clone_init(super::init::EXEC_VERB, 0)?;
             let cfg = InitConfig {
