@@ -313,9 +313,9 @@ impl Runtime for SimRuntime {
                 "sim runtime: no such process {pid}"
             )));
         };
-        // Like a PID 1 without handlers, the sim ignores signals that only
-        // ask politely... except that it has no way to tell; it treats every
-        // signal but 0 as fatal, which is what `docker kill` expects.
+        // A real PID 1 without handlers would ignore SIGTERM; the sim has
+        // no handlers to consult and treats every signal but 0 as fatal,
+        // which is what `docker stop`/`kill` end up doing anyway.
         if signal != 0 {
             if let Ok(mut s) = proc_.signalled.lock() {
                 *s = Some(signal);
@@ -359,6 +359,8 @@ impl Runtime for SimRuntime {
         trace_event!("runtime", "event", "runtime.sim.cleanup", sim = true, id = %spec.id);
     }
 
+    /// Accepted so the API's state machine can be exercised, but nothing is
+    /// frozen: simulated processes are threads of the daemon.
     fn pause(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
         trace_event!("runtime", "event", "runtime.sim.pause", sim = true, id = %spec.id);
         Ok(())
