@@ -480,9 +480,9 @@ async fn default_capabilities_masks_and_network_modes() {
     assert_eq!(out.split_whitespace().count(), host.len(), "{out}");
 }
 
-/// `docker pause`/`unpause` freeze and thaw the container's cgroup, and
+/// `docker pause`/`unpause` freeze and thaw the container's cgroup,
 /// `docker top` lists the container's processes (only those) with ps's
-/// columns.
+/// columns, and `docker stats` reads the container's cgroup counters.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pause_resume_and_top() {
     let Some(f) = fixture() else { return };
@@ -496,6 +496,17 @@ async fn pause_resume_and_top() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0][1], pid.to_string());
     assert_eq!(rows[0][7], "sleep 30");
+
+    // `docker stats`: the numbers come from the container's cgroup.
+    let st = f.rt.stats(&spec).unwrap();
+    assert_eq!(st.cgroup_version, "1");
+    assert_eq!(st.pids_current, 1, "{st:?}");
+    assert!(st.memory_usage > 0 && st.memory_limit > 0, "{st:?}");
+    assert!(
+        st.cpu_total_ns > 0 && st.system_cpu_ns > 0 && st.online_cpus >= 1,
+        "{st:?}"
+    );
+    assert!(st.memory_stat.contains_key("total_inactive_file"), "{st:?}");
 
     f.rt.pause(&spec).unwrap();
     let state = cgroup_dir("freezer", &spec.id).join("freezer.state");

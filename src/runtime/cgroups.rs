@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use super::Resources;
+use super::{BlkioEntry, CgroupStats, Resources};
 
 /// The v1 controllers a container joins. Named hierarchies
 /// (`name=systemd`) and exotic ones (net_cls, perf_event, ...) are left
@@ -352,6 +352,192 @@ impl Cgroup {
         }
         retries
     }
+}
+
+impl Cgroup {
+    /// Read the container's usage (containerd's `cgroups` package does the
+    /// same reads for its `Metrics`). Missing files read as zero.
+    pub fn stats(&self) -> CgroupStats {
+        let mut st = if hierarchy().unified {
+            self.stats_v2()
+        } else {
+            self.stats_v1()
+        };
+        let (system, cpus) = system_cpu();
+        st.system_cpu_ns = system;
+        st.online_cpus = cpus;
+        st
+    }
+
+    fn stats_v1(&self) -> CgroupStats {
+        let mut st = CgroupStats {
+            cgroup_version: "1",
+            ..Default::default()
+        };
+        let tick_ns = 1_000_000_000 / clock_ticks();
+        if let Some(d) = self.v1_dir("cpuacct") {
+            st.cpu_total_ns = read_u64(&d.join("cpuacct.usage"));
+            st.cpu_percpu_ns = read_string(&d.join("cpuacct.usage_percpu"))
+                .split_whitespace()
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            let kv = read_kv(&d.join("cpuacct.stat"));
+            st.cpu_user_ns = kv.get("user").copied().unwrap_or(0) * tick_ns;
+            st.cpu_kernel_ns = kv.get("system").copied().unwrap_or(0) * tick_ns;
+        }
+        if let Some(d) = self.v1_dir("cpu") {
+            let kv = read_kv(&d.join("cpu.stat"));
+            st.throttling_periods = kv.get("nr_periods").copied().unwrap_or(0);
+            st.throttled_periods = kv.get("nr_throttled").copied().unwrap_or(0);
+            st.throttled_time_ns = kv.get("throttled_time").copied().unwrap_or(0);
+        }
+        if let Some(d) = self.v1_dir("memory") {
+            st.memory_usage = read_u64(&d.join("memory.usage_in_bytes"));
+            st.memory_max_usage = read_u64(&d.join("memory.max_usage_in_bytes"));
+            st.memory_limit = read_u64(&d.join("memory.limit_in_bytes"));
+            st.memory_failcnt = read_u64(&d.join("memory.failcnt"));
+            st.memory_stat = read_kv(&d.join("memory.stat"));
+        }
+        self.pids_stats(&mut st, self.v1_dir("pids"));
+        if let Some(d) = self.v1_dir("blkio") {
+            st.blkio_service_bytes =
+                read_blkio_v1(&d.join("blkio.throttle.io_service_bytes_recursive"));
+            st.blkio_serviced = read_blkio_v1(&d.join("blkio.throttle.io_serviced_recursive"));
+        }
+        st
+    }
+
+    fn stats_v2(&self) -> CgroupStats {
+        let mut st = CgroupStats {
+            cgroup_version: "2",
+            ..Default::default()
+        };
+        let Some(d) = self.v2_dir() else {
+            return st;
+        };
+        let cpu = read_kv(&d.join("cpu.stat"));
+        let get = |k: &str| cpu.get(k).copied().unwrap_or(0);
+        st.cpu_total_ns = get("usage_usec") * 1000;
+        st.cpu_user_ns = get("user_usec") * 1000;
+        st.cpu_kernel_ns = get("system_usec") * 1000;
+        st.throttling_periods = get("nr_periods");
+        st.throttled_periods = get("nr_throttled");
+        st.throttled_time_ns = get("throttled_usec") * 1000;
+        st.memory_usage = read_u64(&d.join("memory.current"));
+        st.memory_limit = match read_string(&d.join("memory.max")).trim() {
+            "max" | "" => u64::MAX,
+            v => v.parse().unwrap_or(u64::MAX),
+        };
+        st.memory_stat = read_kv(&d.join("memory.stat"));
+        st.memory_failcnt = read_kv(&d.join("memory.events"))
+            .get("oom")
+            .copied()
+            .unwrap_or(0);
+        self.pids_stats(&mut st, Some(d.clone()));
+        for line in read_string(&d.join("io.stat")).lines() {
+            let mut it = line.split_whitespace();
+            let Some((major, minor)) = it.next().and_then(|dev| dev.split_once(':')) else {
+                continue;
+            };
+            let (Ok(major), Ok(minor)) = (major.parse(), minor.parse()) else {
+                continue;
+            };
+            for kv in it {
+                let (op, key) = match kv.split_once('=') {
+                    Some(("rbytes", v)) => ("read", v),
+                    Some(("wbytes", v)) => ("write", v),
+                    _ => continue,
+                };
+                st.blkio_service_bytes.push(BlkioEntry {
+                    major,
+                    minor,
+                    op: op.into(),
+                    value: key.parse().unwrap_or(0),
+                });
+            }
+        }
+        st
+    }
+
+    fn pids_stats(&self, st: &mut CgroupStats, dir: Option<PathBuf>) {
+        if let Some(d) = dir {
+            st.pids_current = read_u64(&d.join("pids.current"));
+            // "max" (unlimited) reads as 0, as containerd reports it.
+            st.pids_limit = read_u64(&d.join("pids.max"));
+        }
+    }
+}
+
+fn read_string(p: &Path) -> String {
+    fs::read_to_string(p).unwrap_or_default()
+}
+
+fn read_u64(p: &Path) -> u64 {
+    read_string(p).trim().parse().unwrap_or(0)
+}
+
+/// "key value" lines (memory.stat, cpu.stat, cpuacct.stat, ...).
+fn read_kv(p: &Path) -> std::collections::BTreeMap<String, u64> {
+    read_string(p)
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            Some((it.next()?.to_string(), it.next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// v1 blkio files: "8:0 Read 1234" lines, and a final "Total N" skipped.
+fn read_blkio_v1(p: &Path) -> Vec<BlkioEntry> {
+    read_string(p)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            if f.len() != 3 {
+                return None;
+            }
+            let (major, minor) = f[0].split_once(':')?;
+            Some(BlkioEntry {
+                major: major.parse().ok()?,
+                minor: minor.parse().ok()?,
+                op: f[1].to_string(),
+                value: f[2].parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+fn clock_ticks() -> u64 {
+    // SAFETY: plain sysconf.
+    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if t > 0 {
+        t as u64
+    } else {
+        100
+    }
+}
+
+/// The host's total CPU time in ns and number of CPUs, from /proc/stat.
+fn system_cpu() -> (u64, u32) {
+    let text = fs::read_to_string("/proc/stat").unwrap_or_default();
+    let mut total = 0;
+    let mut cpus = 0;
+    for line in text.lines() {
+        let mut it = line.split_whitespace();
+        match it.next() {
+            Some("cpu") => {
+                // user nice system idle iowait irq softirq steal
+                total = it
+                    .take(8)
+                    .filter_map(|v| v.parse::<u64>().ok())
+                    .sum::<u64>()
+                    * (1_000_000_000 / clock_ticks());
+            }
+            Some(c) if c.starts_with("cpu") => cpus += 1,
+            _ => {}
+        }
+    }
+    (total, cpus)
 }
 
 /// (quota, period) in µs from `--cpus` or `--cpu-quota/--cpu-period`

@@ -35,8 +35,8 @@ use super::cgroups::Cgroup;
 use super::mount::{self, RootfsKind};
 use super::sync::{self, InitConfig, InitMsg, InitProcess};
 use super::{
-    ContainerSpec, ExitStatus, NetworkMode, ProcessIo, ProcessSpec, Runtime, RuntimeError,
-    RuntimeInfo, Spawned,
+    CgroupStats, ContainerSpec, ExitStatus, NetworkMode, ProcessIo, ProcessSpec, Runtime,
+    RuntimeError, RuntimeInfo, Spawned,
 };
 use crate::trace::micros_since;
 
@@ -762,6 +762,13 @@ impl Runtime for LinuxRuntime {
             cgroup_retries = retries,
             dur_us = micros_since(t)
         );
+    }
+
+    fn stats(&self, spec: &ContainerSpec) -> Result<CgroupStats, RuntimeError> {
+        let t = Instant::now();
+        let st = self.cgroup(&spec.id).stats();
+        trace_event!("runtime", "exit", "runtime.stats", id = %spec.id, dur_us = micros_since(t));
+        Ok(st)
     }
 
     fn pause(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {

@@ -167,6 +167,58 @@ impl std::fmt::Display for RuntimeError {
 
 impl std::error::Error for RuntimeError {}
 
+/// One block-I/O counter: `major:minor op value` (moby `BlkioStatEntry`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlkioEntry {
+    pub major: u64,
+    pub minor: u64,
+    pub op: String,
+    pub value: u64,
+}
+
+/// Raw resource usage of a running container, read from its cgroup: what
+/// containerd's `Metrics` carry to moby `daemon/daemon_unix.go::statsV1`/
+/// `statsV2`, which turn them into the `GET /containers/{id}/stats` JSON.
+/// The daemon does that conversion (and moby's clamp of an unlimited
+/// memory limit to the machine's memory).
+#[derive(Debug, Clone, Default)]
+pub struct CgroupStats {
+    /// "1" or "2": which key set `memory_stat` uses.
+    pub cgroup_version: &'static str,
+    /// Total CPU time, ns (`cpuacct.usage`; v2 `usage_usec` * 1000).
+    pub cpu_total_ns: u64,
+    /// Per-CPU time, ns (v1 only, `cpuacct.usage_percpu`).
+    pub cpu_percpu_ns: Vec<u64>,
+    /// Kernel and user mode CPU time, ns.
+    pub cpu_kernel_ns: u64,
+    pub cpu_user_ns: u64,
+    /// CFS throttling: periods, throttled periods, throttled time (ns).
+    pub throttling_periods: u64,
+    pub throttled_periods: u64,
+    pub throttled_time_ns: u64,
+    /// Memory in bytes: usage, peak (v1 only), limit (a huge number when
+    /// unlimited), failcnt (v2: the `oom` count of memory.events).
+    pub memory_usage: u64,
+    pub memory_max_usage: u64,
+    pub memory_limit: u64,
+    pub memory_failcnt: u64,
+    /// `memory.stat` as the kernel names it.
+    pub memory_stat: std::collections::BTreeMap<String, u64>,
+    /// Tasks now and the limit (0 = unlimited).
+    pub pids_current: u64,
+    pub pids_limit: u64,
+    /// Bytes read/written per device (v1 throttle counters; v2 `io.stat`
+    /// as "read"/"write").
+    pub blkio_service_bytes: Vec<BlkioEntry>,
+    /// I/O operations per device (v1 only).
+    pub blkio_serviced: Vec<BlkioEntry>,
+    /// The host's CPU time in ns and its CPU count, from /proc/stat (moby
+    /// `daemon/stats/collector_unix.go::getSystemCPUUsage`), read together
+    /// with the cgroup so the CLI's percentages line up.
+    pub system_cpu_ns: u64,
+    pub online_cpus: u32,
+}
+
 /// What `docker info` shows about the runtime.
 #[derive(Debug, Clone)]
 pub struct RuntimeInfo {
@@ -205,6 +257,14 @@ pub trait Runtime: Send + Sync {
     /// After exit (and on daemon start for leftovers): unmount the rootfs,
     /// remove the cgroup. Idempotent.
     fn cleanup(&self, spec: &ContainerSpec);
+    /// `docker stats`: the container's resource usage, from its cgroup.
+    fn stats(&self, spec: &ContainerSpec) -> Result<CgroupStats, RuntimeError> {
+        let _ = spec;
+        Err(RuntimeError {
+            message: "stats are not supported by this runtime".into(),
+            exit_code: 0,
+        })
+    }
     fn pause(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
         let _ = spec;
         Err(RuntimeError {

@@ -359,6 +359,15 @@ impl Runtime for SimRuntime {
         trace_event!("runtime", "event", "runtime.sim.cleanup", sim = true, id = %spec.id);
     }
 
+    /// All zeros: nothing is measured in the simulation.
+    fn stats(&self, spec: &ContainerSpec) -> Result<super::CgroupStats, RuntimeError> {
+        trace_event!("runtime", "event", "runtime.sim.stats", sim = true, id = %spec.id);
+        Ok(super::CgroupStats {
+            online_cpus: 1,
+            ..Default::default()
+        })
+    }
+
     /// Accepted so the API's state machine can be exercised, but nothing is
     /// frozen: simulated processes are threads of the daemon.
     fn pause(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
