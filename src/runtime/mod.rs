@@ -20,6 +20,29 @@
 //! [`detect`] picks one. The hidden init verbs are handled by
 //! [`init::maybe_run_init`], which `main()` must call first, the way
 //! moby's `cmd/dockerd` calls `reexec.Init()`.
+//!
+//! # How the daemon uses it
+//!
+//! - [`Runtime::start`] and [`Runtime::exec`] block for a few milliseconds
+//!   (until the process has exec'd), so call them from
+//!   `tokio::task::spawn_blocking`; the tokio context is still there, and
+//!   the exit is watched by a task on it. [`Runtime::cleanup`] may block
+//!   too (it retries while a cgroup drains).
+//! - The fds in [`ProcessIo`] are blocking and close-on-exec. A pipe or
+//!   the pty master reaches end of file (for a pty: `EIO`) when the
+//!   process and everything it started have closed their side.
+//! - `Spawned.exit` fires once, with docker's exit code (128+N for signal
+//!   N) and whether the OOM killer struck; then call `cleanup`.
+//! - `signal(pid, ..)` is `docker kill`/`stop`. The container's process is
+//!   PID 1 of its pid namespace, so it ignores SIGTERM unless it handles
+//!   it, exactly as under dockerd, and `stop` needs its SIGKILL. For an
+//!   exec, `pid` is the exec helper's, which forwards signals.
+//! - The runtime (re)writes `hostname`, `hosts` and `resolv.conf` in
+//!   `container_dir` from the spec and bind-mounts them over the
+//!   container's /etc files, as dockerd does; it owns `rootfs/`, `upper/`
+//!   (the container's layer, kept across restarts), `work/` and `l/`.
+//!   Removing the container means removing `container_dir` after
+//!   `cleanup`.
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::PathBuf;
