@@ -17,10 +17,23 @@ use mini_dockerd::runtime::{
 
 const CGROUP_PARENT: &str = "mini-docker-test";
 
-/// A busybox rootfs layer and a container dir in a temp dir.
+/// A busybox rootfs layer and a container dir in a temp dir. Every
+/// container made from it is cleaned up when it drops, also when a test
+/// fails half-way (cleanup is idempotent and stops leftovers).
 struct Fixture {
     tmp: tempfile::TempDir,
     rt: LinuxRuntime,
+    made: std::sync::Mutex<Vec<ContainerSpec>>,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if let Ok(made) = self.made.lock() {
+            for spec in made.iter() {
+                self.rt.cleanup(spec);
+            }
+        }
+    }
 }
 
 fn fixture() -> Option<Fixture> {
@@ -52,7 +65,11 @@ fn fixture() -> Option<Fixture> {
     .unwrap();
     std::fs::write(layer.join("etc/group"), "root:x:0:\nnogroup:x:65534:\n").unwrap();
     let rt = LinuxRuntime::new(env!("CARGO_BIN_EXE_mini-dockerd").into(), CGROUP_PARENT);
-    Some(Fixture { tmp, rt })
+    Some(Fixture {
+        tmp,
+        rt,
+        made: Default::default(),
+    })
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -63,7 +80,7 @@ impl Fixture {
         let id = format!("{:08x}{:04x}{}", std::process::id(), n, "c".repeat(52));
         let container_dir = self.tmp.path().join(format!("c{n}"));
         std::fs::create_dir_all(&container_dir).unwrap();
-        ContainerSpec {
+        let spec = ContainerSpec {
             hostname: id[..12].to_string(),
             id,
             layers: vec![self.tmp.path().join("layer")],
@@ -79,7 +96,9 @@ impl Fixture {
             },
             etc_hosts: "127.0.0.1\tlocalhost\n".into(),
             resolv_conf: "nameserver 192.0.2.1\n".into(),
-        }
+        };
+        self.made.lock().unwrap().push(spec.clone());
+        spec
     }
 }
 
