@@ -231,6 +231,13 @@ impl ImageService {
         }
     }
 
+    /// The store, locked.
+    pub(crate) fn lock(&self) -> Result<std::sync::MutexGuard<'_, store::State>> {
+        self.state
+            .lock()
+            .map_err(|_| Error::system("image store lock poisoned"))
+    }
+
     /// The containers using image `id`: `(container id, running)`.
     pub(crate) fn users(&self, id: &str) -> Vec<(String, bool)> {
         match self.usage.read() {
@@ -258,11 +265,24 @@ impl ImageService {
         })
     }
 
-    /// Log an image event (moby `LogImageEvent`): the actor is the image id,
-    /// with the `name` attribute moby adds.
+    /// Log an image event (moby `LogImageEventWithAttributes`): the actor
+    /// is the image id, its attributes the image's labels (while it still
+    /// exists) and `name`.
     pub(crate) fn log_image_event(&self, id: &str, name: &str, action: &str) {
         let mut attributes = BTreeMap::new();
-        attributes.insert("name".to_string(), name.to_string());
+        if let Ok(st) = self.lock() {
+            if let Some(labels) = st
+                .images
+                .get(id)
+                .and_then(|s| s.v1.config.as_ref())
+                .and_then(|c| c.labels.as_ref())
+            {
+                attributes.extend(labels.clone());
+            }
+        }
+        if !name.is_empty() {
+            attributes.insert("name".to_string(), name.to_string());
+        }
         self.events.log(
             action,
             "image",
