@@ -82,10 +82,10 @@ impl ImageService {
                 continue;
             }
             let labels = s.v1.config.as_ref().and_then(|c| c.labels.clone());
-            if args.contains("label") {
-                if s.v1.config.is_none() || !args.match_kv_list("label", labels.as_ref()) {
-                    continue;
-                }
+            if args.contains("label")
+                && (s.v1.config.is_none() || !args.match_kv_list("label", labels.as_ref()))
+            {
+                continue;
             }
             let mut summary = ImageSummary {
                 containers: -1,

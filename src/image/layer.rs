@@ -253,11 +253,13 @@ pub fn apply_tar(src: &mut dyn Read, dir: &Path) -> Result<i64> {
     let mut archive = tar::Archive::new(src);
     archive.set_preserve_permissions(true);
     archive.set_preserve_mtime(true);
-    archive.set_preserve_ownerships(true);
+    // Ownership is applied by hand below: the tar crate refuses a header
+    // with an empty uid field, which Go's archive/tar reads as 0.
+    archive.set_preserve_ownerships(false);
     archive.set_unpack_xattrs(true);
     archive.set_overwrite(true);
     let mut size = 0i64;
-    let bad = |e: io::Error| Error::invalid_parameter(format!("invalid tar: {e}"));
+    let bad = |e: io::Error| Error::invalid_parameter(format!("invalid tar: {}", error_chain(&e)));
     for entry in archive.entries().map_err(bad)? {
         let mut entry = entry.map_err(bad)?;
         let raw = entry.path().map_err(bad)?.into_owned();
@@ -293,6 +295,10 @@ pub fn apply_tar(src: &mut dyn Read, dir: &Path) -> Result<i64> {
             // The root directory entry ("./"): keep our directory.
             continue;
         }
+        let uid = entry.header().uid().unwrap_or(0) as u32;
+        let gid = entry.header().gid().unwrap_or(0) as u32;
+        let mode = entry.header().mode().unwrap_or(0o644);
+        let is_symlink = entry.header().entry_type().is_symlink();
         let unpacked = entry.unpack_in(dir).map_err(bad)?;
         if !unpacked {
             return Err(Error::invalid_parameter(format!(
@@ -300,8 +306,23 @@ pub fn apply_tar(src: &mut dyn Read, dir: &Path) -> Result<i64> {
                 raw.display().to_string()
             )));
         }
+        if uid != 0 || gid != 0 {
+            chown_entry(&dir.join(&rel), uid, gid, mode, is_symlink)?;
+        }
     }
     Ok(size)
+}
+
+/// Give an extracted entry its owner; `chown` clears set-id bits, so the
+/// mode is applied again afterwards.
+fn chown_entry(path: &Path, uid: u32, gid: u32, mode: u32, is_symlink: bool) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::os::unix::fs::lchown(path, Some(uid), Some(gid))
+        .map_err(|e| Error::system(format!("chown {}: {e}", path.display())))?;
+    if !is_symlink && mode & 0o6000 != 0 {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode & 0o7777))?;
+    }
+    Ok(())
 }
 
 /// overlayfs marks a deleted lower file with a 0/0 character device.
@@ -340,4 +361,16 @@ fn set_opaque(dir: &Path) -> Result<()> {
 /// Write `data` as one uncompressed stream to `w` (helper for save).
 pub fn copy_file(path: &Path, w: &mut dyn Write) -> io::Result<u64> {
     io::copy(&mut fs::File::open(path)?, w)
+}
+
+/// An error and its sources, `a: b: c`, as Go's wrapped errors print.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
 }
