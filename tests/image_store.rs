@@ -409,3 +409,159 @@ fn inspect_shape() {
     assert_eq!(v["Comment"], "Imported from -");
     assert_ne!(v["Metadata"]["LastTagTime"], "0001-01-01T00:00:00Z");
 }
+
+fn sha(b: &[u8]) -> String {
+    use sha2::Digest;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(b)))
+}
+
+fn tar_of(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, text) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_size(text.len() as u64);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(0);
+        b.append_data(&mut h, name, text.as_bytes()).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+fn config_for(diff_ids: &[String]) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64",
+        "config": {"Cmd": ["x"]},
+        "created": "2026-01-01T00:00:00Z",
+        "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    }))
+    .unwrap()
+}
+
+/// A two-layer docker-save archive: layers register on top of each other
+/// (chain ids), `layer_dirs` lists them bottom first, the upper layer's
+/// whiteout hides the lower file, and deleting the image releases both
+/// layers, top first. A layer whose digest does not match the config's
+/// diff id is refused with moby's text.
+#[test]
+fn load_multi_layer_archive() {
+    let l1 = tar_of(&[("etc/a", "A"), ("etc/b", "B")]);
+    let l2 = tar_of(&[("etc/.wh.a", ""), ("etc/c", "C")]);
+    let diff_ids = vec![sha(&l1), sha(&l2)];
+    let config = config_for(&diff_ids);
+    let id = sha(&config);
+    let archive = |config: &[u8], cfg_name: &str| {
+        let manifest = serde_json::json!([{
+            "Config": cfg_name,
+            "RepoTags": ["two:layers"],
+            "Layers": ["l1/layer.tar", "l2/layer.tar"],
+        }]);
+        let manifest = serde_json::to_vec(&manifest).unwrap();
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in [
+            (cfg_name, config),
+            ("l1/layer.tar", &l1[..]),
+            ("l2/layer.tar", &l2[..]),
+            ("manifest.json", &manifest[..]),
+        ] {
+            let mut h = tar::Header::new_gnu();
+            h.set_mode(0o644);
+            h.set_size(data.len() as u64);
+            b.append_data(&mut h, name, data).unwrap();
+        }
+        b.into_inner().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path());
+    let lines = svc
+        .load_image(&mut Cursor::new(archive(&config, "c.json")), false)
+        .unwrap();
+    assert_eq!(lines, vec!["Loaded image: two:layers".to_string()]);
+    let img = svc.get_image("two:layers").unwrap();
+    assert_eq!(img.id, id);
+    let dirs = svc.layer_dirs(&img);
+    assert_eq!(dirs.len(), 2);
+    assert_eq!(std::fs::read_to_string(dirs[0].join("etc/a")).unwrap(), "A");
+    assert!(std::fs::symlink_metadata(dirs[1].join("etc/a"))
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    assert_eq!(std::fs::read_to_string(dirs[1].join("etc/c")).unwrap(), "C");
+    assert_eq!(img.size, 3);
+
+    let r = svc.image_delete("two:layers", false, false).unwrap();
+    let deleted: Vec<&str> = r.iter().map(|d| d.deleted.as_str()).collect();
+    assert_eq!(deleted.len(), 4);
+    assert_eq!(deleted[1], id);
+    assert_eq!(deleted[3], diff_ids[0]); // the bottom layer goes last
+    assert!(!dirs[0].exists() && !dirs[1].exists());
+
+    // The config claims other layers than the archive holds.
+    let wrong = config_for(&[sha(b"nope"), diff_ids[1].clone()]);
+    let e = svc
+        .load_image(&mut Cursor::new(archive(&wrong, "w.json")), false)
+        .unwrap_err();
+    assert!(
+        e.message
+            .starts_with("invalid diffID for layer 0: expected"),
+        "{}",
+        e.message
+    );
+    assert_eq!(svc.count(), 0);
+}
+
+/// An OCI image layout (index.json + blobs, gzip layers), as newer tools
+/// write: the image is loaded and tagged from its
+/// `io.containerd.image.name` annotation.
+#[test]
+fn load_oci_layout() {
+    use std::io::Write;
+    let layer = tar_of(&[("hello", "oci")]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&layer).unwrap();
+    let gz = gz.finish().unwrap();
+    let config = config_for(&[sha(&layer)]);
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "config": {"digest": sha(&config), "size": config.len()},
+        "layers": [{"digest": sha(&gz), "size": gz.len(),
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip"}],
+    }))
+    .unwrap();
+    let index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{"digest": sha(&manifest), "size": manifest.len(),
+                       "annotations": {"io.containerd.image.name": "docker.io/library/oci:1"}}],
+    }))
+    .unwrap();
+    let blob = |b: &[u8]| format!("blobs/sha256/{}", &sha(b)[7..]);
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in [
+        ("index.json".to_string(), &index[..]),
+        (
+            "oci-layout".to_string(),
+            &br#"{"imageLayoutVersion":"1.0.0"}"#[..],
+        ),
+        (blob(&manifest), &manifest[..]),
+        (blob(&config), &config[..]),
+        (blob(&gz), &gz[..]),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_size(data.len() as u64);
+        b.append_data(&mut h, name, data).unwrap();
+    }
+    let archive = b.into_inner().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path());
+    let lines = svc.load_image(&mut Cursor::new(archive), false).unwrap();
+    assert_eq!(lines, vec!["Loaded image: oci:1".to_string()]);
+    let img = svc.get_image("oci:1").unwrap();
+    assert_eq!(img.id, sha(&config));
+    assert_eq!(
+        std::fs::read_to_string(svc.layer_dirs(&img)[0].join("hello")).unwrap(),
+        "oci"
+    );
+}

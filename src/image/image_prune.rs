@@ -33,8 +33,8 @@ impl ImageService {
                 dangling_only = false;
             } else if !args.exact_match("dangling", "true") && !args.exact_match("dangling", "1") {
                 return Err(Error::invalid_parameter(format!(
-                    "Invalid filter 'dangling={}'",
-                    args.get("dangling").join(",")
+                    "Invalid filter 'dangling=[{}]'",
+                    args.get("dangling").join(" ")
                 )));
             }
         }

@@ -52,8 +52,8 @@ impl ImageService {
                 dangling_only = true;
             } else if !args.exact_match("dangling", "false") {
                 return Err(Error::invalid_parameter(format!(
-                    "Invalid filter 'dangling={}'",
-                    args.get("dangling").join(",")
+                    "Invalid filter 'dangling=[{}]'",
+                    args.get("dangling").join(" ")
                 )));
             }
         }

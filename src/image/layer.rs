@@ -183,6 +183,11 @@ pub fn register(
         None => diff_id.to_string(),
         Some(p) => super::store::digest_of(format!("{p} {diff_id}").as_bytes()),
     };
+    // One registration at a time: two loads of the same layer must not
+    // race on the rename into place. Extraction is quick next to the
+    // upload that precedes it, so serialising costs little.
+    static REGISTER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = REGISTER.lock().unwrap_or_else(|e| e.into_inner());
     if exists(root, &chain) {
         return Ok(chain);
     }

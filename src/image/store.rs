@@ -42,9 +42,11 @@ pub struct History {
 }
 
 /// The image config JSON (moby `image.Image` with its embedded
-/// `V1Image`). Keys we do not model are kept in `extra`, and dockerd's
-/// `MarshalJSON` sorts keys, which serializing through a
-/// `serde_json::Value` (a BTreeMap) does too.
+/// `V1Image`). dockerd's `MarshalJSON` writes the top-level keys sorted
+/// and nested objects in struct order; the fields below are declared in
+/// alphabetical order so that serde does the same. Keys we do not model
+/// are kept in `extra` (they only occur in loaded images, whose bytes are
+/// stored as they came).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct V1Image {
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -78,8 +80,7 @@ pub struct V1Image {
 impl V1Image {
     /// The bytes whose sha256 is the image id: compact JSON, sorted keys.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let v = serde_json::to_value(self).map_err(|e| Error::system(e.to_string()))?;
-        serde_json::to_vec(&v).map_err(|e| Error::system(e.to_string()))
+        serde_json::to_vec(self).map_err(|e| Error::system(e.to_string()))
     }
 }
 
