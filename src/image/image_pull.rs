@@ -31,6 +31,15 @@ impl ImageService {
         )))
     }
 
+    /// `POST /images/{name}/push`: no registry to push to.
+    pub fn push_image(&self, name: &str) -> Result<()> {
+        let id = self.get_image(name)?;
+        let _ = id;
+        Err(Error::not_implemented(format!(
+            "cannot push {name}: mini-dockerd has no registry client; use docker save"
+        )))
+    }
+
     /// `GET /images/search`: no registry either.
     pub fn search_registry(&self, term: &str) -> Result<Vec<serde_json::Value>> {
         let _ = term;

@@ -283,6 +283,13 @@ impl ImageService {
         if !name.is_empty() {
             attributes.insert("name".to_string(), name.to_string());
         }
+        trace_event!(
+            "backend",
+            "event",
+            "ImageService.LogImageEvent",
+            action = action,
+            image = id
+        );
         self.events.log(
             action,
             "image",
