@@ -565,3 +565,25 @@ fn load_oci_layout() {
         "oci"
     );
 }
+
+/// `/system/df`'s image part: every image with how many containers use
+/// it (from the daemon's usage callback) and the total layer bytes.
+#[test]
+fn disk_usage_counts_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path());
+    let id = import(&svc, "1234", "du", "1", &[]);
+    let used = id.clone();
+    svc.set_usage(Arc::new(move |i: &str| {
+        if i == used {
+            vec![("c1".to_string(), true), ("c2".to_string(), false)]
+        } else {
+            Vec::new()
+        }
+    }));
+    let du = svc.disk_usage().unwrap();
+    assert_eq!(du.count, 1);
+    assert_eq!(du.total_size, 4);
+    assert_eq!(du.images[0].containers, 2);
+    assert_eq!(du.images[0].shared_size, 0);
+}

@@ -251,16 +251,42 @@ impl ImageService {
         self.state.lock().map(|s| s.images.len()).unwrap_or(0)
     }
 
-    /// `LayersSize` and the images of `/system/df`.
+    /// `LayersSize` and the images of `/system/df`: moby
+    /// `SystemDiskUsage` lists images with `withExtraAttrs`, i.e. with
+    /// `Containers` (how many containers use each) and `SharedSize` (the
+    /// bytes of its layers that other images use too) filled in.
     pub fn disk_usage(&self) -> Result<ImagesDiskUsage> {
-        let images = self.images("", false)?;
-        let st = self
-            .state
-            .lock()
-            .map_err(|_| Error::system("image store lock poisoned"))?;
+        let mut images = self.images("", false)?;
+        let (total_size, shared) = {
+            let st = self.lock()?;
+            let mut uses: std::collections::HashMap<String, usize> = Default::default();
+            for s in st.images.values() {
+                for c in layer::chain_ids(&s.v1.rootfs.diff_ids) {
+                    *uses.entry(c).or_default() += 1;
+                }
+            }
+            let shared: std::collections::HashMap<String, i64> = st
+                .images
+                .values()
+                .map(|s| {
+                    let bytes = layer::chain_ids(&s.v1.rootfs.diff_ids)
+                        .iter()
+                        .filter(|c| uses.get(*c).copied().unwrap_or(0) > 1)
+                        .map(|c| layer::size(&st.root, c))
+                        .sum();
+                    (s.id.clone(), bytes)
+                })
+                .collect();
+            (st.layers_size(), shared)
+        };
+        // Asked without the store lock held (see `image_delete`).
+        for img in &mut images {
+            img.containers = self.users(&img.id).len() as i64;
+            img.shared_size = shared.get(&img.id).copied().unwrap_or(0);
+        }
         Ok(ImagesDiskUsage {
             count: images.len(),
-            total_size: st.layers_size(),
+            total_size,
             images,
         })
     }
