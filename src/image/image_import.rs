@@ -283,6 +283,10 @@ impl ImageService {
         let result = (|| {
             let tar_path = tmp.join("layer.tar");
             let diff_id = layer::ingest(src, &tar_path)?;
+            // A bottom layer's chain id is its diff id; pin it before it
+            // exists so that no concurrent `rmi` can release it before
+            // the image below refers to it.
+            let _pin = layer::pin(&diff_id);
             layer::register(&self.data_root, &self.root, None, &tar_path, &diff_id)?;
             let v1 = V1Image {
                 architecture: go_arch().to_string(),

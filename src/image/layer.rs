@@ -93,6 +93,43 @@ pub fn remove(data_root: &Path, root: &Path, chain: &str) -> Result<()> {
     Ok(())
 }
 
+/// Layers registered by an import or load whose image is not created
+/// yet. Between `register` and the image store's `create` no image refers
+/// to the layer, so a concurrent `rmi` of another image sharing it would
+/// see it unused; a pin keeps it. (A leaf lock: held only for an insert,
+/// a remove or a lookup.)
+static PINNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Keeps a layer from being released while it is alive.
+pub struct Pin(String);
+
+impl Drop for Pin {
+    fn drop(&mut self) {
+        let mut p = PINNED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = p.iter().position(|c| *c == self.0) {
+            p.swap_remove(i);
+        }
+    }
+}
+
+/// Pin `chain` until the returned guard is dropped.
+pub fn pin(chain: &str) -> Pin {
+    PINNED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(chain.to_string());
+    Pin(chain.to_string())
+}
+
+/// Whether an import or load in flight holds `chain`.
+pub fn is_pinned(chain: &str) -> bool {
+    PINNED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|c| c == chain)
+}
+
 /// Remove what an interrupted import or load left behind.
 pub fn clean_temporaries(data_root: &Path, root: &Path) {
     for dir in [

@@ -296,11 +296,9 @@ impl State {
                 if let Some(id) = self.refs.get(&tagged) {
                     return Ok(id.clone());
                 }
-                match self.search(ref_or_id) {
-                    Ok(id) => Ok(id),
-                    Err(e) if e.is(crate::errdefs::ErrorKind::InvalidParameter) => Err(e),
-                    Err(_) => Err(not_found(&any)),
-                }
+                // An unknown or ambiguous prefix is "No such image", as
+                // moby's `GetImage` answers whatever `Search` failed with.
+                self.search(ref_or_id).map_err(|_| not_found(&any))
             }
         }
     }
@@ -416,7 +414,7 @@ impl State {
             .collect();
         // Top layer first, as moby's layer store releases a chain.
         for chain in layer::chain_ids(&s.v1.rootfs.diff_ids).into_iter().rev() {
-            if !in_use.contains(&chain) {
+            if !in_use.contains(&chain) && !layer::is_pinned(&chain) {
                 layer::remove(&self.data_root, &self.root, &chain)?;
                 removed.push(chain);
             }

@@ -218,6 +218,7 @@ impl ImageService {
                 )));
             }
             let chains = layer::chain_ids(diff_ids);
+            let _pins: Vec<layer::Pin> = chains.iter().map(|c| layer::pin(c)).collect();
             let mut parent: Option<String> = None;
             for (i, (diff_id, path)) in diff_ids.iter().zip(&item.layer_paths).enumerate() {
                 if !layer::exists(&self.root, &chains[i]) {
