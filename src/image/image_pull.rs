@@ -33,8 +33,8 @@ impl ImageService {
 
     /// `POST /images/{name}/push`: no registry to push to.
     pub fn push_image(&self, name: &str) -> Result<()> {
-        let id = self.get_image(name)?;
-        let _ = id;
+        // An unknown image is a 404 first, as in moby.
+        self.get_image(name)?;
         Err(Error::not_implemented(format!(
             "cannot push {name}: mini-dockerd has no registry client; use docker save"
         )))

@@ -22,7 +22,7 @@
 //!   the layer directories can be stacked as lowerdirs unchanged.
 
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -398,11 +398,6 @@ fn set_opaque(dir: &Path) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Write `data` as one uncompressed stream to `w` (helper for save).
-pub fn copy_file(path: &Path, w: &mut dyn Write) -> io::Result<u64> {
-    io::copy(&mut fs::File::open(path)?, w)
 }
 
 /// An error and its sources, `a: b: c`, as Go's wrapped errors print.

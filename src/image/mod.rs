@@ -52,7 +52,8 @@ pub use images::ImageSummary;
 pub use store::V1Image;
 
 /// The callback through which the daemon says which containers use an
-/// image: `(container id, running)` for every container created from it.
+/// image: given an image id (`sha256:<64 hex>`, as in [`Image::id`]), the
+/// `(container id, running)` of every container created from it.
 /// moby's image service asks the container store directly
 /// (`i.containers.List()`); here the daemon hands us a closure so that the
 /// image module does not depend on the container module.
