@@ -330,8 +330,17 @@ pub fn apply_tar(src: &mut dyn Read, dir: &Path) -> Result<i64> {
             make_whiteout(&parent.join(hidden))?;
             continue;
         }
-        if entry.header().entry_type().is_file() {
+        // moby measures a layer with `directory.Size`: the lstat size of
+        // every non-directory (a symlink's is its target's length), each
+        // inode once (so hard links count once).
+        let typ = entry.header().entry_type();
+        if typ.is_file() {
             size += entry.header().size().unwrap_or(0) as i64;
+        } else if typ.is_symlink() {
+            size += entry
+                .link_name_bytes()
+                .map(|l| l.len() as i64)
+                .unwrap_or(0);
         }
         if rel.as_os_str().is_empty() {
             // The root directory entry ("./"): keep our directory.
