@@ -12,6 +12,7 @@ mod backends;
 pub mod disk_usage;
 pub mod events;
 pub mod info;
+pub mod logger;
 
 use std::path::PathBuf;
 use std::sync::Arc;
