@@ -20,8 +20,10 @@
 #[macro_use]
 pub mod trace;
 
+pub mod api;
 pub mod cmd;
 pub mod config;
+pub mod container;
 pub mod daemon;
 pub mod errdefs;
 pub mod events;

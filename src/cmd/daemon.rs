@@ -166,10 +166,8 @@ pub async fn start(config: Config) -> Result<(), String> {
         debug: config.debug,
         runtime: config.runtime.clone(),
         hosts: config.hosts.clone(),
-    });
-    daemon
-        .restore()
-        .map_err(|e| format!("creating the data root {}: {e}", config.data_root.display()))?;
+    })
+    .map_err(|e| format!("creating the data root {}: {e}", config.data_root.display()))?;
 
     // moby `loadListeners`: listeners come before anything serves, so a
     // port or socket in use stops the start-up early and clearly.
@@ -302,10 +300,22 @@ pub fn init_router(daemon: &Arc<Daemon>, experimental: bool) -> Vec<Arc<dyn Rout
 
 /// A server with every router, for `mini-dockerd routes`: no listeners,
 /// no data root, nothing started.
+///
+/// The daemon value needs a data root (its image store opens one), so it
+/// gets a throwaway one in the temp dir, removed before we return.
 pub fn build_server_for_listing() -> Server {
-    let daemon = Daemon::new(DaemonConfig::default());
+    let root = std::env::temp_dir().join(format!("mini-dockerd-routes-{}", std::process::id()));
     let mut server = Server::new(server::Config::default());
-    server.init_router(init_router(&daemon, false));
+    match Daemon::new(DaemonConfig {
+        data_root: root.join("root"),
+        exec_root: root.join("exec"),
+        runtime: Some("sim".into()),
+        ..DaemonConfig::default()
+    }) {
+        Ok(daemon) => server.init_router(init_router(&daemon, false)),
+        Err(e) => eprintln!("mini-dockerd: building the routers: {e}"),
+    }
+    let _ = std::fs::remove_dir_all(&root);
     server
 }
 

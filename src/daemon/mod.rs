@@ -9,16 +9,21 @@
 //! `impl Daemon`.
 
 mod backends;
+pub mod container;
 pub mod disk_usage;
 pub mod events;
 pub mod info;
 pub mod logger;
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use crate::container::ContainerStore;
 use crate::events::Events;
+use crate::image::ImageService;
+use crate::runtime::Runtime;
 
 /// What the daemon is configured with (a slice of moby `config.Config`).
 #[derive(Debug, Clone, Default)]
@@ -64,47 +69,86 @@ pub struct Daemon {
     /// Why containers run in the simulated runtime, when they do. Shown at
     /// start-up, in `/info` and in the trace.
     pub runtime_warning: Option<String>,
+    /// moby `daemon.containers` (+ the name registrar and the view).
+    pub containers: ContainerStore,
+    /// moby `daemon.imageService`.
+    pub images: Arc<ImageService>,
+    /// moby `daemon.containerd` (libcontainerd's client): the one door to
+    /// namespaces, cgroups and processes.
+    pub runtime: Arc<dyn Runtime>,
+    /// Set once the daemon is shutting down: exits seen after this are
+    /// not restarted by restart policies (moby `daemon.shutdown`).
+    pub shutting_down: AtomicBool,
 }
 
 impl Daemon {
-    /// Build the daemon value. No disk or OS work happens here, so that
-    /// `mini-dockerd routes` can build the routers without a data root;
-    /// [`Daemon::restore`] does that work at start-up.
-    pub fn new(config: DaemonConfig) -> Arc<Daemon> {
-        Arc::new(Daemon {
+    /// Build the daemon value (moby `NewDaemon`): create the data root,
+    /// open the image store and pick the runtime. Containers are loaded
+    /// by [`Daemon::restore`] (daemon/restore.rs), which needs a tokio
+    /// runtime.
+    pub fn new(config: DaemonConfig) -> std::io::Result<Arc<Daemon>> {
+        std::fs::create_dir_all(&config.data_root)?;
+        std::fs::create_dir_all(&config.exec_root)?;
+        std::fs::create_dir_all(config.data_root.join("containers"))?;
+        let events = Arc::new(Events::new());
+        let images = Arc::new(ImageService::new(&config.data_root, events.clone())?);
+        let (runtime, runtime_warning) = crate::runtime::detect(config.runtime.as_deref());
+        let daemon = Arc::new(Daemon {
             config,
-            events: Arc::new(Events::new()),
+            events,
             id: String::new(),
             started: SystemTime::now(),
-            runtime_warning: None,
-        })
+            runtime_warning,
+            containers: ContainerStore::new(),
+            images,
+            runtime,
+            shutting_down: AtomicBool::new(false),
+        });
+        // The image service asks us which containers use an image (for
+        // `docker rmi` conflicts and the `Containers` count). A weak
+        // reference: the image service must not keep the daemon alive.
+        let weak = Arc::downgrade(&daemon);
+        daemon.images.set_usage(Arc::new(move |image_id: &str| {
+            weak.upgrade()
+                .map(|d| d.containers.users_of_image(image_id))
+                .unwrap_or_default()
+        }));
+        Ok(daemon)
     }
 
-    /// Create the data root and load what it holds (moby `NewDaemon` +
-    /// `restore`).
-    pub fn restore(&self) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.config.data_root)?;
-        std::fs::create_dir_all(&self.config.exec_root)?;
-        Ok(())
+    /// `<data-root>/containers`.
+    pub fn containers_dir(&self) -> PathBuf {
+        self.config.data_root.join("containers")
     }
 
-    /// Container counts by state. There is no container store yet, so
-    /// there is nothing to count.
+    /// Container counts by state (moby `daemon/info.go` counts them from
+    /// the view).
     pub fn container_counts(&self) -> ContainerCounts {
-        ContainerCounts::default()
+        use crate::container::{lock, Status};
+        let mut counts = ContainerCounts::default();
+        for c in self.containers.list() {
+            counts.total += 1;
+            match lock(&c).state.status {
+                Status::Running | Status::Restarting => counts.running += 1,
+                Status::Paused => counts.paused += 1,
+                _ => counts.stopped += 1,
+            }
+        }
+        counts
     }
 
     /// How many images the image service holds.
     pub fn image_count(&self) -> usize {
-        0
+        self.images.count()
     }
 
     /// The runtime's name and cgroup facts.
     pub fn runtime_info(&self) -> RuntimeSummary {
+        let info = self.runtime.info();
         RuntimeSummary {
-            name: "none",
-            cgroup_driver: "cgroupfs",
-            cgroup_version: "1",
+            name: info.name,
+            cgroup_driver: info.cgroup_driver,
+            cgroup_version: info.cgroup_version,
         }
     }
 }
