@@ -66,6 +66,16 @@ pub fn frame(stream: StdType, payload: &[u8]) -> Bytes {
     buf.freeze()
 }
 
+/// What goes on the wire for one chunk of output: a frame when the stream
+/// is multiplexed (no TTY), the bytes as they are otherwise.
+pub fn encode(multiplexed: bool, stream: StdType, payload: &[u8]) -> Bytes {
+    if multiplexed {
+        frame(stream, payload)
+    } else {
+        Bytes::copy_from_slice(payload)
+    }
+}
+
 /// moby `stdcopy.NewStdWriter`: wraps an `AsyncWrite` so that each
 /// `write` becomes exactly one frame of the given stream.
 ///

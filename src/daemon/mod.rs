@@ -8,12 +8,14 @@
 //! `daemon/create.rs`, `daemon/start.rs`, ...), each adding methods to
 //! `impl Daemon`.
 
+pub mod attach;
 mod backends;
 pub mod container;
 pub mod disk_usage;
 pub mod events;
 pub mod info;
 pub mod logger;
+pub mod logs;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;

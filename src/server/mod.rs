@@ -26,6 +26,7 @@
 pub mod hijack;
 pub mod httpstatus;
 pub mod httputils;
+pub mod logstream;
 pub mod middleware;
 pub mod mux;
 pub mod router;

@@ -24,10 +24,11 @@
 //! Reading with `tail` reads the whole file and keeps the last N messages;
 //! dockerd reads backwards block by block, which matters for huge logs only.
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
@@ -53,6 +54,25 @@ struct JsonLog {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     attrs: Option<serde_json::Map<String, serde_json::Value>>,
     time: String,
+}
+
+/// The loggers open right now, by file path: how `docker logs -f` finds
+/// the live writer of a running container without the container value
+/// having to carry it. moby keeps the logger on the container
+/// (`container.LogDriver`); a registry keeps this driver self-contained, so
+/// that whoever writes a container's log with [`JsonFileLogger`] makes it
+/// followable. Entries are weak: a dropped logger disappears.
+fn live_loggers() -> &'static Mutex<HashMap<PathBuf, Weak<JsonFileLogger>>> {
+    static LIVE: OnceLock<Mutex<HashMap<PathBuf, Weak<JsonFileLogger>>>> = OnceLock::new();
+    LIVE.get_or_init(Default::default)
+}
+
+/// The open (not closed) logger writing `path`, if any: the container runs.
+pub fn live(path: &Path) -> Option<Arc<JsonFileLogger>> {
+    let map = live_loggers().lock().unwrap_or_else(|p| p.into_inner());
+    map.get(path)
+        .and_then(Weak::upgrade)
+        .filter(|l| !l.is_closed())
 }
 
 /// What followers watch: how many bytes the file holds, and whether the
@@ -85,11 +105,15 @@ impl JsonFileLogger {
             size,
             closed: false,
         });
-        Ok(Arc::new(JsonFileLogger {
-            path,
+        let logger = Arc::new(JsonFileLogger {
+            path: path.clone(),
             file: Mutex::new(Some(file)),
             state,
-        }))
+        });
+        let mut map = live_loggers().lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, w| w.strong_count() > 0);
+        map.insert(path, Arc::downgrade(&logger));
+        Ok(logger)
     }
 
     pub fn path(&self) -> &Path {
@@ -115,6 +139,13 @@ impl JsonFileLogger {
     pub fn close(&self) {
         self.file.lock().unwrap_or_else(|p| p.into_inner()).take();
         self.state.send_modify(|s| s.closed = true);
+        let mut map = live_loggers().lock().unwrap_or_else(|p| p.into_inner());
+        if map
+            .get(&self.path)
+            .is_some_and(|w| std::ptr::eq(w.as_ptr(), self))
+        {
+            map.remove(&self.path);
+        }
     }
 
     pub fn is_closed(&self) -> bool {

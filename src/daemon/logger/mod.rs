@@ -114,6 +114,74 @@ impl LineSplitter {
     }
 }
 
+/// moby's copier as the start path uses it: the output of one container
+/// run goes in as raw chunks per stream, and out as json-file lines. Call
+/// [`Copier::close`] when the process's output has ended; that flushes
+/// unfinished lines and ends `docker logs -f`.
+pub struct Copier {
+    logger: std::sync::Arc<jsonfile::JsonFileLogger>,
+    stdout: LineSplitter,
+    stderr: LineSplitter,
+}
+
+impl Copier {
+    pub fn new(logger: std::sync::Arc<jsonfile::JsonFileLogger>) -> Copier {
+        Copier {
+            logger,
+            stdout: LineSplitter::new(),
+            stderr: LineSplitter::new(),
+        }
+    }
+
+    /// Open `path` (creating it) and wrap it: the usual way to start
+    /// logging a run.
+    pub fn open(path: &std::path::Path) -> std::io::Result<Copier> {
+        Ok(Copier::new(jsonfile::JsonFileLogger::new(path)?))
+    }
+
+    /// Log what one read of a pipe returned. Write errors are reported to
+    /// the daemon's log and otherwise ignored, as moby's copier does: a
+    /// full disk must not stop the container.
+    pub fn copy(&mut self, source: Source, data: &[u8]) {
+        let splitter = match source {
+            Source::Stdout => &mut self.stdout,
+            Source::Stderr => &mut self.stderr,
+        };
+        for line in splitter.push(data) {
+            self.log(source, line);
+        }
+    }
+
+    fn log(&self, source: Source, line: Vec<u8>) {
+        let msg = Message {
+            line,
+            source,
+            timestamp_ns: now_ns(),
+            attrs: Vec::new(),
+        };
+        if let Err(e) = self.logger.log(&msg) {
+            tracing::warn!(
+                "Failed to log msg for {}: {e}",
+                self.logger.path().display()
+            );
+        }
+    }
+
+    /// The output ended: flush and close the logger.
+    pub fn close(mut self) {
+        for source in [Source::Stdout, Source::Stderr] {
+            let rest = match source {
+                Source::Stdout => self.stdout.flush(),
+                Source::Stderr => self.stderr.flush(),
+            };
+            if let Some(line) = rest {
+                self.log(source, line);
+            }
+        }
+        self.logger.close();
+    }
+}
+
 /// Now, in nanoseconds since the epoch.
 pub fn now_ns() -> i128 {
     OffsetDateTime::now_utc().unix_timestamp_nanos()
