@@ -283,7 +283,7 @@ pub fn init_router(daemon: &Arc<Daemon>, experimental: bool) -> Vec<Arc<dyn Rout
     let _ = daemon;
     vec![
         router::checkpoint::CheckpointRouter::new(experimental),
-        router::container::ContainerRouter::new(),
+        router::container::ContainerRouter::new(daemon.clone()),
         router::image::ImageRouter::new(),
         router::system::SystemRouter::new(daemon.clone()),
         router::volume::VolumeRouter::new(),

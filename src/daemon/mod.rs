@@ -13,9 +13,11 @@ mod backends;
 pub mod container;
 pub mod disk_usage;
 pub mod events;
+pub mod exec;
 pub mod info;
 pub mod logger;
 pub mod logs;
+pub mod resize;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -81,6 +83,8 @@ pub struct Daemon {
     /// Set once the daemon is shutting down: exits seen after this are
     /// not restarted by restart policies (moby `daemon.shutdown`).
     pub shutting_down: AtomicBool,
+    /// moby `daemon.execCommands`: every exec instance, by id.
+    pub exec_commands: exec::config::ExecStore,
 }
 
 impl Daemon {
@@ -105,6 +109,7 @@ impl Daemon {
             images,
             runtime,
             shutting_down: AtomicBool::new(false),
+            exec_commands: exec::config::ExecStore::new(),
         });
         // The image service asks us which containers use an image (for
         // `docker rmi` conflicts and the `Containers` count). A weak

@@ -14,16 +14,20 @@ mod inspect;
 
 use std::sync::Arc;
 
+use crate::daemon::Daemon;
 use crate::route;
 use crate::server::router::{Route, Router};
 
 /// moby `containerRouter`.
-pub struct ContainerRouter;
+pub struct ContainerRouter {
+    /// moby `containerRouter.backend`: the daemon.
+    backend: Arc<Daemon>,
+}
 
 impl ContainerRouter {
     /// moby `NewRouter`.
-    pub fn new() -> Arc<ContainerRouter> {
-        Arc::new(ContainerRouter)
+    pub fn new(backend: Arc<Daemon>) -> Arc<ContainerRouter> {
+        Arc::new(ContainerRouter { backend })
     }
 }
 
