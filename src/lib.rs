@@ -34,5 +34,6 @@ pub mod image;
 pub mod listeners;
 pub mod runtime;
 pub mod server;
+pub mod stdcopy;
 pub mod tlsconfig;
 pub mod version;

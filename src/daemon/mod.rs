@@ -8,22 +8,26 @@
 //! `daemon/create.rs`, `daemon/start.rs`, ...), each adding methods to
 //! `impl Daemon`.
 
+pub mod attach;
 mod backends;
 pub mod container;
 pub mod create;
 pub mod delete;
 pub mod disk_usage;
 pub mod events;
+pub mod exec;
 pub mod info;
 pub mod inspect;
 pub mod kill;
 pub mod list;
 pub mod logger;
+pub mod logs;
 pub mod monitor;
 pub mod names;
 pub mod pause;
 pub mod prune;
 pub mod rename;
+pub mod resize;
 pub mod restart;
 pub mod restore;
 pub mod start;
@@ -97,6 +101,8 @@ pub struct Daemon {
     /// Set once the daemon is shutting down: exits seen after this are
     /// not restarted by restart policies (moby `daemon.shutdown`).
     pub shutting_down: AtomicBool,
+    /// moby `daemon.execCommands`: every exec instance, by id.
+    pub exec_commands: exec::config::ExecStore,
 }
 
 impl Daemon {
@@ -121,6 +127,7 @@ impl Daemon {
             images,
             runtime,
             shutting_down: AtomicBool::new(false),
+            exec_commands: exec::config::ExecStore::new(),
         });
         // The image service asks us which containers use an image (for
         // `docker rmi` conflicts and the `Containers` count). A weak

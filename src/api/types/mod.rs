@@ -5,3 +5,4 @@
 //! `api/types/configs.go` (`ContainerCreateConfig`).
 
 pub mod container;
+pub mod exec;

@@ -2,9 +2,9 @@
 //!
 //! Mirrors moby `api/server/router/container/container_routes.go` (v20.10.24).
 //! Each handler parses the query and body, makes one backend call and
-//! writes the answer (see moby-api-notes §3.5 for the statuses). The
-//! streaming handlers (attach, logs, stats, attach/ws), resize, export,
-//! changes and commit still answer 501 naming the moby handler.
+//! writes the answer (see moby-api-notes §3.5 for the statuses). Stats,
+//! attach/ws, export, changes and commit still answer 501 naming the moby
+//! handler.
 
 use std::sync::Arc;
 
@@ -14,14 +14,20 @@ use hyper::{Response, StatusCode};
 use tokio::sync::mpsc;
 
 use crate::api::types::container::ContainerCreateConfig;
+use crate::daemon::attach::AttachConfig;
 use crate::daemon::list::ContainerListOptions;
+use crate::daemon::logger;
+use crate::daemon::logs::LogsOptions;
+use crate::daemon::resize::parse_dimension;
 use crate::daemon::update::UpdateConfig;
 use crate::daemon::wait::WaitCondition;
 use crate::errdefs::{Error, Result};
+use crate::server::hijack::{self, HijackOptions, Hijacker};
 use crate::server::httputils::{
-    bool_value, channel_body, no_content, parse_form, read_json, version_less_than, write_json,
-    ApiRequest, Body, Ctx, Vars,
+    self, bool_value, channel_body, no_content, parse_form, read_json, version_less_than,
+    write_json, ApiRequest, Body, Ctx, Vars,
 };
+use crate::server::logstream;
 use crate::server::router::not_implemented_error;
 
 use super::ContainerRouter;
@@ -92,14 +98,47 @@ impl ContainerRouter {
     /// moby `getContainersLogs`: `GET /containers/{name:.*}/logs`.
     pub(super) async fn get_containers_logs(
         self: Arc<Self>,
-        _ctx: Ctx,
-        _req: ApiRequest,
-        _vars: Vars,
+        ctx: Ctx,
+        req: ApiRequest,
+        vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "getContainersLogs",
-            "container/container_routes.go",
-        ))
+        // Everything is checked before the 200: once the stream starts, an
+        // error can only be written into it.
+        let form = httputils::parse_form(&req);
+        let stdout = httputils::bool_value(&form, "stdout");
+        let stderr = httputils::bool_value(&form, "stderr");
+        if !(stdout || stderr) {
+            return Err(Error::invalid_parameter(
+                "Bad parameters: you must choose at least one stream",
+            ));
+        }
+        let time_param = |key: &str| {
+            let v = form.get(key).map(String::as_str).unwrap_or("");
+            logger::parse_timestamp(v).map_err(Error::invalid_parameter)
+        };
+        let since = time_param("since")?;
+        // moby treats `until=0` as "no limit".
+        let until = match form.get("until").map(String::as_str) {
+            Some("0") => None,
+            _ => time_param("until")?,
+        };
+        let opts = LogsOptions {
+            stdout,
+            stderr,
+            since,
+            until,
+            tail: LogsOptions::parse_tail(form.get("tail").map(String::as_str).unwrap_or("")),
+            follow: httputils::bool_value(&form, "follow"),
+            timestamps: httputils::bool_value(&form, "timestamps"),
+            details: httputils::bool_value(&form, "details"),
+        };
+        let name = vars.get("name").cloned().unwrap_or_default();
+        let (msgs, tty) = self.daemon.container_logs(&name, &opts)?;
+        let _ = ctx;
+        Ok(Response::builder()
+            .status(StatusCode::OK)
+            .body(logstream::write_log_stream(msgs, opts, !tty))
+            .expect("static response parts are valid"))
     }
 
     /// moby `getContainersStats`: `GET /containers/{name:.*}/stats`.
@@ -278,25 +317,46 @@ impl ContainerRouter {
     pub(super) async fn post_containers_resize(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
-        _vars: Vars,
+        req: ApiRequest,
+        vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "postContainersResize",
-            "container/container_routes.go",
-        ))
+        let form = httputils::parse_form(&req);
+        let height = parse_dimension(form.get("h").map(String::as_str).unwrap_or(""))?;
+        let width = parse_dimension(form.get("w").map(String::as_str).unwrap_or(""))?;
+        let name = vars.get("name").cloned().unwrap_or_default();
+        self.daemon.container_resize(&name, height, width)?;
+        Ok(httputils::no_content(StatusCode::OK))
     }
 
     /// moby `postContainersAttach`: `POST /containers/{name:.*}/attach`.
     pub(super) async fn post_containers_attach(
         self: Arc<Self>,
-        _ctx: Ctx,
-        _req: ApiRequest,
-        _vars: Vars,
+        ctx: Ctx,
+        req: ApiRequest,
+        vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "postContainersAttach",
-            "container/container_routes.go",
+        let form = httputils::parse_form(&req);
+        let cfg = AttachConfig {
+            use_stdin: httputils::bool_value(&form, "stdin"),
+            use_stdout: httputils::bool_value(&form, "stdout"),
+            use_stderr: httputils::bool_value(&form, "stderr"),
+            logs: httputils::bool_value(&form, "logs"),
+            stream: httputils::bool_value(&form, "stream"),
+            detach_keys: form.get("detachKeys").cloned().unwrap_or_default(),
+        };
+        let name = vars.get("name").cloned().unwrap_or_default();
+        // Errors up to here are ordinary JSON answers (404, 409).
+        let attachment = self.daemon.container_attach(&name, cfg)?;
+        let content_type = hijack::stream_content_type(&ctx.api_version, attachment.multiplexed());
+        let hijacker = Hijacker::with_body(req);
+        Ok(hijacker.start(
+            &ctx,
+            HijackOptions {
+                content_type,
+                middleware_headers: false,
+                handler: "postContainersAttach",
+            },
+            move |stream| attachment.run(stream.reader, stream.writer),
         ))
     }
 

@@ -1,0 +1,562 @@
+//! Streams end to end: attach, logs, exec and resize, driven by the real
+//! docker CLI (and by hand-written HTTP on a plain unix socket where the
+//! exact bytes matter).
+//!
+//! Each test starts its own daemon on a temporary socket and data root.
+//! Tests that need real namespaces (a shell, `ps`, a pseudo-terminal
+//! inside the container) print why and return early when the daemon
+//! runs the simulated runtime (not root, or no Linux runtime built in).
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A daemon of our own on a temp socket, killed on drop.
+struct Daemon {
+    child: Child,
+    dir: tempfile::TempDir,
+    sock: PathBuf,
+}
+
+impl Daemon {
+    fn start() -> Daemon {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sock = dir.path().join("d.sock");
+        let child = Command::new(env!("CARGO_BIN_EXE_mini-dockerd"))
+            .arg("-H")
+            .arg(format!("unix://{}", sock.display()))
+            .arg("--data-root")
+            .arg(dir.path().join("root"))
+            .arg("--exec-root")
+            .arg(dir.path().join("exec"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mini-dockerd");
+        let d = Daemon { child, dir, sock };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok((head, _)) = d.raw("HEAD /_ping HTTP/1.1\r\nHost: x\r\n\r\n", false) {
+                if head.starts_with("HTTP/1.1 200") {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "the daemon did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        d
+    }
+
+    /// The docker CLI pointed at this daemon.
+    fn docker_cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("docker");
+        c.args(args)
+            .env("DOCKER_HOST", format!("unix://{}", self.sock.display()))
+            .env("DOCKER_CONFIG", self.dir.path().join("cli"))
+            .env_remove("DOCKER_CONTEXT")
+            .env_remove("DOCKER_API_VERSION");
+        c
+    }
+
+    fn docker(&self, args: &[&str]) -> Output {
+        self.docker_cmd(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run docker")
+    }
+
+    /// `docker ...`, asserting success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.docker(args);
+        assert!(
+            out.status.success(),
+            "docker {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Send raw bytes, read the response head (up to the blank line) and
+    /// whatever followed it until EOF or, with `head_only`, nothing more.
+    fn raw(&self, request: &str, head_only: bool) -> std::io::Result<(String, Vec<u8>)> {
+        let mut s = UnixStream::connect(&self.sock)?;
+        s.set_read_timeout(Some(Duration::from_secs(10)))?;
+        s.write_all(request.as_bytes())?;
+        let (head, rest) = read_head(&mut s)?;
+        if head_only {
+            return Ok((head, rest));
+        }
+        let mut rest = rest;
+        let _ = s.read_to_end(&mut rest);
+        Ok((head, rest))
+    }
+
+    /// Whether containers really run (not the simulated runtime).
+    fn real_runtime(&self) -> bool {
+        self.ok(&["info", "--format", "{{.DefaultRuntime}}"]).trim() != "sim"
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Read from `s` until the end of an HTTP head; returns the head (without
+/// the blank line) and the bytes already read past it.
+fn read_head(s: &mut UnixStream) -> std::io::Result<(String, Vec<u8>)> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..i]).into_owned();
+            return Ok((head, buf[i + 4..].to_vec()));
+        }
+        let n = s.read(&mut chunk)?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "no HTTP head",
+            ));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+macro_rules! require_real_runtime {
+    ($d:expr) => {
+        if !$d.real_runtime() {
+            eprintln!("skipped: the daemon runs the simulated runtime (containers need root and the Linux runtime)");
+            return;
+        }
+    };
+}
+
+/// `docker run --rm busybox echo hi` prints exactly "hi\n" and exits 0:
+/// the attach (before start) sees the first output, stdcopy frames are
+/// decoded by the CLI, and the stream ends when the container exits.
+#[test]
+fn run_prints_output_exactly() {
+    let d = Daemon::start();
+    let out = d.docker(&["run", "--rm", "busybox", "echo", "hi"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Without a TTY, stdout and stderr reach the CLI on separate streams
+/// (stdcopy stream bytes 1 and 2).
+#[test]
+fn run_keeps_stdout_and_stderr_apart() {
+    let d = Daemon::start();
+    require_real_runtime!(d);
+    let out = d.docker(&[
+        "run",
+        "--rm",
+        "busybox",
+        "sh",
+        "-c",
+        "echo out; echo err >&2",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "out\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "err\n");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// `echo data | docker run -i` forwards the piped stdin, and the CLI's
+/// half-close (CloseWrite) closes the container's stdin (StdinOnce), so
+/// `cat` ends.
+#[test]
+fn run_i_forwards_stdin_and_closes_it_on_eof() {
+    let d = Daemon::start();
+    let mut child = d
+        .docker_cmd(&["run", "-i", "--rm", "busybox", "cat"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("docker run -i");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"data\n")
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "data\n");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `docker run -t` under a real terminal (`script` gives the CLI a pty):
+/// the container's stdio is a pseudo-terminal of its own devpts
+/// (/dev/pts/0), and `stty size` answers with a size, set from the CLI's
+/// resize calls.
+#[test]
+fn run_t_gives_the_container_a_pty() {
+    let d = Daemon::start();
+    require_real_runtime!(d);
+    let out = Command::new("script")
+        .args([
+            "-qec",
+            "docker run -it --rm busybox sh -c 'tty; stty size'",
+            "/dev/null",
+        ])
+        .env("DOCKER_HOST", format!("unix://{}", d.sock.display()))
+        .env("DOCKER_CONFIG", d.dir.path().join("cli"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("script");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("/dev/pts/0"), "got {text:?}");
+    let size_line = text.lines().map(str::trim).find(|l| {
+        l.split_whitespace().count() == 2 && l.split_whitespace().all(|w| w.parse::<u32>().is_ok())
+    });
+    assert!(size_line.is_some(), "no `stty size` answer in {text:?}");
+}
+
+/// The attach handshake on the wire is dockerd's hand-written head, byte
+/// for byte: `HTTP/1.1 101 UPGRADED`, then only Content-Type, Connection
+/// and Upgrade (no Date, no Api-Version); then stdout arrives as stdcopy
+/// frames (`01 00 00 00` + big-endian size + payload).
+#[test]
+fn attach_101_head_and_frames_match_dockerd() {
+    let d = Daemon::start();
+    let id = d
+        .ok(&["create", "busybox", "echo", "hi"])
+        .trim()
+        .to_string();
+    let mut s = UnixStream::connect(&d.sock).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST /v1.41/containers/{id}/attach?stderr=1&stdout=1&stream=1 HTTP/1.1\r\nHost: api.moby.localhost\r\nUser-Agent: Docker-Client/28.2.2 (linux)\r\nContent-Length: 0\r\nConnection: Upgrade\r\nContent-Type: text/plain\r\nUpgrade: tcp\r\n\r\n"
+    )
+    .unwrap();
+    let (head, mut rest) = read_head(&mut s).expect("101 head");
+    assert_eq!(
+        head,
+        "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp"
+    );
+    d.ok(&["start", &id]);
+    let _ = s.read_to_end(&mut rest);
+    assert_eq!(rest, [1, 0, 0, 0, 0, 0, 0, 3, b'h', b'i', b'\n']);
+}
+
+/// Attach answers 404 with dockerd's JSON error before any hijack.
+#[test]
+fn attach_unknown_container_is_a_json_404() {
+    let d = Daemon::start();
+    let (head, body) = d
+        .raw(
+            "POST /v1.41/containers/nope/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n",
+            true,
+        )
+        .expect("request");
+    assert!(head.starts_with("HTTP/1.1 404 Not Found\r\n"), "{head}");
+    let _ = body;
+}
+
+/// `docker logs` with `--tail`, `--timestamps`, `--since` and stream
+/// selection, on what a finished container printed.
+#[test]
+fn logs_tail_timestamps_since_and_streams() {
+    let d = Daemon::start();
+    require_real_runtime!(d);
+    let id = d
+        .ok(&[
+            "run",
+            "-d",
+            "busybox",
+            "sh",
+            "-c",
+            "echo a; echo b >&2; echo c",
+        ])
+        .trim()
+        .to_string();
+    d.ok(&["wait", &id]);
+    let out = d.docker(&["logs", &id]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a\nc\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "b\n");
+    assert_eq!(d.ok(&["logs", "--tail", "1", &id]), "c\n");
+    let ts = d.ok(&["logs", "--timestamps", "--tail", "1", &id]);
+    // 2026-11-24T03:19:16.123456789Z c
+    let (stamp, line) = ts.split_once(' ').expect("stamp and line");
+    assert_eq!(line, "c\n");
+    assert_eq!(stamp.len(), 30, "fixed-width stamp: {stamp}");
+    assert!(stamp.ends_with('Z') && stamp.as_bytes()[19] == b'.');
+    // Everything is older than "now + 1h"... --since in the future gives nothing.
+    assert_eq!(d.ok(&["logs", "--since", "2099-01-01T00:00:00Z", &id]), "");
+    // Only stderr, over the API: one stdcopy frame with stream byte 2.
+    let (head, body) = d
+        .raw(
+            &format!("GET /v1.41/containers/{id}/logs?stderr=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+            false,
+        )
+        .unwrap();
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    let frame = [2u8, 0, 0, 0, 0, 0, 0, 2, b'b', b'\n'];
+    assert!(
+        body.windows(frame.len()).any(|w| w == frame),
+        "no stderr frame in {body:?}"
+    );
+    assert!(!body.windows(2).any(|w| w == b"a\n"));
+}
+
+/// The logs checks happen before the 200: neither stream → 400 with
+/// dockerd's text; a bad `since` → 400.
+#[test]
+fn logs_rejects_bad_parameters_before_streaming() {
+    let d = Daemon::start();
+    let id = d
+        .ok(&["create", "busybox", "echo", "hi"])
+        .trim()
+        .to_string();
+    let (head, body) = d
+        .raw(
+            &format!(
+                "GET /v1.41/containers/{id}/logs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            ),
+            false,
+        )
+        .unwrap();
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    assert!(String::from_utf8_lossy(&body)
+        .contains("Bad parameters: you must choose at least one stream"));
+    let (head, _) = d
+        .raw(
+            &format!("GET /v1.41/containers/{id}/logs?stdout=1&since=abc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+            false,
+        )
+        .unwrap();
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+}
+
+/// `docker logs -f` streams new lines as they are written and returns
+/// when the container stops.
+#[test]
+fn logs_follow_ends_when_the_container_stops() {
+    let d = Daemon::start();
+    require_real_runtime!(d);
+    let id = d
+        .ok(&[
+            "run",
+            "-d",
+            "busybox",
+            "sh",
+            "-c",
+            "echo one; sleep 1; echo two",
+        ])
+        .trim()
+        .to_string();
+    let started = Instant::now();
+    let out = d.docker(&["logs", "-f", &id]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "one\ntwo\n");
+    assert!(started.elapsed() < Duration::from_secs(15));
+}
+
+/// `docker exec` returns the process's exit code (read back from
+/// `GET /exec/{id}/json`).
+#[test]
+fn exec_exit_code_is_the_process_exit_code() {
+    let d = Daemon::start();
+    d.ok(&["run", "-d", "--name", "web", "busybox", "sleep", "100"]);
+    let out = d.docker(&["exec", "web", "sh", "-c", "exit 5"]);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = d.docker(&["exec", "web", "echo", "in-exec"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "in-exec\n");
+    d.docker(&["rm", "-f", "web"]);
+}
+
+/// Exec on a stopped container is dockerd's 409, and an unknown exec
+/// instance is a 404 `No such exec instance`.
+#[test]
+fn exec_errors_match_dockerd() {
+    let d = Daemon::start();
+    let id = d
+        .ok(&["create", "--name", "idle", "busybox", "sleep", "100"])
+        .trim()
+        .to_string();
+    let out = d.docker(&["exec", "idle", "true"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("Container {id} is not running")),
+        "{err}"
+    );
+    let (head, body) = d
+        .raw(
+            "POST /v1.41/exec/nope/start HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+            false,
+        )
+        .unwrap();
+    assert!(head.starts_with("HTTP/1.1 404"), "{head}");
+    assert!(String::from_utf8_lossy(&body).contains("No such exec instance: nope"));
+}
+
+/// `-e`, `-w` and `-u` reach the exec'd process; `ps` inside shows the
+/// container's own PID namespace, where PID 1 is the container command.
+#[test]
+fn exec_env_workdir_user_and_ps() {
+    let d = Daemon::start();
+    require_real_runtime!(d);
+    d.ok(&["run", "-d", "--name", "web", "busybox", "sleep", "100"]);
+    assert_eq!(
+        d.ok(&["exec", "-e", "FOO=bar", "web", "sh", "-c", "echo $FOO"]),
+        "bar\n"
+    );
+    assert_eq!(d.ok(&["exec", "-w", "/tmp", "web", "pwd"]), "/tmp\n");
+    assert_eq!(
+        d.ok(&["exec", "-u", "1000:1000", "web", "id", "-u"]),
+        "1000\n"
+    );
+    let ps = d.ok(&["exec", "web", "ps"]);
+    let first = ps.lines().nth(1).unwrap_or("");
+    assert!(
+        first.split_whitespace().next() == Some("1") && first.contains("sleep 100"),
+        "{ps}"
+    );
+    d.docker(&["rm", "-f", "web"]);
+}
+
+/// `GET /exec/{id}/json` has dockerd's ExecInspect shape, and a detached
+/// start answers 200 at once.
+#[test]
+fn exec_inspect_fields() {
+    let d = Daemon::start();
+    let cid = d
+        .ok(&["run", "-d", "busybox", "sleep", "100"])
+        .trim()
+        .to_string();
+    let body = r#"{"AttachStdout":true,"AttachStderr":true,"Cmd":["sh","-c","exit 3"]}"#;
+    let (head, created) = d
+        .raw(
+            &format!("POST /v1.41/containers/{cid}/exec HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()),
+            false,
+        )
+        .unwrap();
+    assert!(head.starts_with("HTTP/1.1 201"), "{head}");
+    let created: serde_json::Value = serde_json::from_slice(&created).expect("json");
+    let eid = created["Id"].as_str().expect("Id").to_string();
+    assert_eq!(eid.len(), 64);
+    let inspect = |d: &Daemon| -> serde_json::Value {
+        let (_, b) = d
+            .raw(
+                &format!(
+                    "GET /v1.41/exec/{eid}/json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                ),
+                false,
+            )
+            .unwrap();
+        serde_json::from_slice(&b).expect("inspect json")
+    };
+    let before = inspect(&d);
+    assert_eq!(before["Running"], false);
+    assert_eq!(before["ExitCode"], serde_json::Value::Null);
+    assert_eq!(before["ContainerID"], cid.as_str());
+    assert_eq!(before["ProcessConfig"]["entrypoint"], "sh");
+    assert_eq!(
+        before["ProcessConfig"]["arguments"],
+        serde_json::json!(["-c", "exit 3"])
+    );
+    let keys: Vec<&str> = before
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for k in [
+        "ID",
+        "Running",
+        "ExitCode",
+        "ProcessConfig",
+        "OpenStdin",
+        "OpenStderr",
+        "OpenStdout",
+        "CanRemove",
+        "ContainerID",
+        "DetachKeys",
+        "Pid",
+    ] {
+        assert!(keys.contains(&k), "missing {k} in {before}");
+    }
+    let start = r#"{"Detach":true,"Tty":false}"#;
+    let (head, _) = d
+        .raw(
+            &format!("POST /v1.41/exec/{eid}/start HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{start}", start.len()),
+            false,
+        )
+        .unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let after = inspect(&d);
+        if after["ExitCode"] == 3 {
+            assert_eq!(after["Running"], false);
+            break;
+        }
+        assert!(Instant::now() < deadline, "exec never exited: {after}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    d.docker(&["rm", "-f", &cid]);
+}
+
+/// The exec start handshake: 101 UPGRADED with the three stream headers
+/// followed by the middleware headers (dockerd's `WriteSubset`), then
+/// stdcopy frames of the exec's output.
+#[test]
+fn exec_start_101_carries_middleware_headers() {
+    let d = Daemon::start();
+    let cid = d
+        .ok(&["run", "-d", "busybox", "sleep", "100"])
+        .trim()
+        .to_string();
+    let body = r#"{"AttachStdout":true,"AttachStderr":true,"Cmd":["echo","yo"]}"#;
+    let (_, created) = d
+        .raw(
+            &format!("POST /v1.41/containers/{cid}/exec HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()),
+            false,
+        )
+        .unwrap();
+    let created: serde_json::Value = serde_json::from_slice(&created).expect("json");
+    let eid = created["Id"].as_str().expect("Id");
+    let start = r#"{"Detach":false,"Tty":false}"#;
+    let (head, rest) = d
+        .raw(
+            &format!("POST /v1.41/exec/{eid}/start HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n{start}", start.len()),
+            false,
+        )
+        .unwrap();
+    let lines: Vec<&str> = head.split("\r\n").collect();
+    assert_eq!(
+        &lines[..4],
+        [
+            "HTTP/1.1 101 UPGRADED",
+            "Content-Type: application/vnd.docker.raw-stream",
+            "Connection: Upgrade",
+            "Upgrade: tcp"
+        ]
+    );
+    assert!(lines.contains(&"Api-Version: 1.41"), "{head}");
+    assert!(lines.contains(&"Ostype: linux"), "{head}");
+    assert!(!lines.iter().any(|l| l.starts_with("Date:")), "{head}");
+    assert_eq!(rest, [1, 0, 0, 0, 0, 0, 0, 3, b'y', b'o', b'\n']);
+    d.docker(&["rm", "-f", &cid]);
+}
