@@ -570,3 +570,54 @@ async fn bollard_create_start_wait_remove() {
         .await
         .expect("remove");
 }
+
+/// pause/unpause (the Status column says "(Paused)"; pausing twice is 409),
+/// update (the new limit is in inspect; a running container gets a warning
+/// that it applies at the next start), and `stats --no-stream` (the memory
+/// limit is the cgroup's).
+#[test]
+fn pause_update_and_stats() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    let id = d.docker_ok(&[
+        "run", "-d", "--name", "web", "-m", "64m", "busybox", "sleep", "100",
+    ]);
+    d.docker_ok(&["pause", "web"]);
+    assert!(d
+        .docker_ok(&["ps", "--format", "{{.Status}}"])
+        .ends_with("(Paused)"));
+    let out = d.docker(&["pause", "web"]);
+    assert!(
+        stderr(&out).contains(&format!("Container {id} is already paused")),
+        "{}",
+        stderr(&out)
+    );
+    d.docker_ok(&["unpause", "web"]);
+    assert_eq!(inspect(&d, "web", "{{.State.Status}}"), "running");
+
+    let stats = d.docker_ok(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}} {{.MemUsage}}",
+        "web",
+    ]);
+    assert!(
+        stats.starts_with("web ") && stats.ends_with("/ 64MiB"),
+        "{stats}"
+    );
+
+    let out = d.docker(&["update", "--memory", "128m", "--memory-swap", "256m", "web"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The CLI prints the answer's warnings on stdout.
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("apply from the next start"), "{printed}");
+    assert_eq!(
+        inspect(&d, "web", "{{.HostConfig.Memory}}"),
+        (128 * 1024 * 1024).to_string()
+    );
+    d.docker_ok(&["rm", "-f", "web"]);
+}

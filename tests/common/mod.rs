@@ -20,7 +20,9 @@
 //! The binary is copied to a private path once per test process before
 //! the first start: the target directory may be shared with other builds,
 //! and a build finishing in the middle of a test run must not swap the
-//! daemon under the tests.
+//! daemon under the tests. `MINI_DOCKERD_BIN=/path/to/mini-dockerd`
+//! overrides which binary is used (for a target dir shared by several
+//! checkouts: build, copy the binary aside, point the tests at the copy).
 
 #![allow(dead_code)]
 
@@ -48,7 +50,9 @@ pub struct TestDaemon {
 fn daemon_binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let src = PathBuf::from(env!("CARGO_BIN_EXE_mini-dockerd"));
+        let src = std::env::var_os("MINI_DOCKERD_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mini-dockerd")));
         let dir = std::env::temp_dir().join(format!("mini-dockerd-tests-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
         let dst = dir.join("mini-dockerd");
