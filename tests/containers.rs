@@ -621,3 +621,58 @@ fn pause_update_and_stats() {
     );
     d.docker_ok(&["rm", "-f", "web"]);
 }
+
+/// Restart policies across a daemon restart (moby `restore`): an `always`
+/// container is started again; an `unless-stopped` one that was stopped by
+/// hand stays stopped. `rm -f` of a container between two restarts of a
+/// crash loop cancels the loop.
+#[test]
+fn restart_policies_across_daemon_restart() {
+    let mut d = TestDaemon::start();
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "always",
+        "--restart",
+        "always",
+        "busybox",
+        "sleep",
+        "100",
+    ]);
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "manual",
+        "--restart",
+        "unless-stopped",
+        "busybox",
+        "sleep",
+        "100",
+    ]);
+    d.docker_ok(&["stop", "-t", "0", "manual"]);
+    d.restart();
+    assert!(eventually(10, || inspect(
+        &d,
+        "always",
+        "{{.State.Status}}"
+    ) == "running"));
+    assert_eq!(inspect(&d, "manual", "{{.State.Status}}"), "exited");
+
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "loop",
+        "--restart",
+        "always",
+        "busybox",
+        "sh",
+        "-c",
+        "exit 1",
+    ]);
+    assert!(eventually(10, || inspect(&d, "loop", "{{.RestartCount}}") != "0"));
+    d.docker_ok(&["rm", "-f", "loop", "always", "manual"]);
+    assert!(d.docker_ok(&["ps", "-aq"]).is_empty());
+}
