@@ -168,6 +168,30 @@ pub async fn start(config: Config) -> Result<(), String> {
         hosts: config.hosts.clone(),
     })
     .map_err(|e| format!("creating the data root {}: {e}", config.data_root.display()))?;
+    if let Some(w) = &daemon.runtime_warning {
+        tracing::warn!("{w}");
+    }
+    // Busybox out of the box: built from the host's static busybox when
+    // the store has none, so `docker run busybox ...` works offline.
+    match daemon.images.ensure_busybox() {
+        Ok(Some(what)) => {
+            tracing::info!("busybox image: {what}");
+            trace_event!("daemon", "event", "ensure_busybox", result = what.as_str());
+        }
+        Ok(None) => trace_event!("daemon", "event", "ensure_busybox", result = "present"),
+        Err(e) => {
+            tracing::warn!("no busybox image: {}", e.message);
+            trace_event!(
+                "daemon",
+                "event",
+                "ensure_busybox",
+                error = e.message.as_str()
+            );
+        }
+    }
+    // moby `daemon.restore`: the containers of the data root.
+    let restored = daemon.restore().await;
+    tracing::info!("Loaded {restored} container(s)");
 
     // moby `loadListeners`: listeners come before anything serves, so a
     // port or socket in use stops the start-up early and clearly.
@@ -236,6 +260,9 @@ pub async fn start(config: Config) -> Result<(), String> {
         let _ = shutdown_tx.send(true);
     }
     let result = serve.await.map_err(|e| e.to_string())?;
+    // moby `shutdownDaemon` → `daemon.Shutdown`: stop the running
+    // containers (SIGTERM, then SIGKILL after a short timeout).
+    daemon.shutdown().await;
     trace_event!("daemon", "event", "shutdown");
     tracing::info!("Daemon shutdown complete");
     result.map_err(|e| format!("shutting down due to ServeAPI error: {e}"))

@@ -79,6 +79,12 @@ pub struct Container {
     pub exec_ids: Vec<String>,
     /// The stdio hub of the current (or next) run. Not stored on disk.
     pub stream: Arc<StreamConfig>,
+    /// Serialises the operations that change whether the container runs
+    /// (start, stop, restart, kill-and-wait, remove), which in moby hold
+    /// the container's lock for their whole length. Ours is a separate
+    /// async lock because those operations await the runtime and the exit,
+    /// and the data mutex must never be held across an await.
+    pub op_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The config.v2.json shape: moby's field names where it has them.
@@ -200,6 +206,7 @@ impl Container {
             log_path: v2.log_path,
             exec_ids: Vec::new(),
             stream: Arc::new(StreamConfig::new()),
+            op_lock: Arc::default(),
         })
     }
 }

@@ -79,10 +79,10 @@ impl ContainerRouter {
         let id = vars.get("name").cloned().unwrap_or_default();
         let hijacker = Hijacker::new(&mut req);
         let check: ExecStartCheck = httputils::read_json(req).await?;
-        self.backend.get_exec_config(&id)?;
+        self.backend.exec_exists(&id)?;
         let size = console_size(check.console_size);
         if check.detach {
-            let run = self.backend.container_exec_start(&id, size).await?;
+            let run = self.backend.clone().container_exec_start(id, size).await?;
             tokio::spawn(run.run(None, false));
             return Ok(httputils::no_content(StatusCode::OK));
         }
@@ -97,7 +97,7 @@ impl ContainerRouter {
                 handler: "postContainerExecStart",
             },
             move |mut stream| async move {
-                match backend.container_exec_start(&id, size).await {
+                match backend.container_exec_start(id, size).await {
                     Ok(run) => {
                         run.run(Some((stream.reader, stream.writer)), multiplexed)
                             .await
