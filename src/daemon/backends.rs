@@ -99,6 +99,9 @@ impl cb::StateBackend for Daemon {
     fn container_wait(&self, name: &str, condition: WaitCondition) -> Result<WaitFuture> {
         Daemon::container_wait(self, name, condition)
     }
+    fn container_resize(&self, name: &str, height: u16, width: u16) -> Result<()> {
+        Daemon::container_resize(self, name, height, width)
+    }
 }
 
 impl cb::MonitorBackend for Daemon {
@@ -119,6 +122,13 @@ impl cb::MonitorBackend for Daemon {
     fn containers(&self, opts: &ContainerListOptions) -> Result<Vec<ContainerSummary>> {
         Daemon::containers(self, opts)
     }
+    fn container_logs(
+        &self,
+        name: &str,
+        opts: &super::logs::LogsOptions,
+    ) -> Result<(tokio::sync::mpsc::Receiver<super::logger::Message>, bool)> {
+        Daemon::container_logs(self, name, opts)
+    }
 }
 
 impl cb::SystemBackend for Daemon {
@@ -127,5 +137,41 @@ impl cb::SystemBackend for Daemon {
         filters: String,
     ) -> BoxFuture<Result<ContainersPruneReport>> {
         Box::pin(async move { Daemon::containers_prune(&self, &filters).await })
+    }
+}
+
+impl cb::ExecBackend for Daemon {
+    fn container_exec_create(
+        &self,
+        name: &str,
+        config: &crate::api::types::exec::ExecCreateConfig,
+    ) -> Result<String> {
+        Daemon::container_exec_create(self, name, config)
+    }
+    fn container_exec_inspect(&self, id: &str) -> Result<super::exec::config::ExecInspect> {
+        Daemon::container_exec_inspect(self, id)
+    }
+    fn exec_exists(&self, id: &str) -> Result<()> {
+        Daemon::get_exec_config(self, id).map(|_| ())
+    }
+    fn container_exec_start(
+        self: Arc<Self>,
+        id: String,
+        console_size: Option<(u16, u16)>,
+    ) -> BoxFuture<Result<super::exec::ExecRun>> {
+        Box::pin(async move { Daemon::container_exec_start(&self, &id, console_size).await })
+    }
+    fn container_exec_resize(&self, id: &str, height: u16, width: u16) -> Result<()> {
+        Daemon::container_exec_resize(self, id, height, width)
+    }
+}
+
+impl cb::AttachBackend for Daemon {
+    fn container_attach(
+        self: Arc<Self>,
+        name: &str,
+        cfg: super::attach::AttachConfig,
+    ) -> Result<super::attach::Attachment> {
+        Daemon::container_attach(&self, name, cfg)
     }
 }

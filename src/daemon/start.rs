@@ -23,7 +23,8 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::container::traced;
-use super::logger::{Copier, Source};
+// The log copier of `daemon/logger` (moby `logger.Copier` + json-file).
+use super::logger::Copier as JsonFileLogger;
 use super::Daemon;
 use crate::container::{lock, Container, ContainerRef, Status, StreamChunk, StreamConfig};
 use crate::errdefs::{Error, Result};
@@ -112,8 +113,8 @@ impl Daemon {
             pid = spawned.pid
         );
 
-        let logger = match Copier::open(&log_path) {
-            Ok(l) => Some(Arc::new(std::sync::Mutex::new(Some(l)))),
+        let logger = match JsonFileLogger::open(&log_path) {
+            Ok(l) => Some(Arc::new(l)),
             Err(e) => {
                 tracing::warn!(
                     "container {id}: cannot open its log {}: {e}",
@@ -366,15 +367,10 @@ fn write_container_files(spec: &ContainerSpec) -> Result<()> {
     Ok(())
 }
 
-/// The json-file log copier of one run, shared by the stdout and stderr
-/// threads; `None` once closed.
-type SharedCopier = Arc<std::sync::Mutex<Option<Copier>>>;
-
 /// Start the output copiers of one run: a thread per output (stdout and
 /// stderr pipes, or the pty master), each feeding the stream hub and the
-/// log (moby `logger.Copier`, `daemon/logger/mod.rs`). Returns a receiver
-/// that fires once every output is closed (after the log was closed, which
-/// ends `docker logs -f`, and the hub got its `Eof`).
+/// log. Returns a receiver that fires once every output is closed (after
+/// the hub got its `Eof`).
 ///
 /// Threads, not async tasks: a read on a pipe or pty blocks, and a plain
 /// thread that ends when the fd closes is the simplest honest way to copy
@@ -382,7 +378,7 @@ type SharedCopier = Arc<std::sync::Mutex<Option<Copier>>>;
 fn spawn_copiers(
     io: crate::runtime::ProcessIo,
     stream: &Arc<StreamConfig>,
-    logger: Option<SharedCopier>,
+    logger: Option<Arc<JsonFileLogger>>,
 ) -> oneshot::Receiver<()> {
     let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
     let mut outputs: Vec<(OwnedFd, &'static str)> = Vec::new();
@@ -414,7 +410,7 @@ fn spawn_copiers(
         let spawned = std::thread::Builder::new()
             .name(format!("copy-{kind}"))
             .spawn(move || {
-                copy_output(fd, kind, &stream, logger.as_ref());
+                copy_output(fd, kind, &stream, logger.as_deref());
                 drop(done);
             });
         if let Err(e) = spawned {
@@ -427,11 +423,6 @@ fn spawn_copiers(
     tokio::spawn(async move {
         // `recv` returns None once every copier dropped its sender.
         while done_rx.recv().await.is_some() {}
-        if let Some(copier) =
-            logger.and_then(|l| l.lock().unwrap_or_else(|e| e.into_inner()).take())
-        {
-            copier.close();
-        }
         stream.send(StreamChunk::Eof);
         let _ = tx.send(());
     });
@@ -440,12 +431,7 @@ fn spawn_copiers(
 
 /// Copy one output until EOF (a pty master reads EIO once the last slave
 /// fd is closed: that is its EOF).
-fn copy_output(fd: OwnedFd, kind: &str, stream: &StreamConfig, logger: Option<&SharedCopier>) {
-    let source = if kind == "stderr" {
-        Source::Stderr
-    } else {
-        Source::Stdout
-    };
+fn copy_output(fd: OwnedFd, kind: &str, stream: &StreamConfig, logger: Option<&JsonFileLogger>) {
     let mut f = std::fs::File::from(fd);
     let mut buf = vec![0u8; 32 * 1024];
     loop {
@@ -454,9 +440,7 @@ fn copy_output(fd: OwnedFd, kind: &str, stream: &StreamConfig, logger: Option<&S
             Ok(n) => {
                 let data = bytes::Bytes::copy_from_slice(&buf[..n]);
                 if let Some(l) = logger {
-                    if let Some(copier) = l.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-                        copier.copy(source, &data);
-                    }
+                    l.log(kind, &data);
                 }
                 stream.send(if kind == "stderr" {
                     StreamChunk::Stderr(data)
@@ -467,6 +451,9 @@ fn copy_output(fd: OwnedFd, kind: &str, stream: &StreamConfig, logger: Option<&S
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         }
+    }
+    if let Some(l) = logger {
+        l.flush_partial(kind);
     }
 }
 

@@ -18,8 +18,8 @@ use time::OffsetDateTime;
 /// Which pipe a line came from (moby `Message.Source`: `"stdout"`/`"stderr"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
-    Stdout,
-    Stderr,
+    Stdout = 0,
+    Stderr = 1,
 }
 
 impl Source {
@@ -114,45 +114,64 @@ impl LineSplitter {
     }
 }
 
-/// moby's copier as the start path uses it: the output of one container
-/// run goes in as raw chunks per stream, and out as json-file lines. Call
-/// [`Copier::close`] when the process's output has ended; that flushes
-/// unfinished lines and ends `docker logs -f`.
+/// moby's copier as the start path uses it (`daemon/logger/copier.go`):
+/// the output of one container run goes in as raw chunks per stream, and
+/// out as json-file lines. The start path's copier threads share one
+/// `Copier` (hence `&self` and the lock) and call [`Copier::flush_partial`]
+/// when their stream ends. When the last of them lets go of it, the logger
+/// closes, which is what ends `docker logs -f`.
 pub struct Copier {
     logger: std::sync::Arc<jsonfile::JsonFileLogger>,
-    stdout: LineSplitter,
-    stderr: LineSplitter,
+    /// Unfinished lines of stdout and stderr.
+    splitters: std::sync::Mutex<[LineSplitter; 2]>,
 }
 
 impl Copier {
     pub fn new(logger: std::sync::Arc<jsonfile::JsonFileLogger>) -> Copier {
         Copier {
             logger,
-            stdout: LineSplitter::new(),
-            stderr: LineSplitter::new(),
+            splitters: std::sync::Mutex::new([LineSplitter::new(), LineSplitter::new()]),
         }
     }
 
-    /// Open `path` (creating it) and wrap it: the usual way to start
-    /// logging a run.
+    /// Open `path` (creating it, keeping what earlier runs wrote): the
+    /// usual way to start logging a run.
     pub fn open(path: &std::path::Path) -> std::io::Result<Copier> {
         Ok(Copier::new(jsonfile::JsonFileLogger::new(path)?))
     }
 
-    /// Log what one read of a pipe returned. Write errors are reported to
-    /// the daemon's log and otherwise ignored, as moby's copier does: a
-    /// full disk must not stop the container.
-    pub fn copy(&mut self, source: Source, data: &[u8]) {
-        let splitter = match source {
-            Source::Stdout => &mut self.stdout,
-            Source::Stderr => &mut self.stderr,
+    fn source(stream: &str) -> Source {
+        Source::parse(stream).unwrap_or(Source::Stdout)
+    }
+
+    /// Log what one read of a pipe of `stream` ("stdout" | "stderr")
+    /// returned: every complete line becomes one record. Write errors are
+    /// reported to the daemon's log and otherwise ignored, as moby's
+    /// copier does: a full disk must not stop the container.
+    pub fn log(&self, stream: &str, data: &[u8]) {
+        let source = Self::source(stream);
+        let lines = {
+            let mut sp = self.splitters.lock().unwrap_or_else(|p| p.into_inner());
+            sp[source as usize].push(data)
         };
-        for line in splitter.push(data) {
-            self.log(source, line);
+        for line in lines {
+            self.write(source, line);
         }
     }
 
-    fn log(&self, source: Source, line: Vec<u8>) {
+    /// `stream` ended: write what is left of an unfinished line.
+    pub fn flush_partial(&self, stream: &str) {
+        let source = Self::source(stream);
+        let rest = {
+            let mut sp = self.splitters.lock().unwrap_or_else(|p| p.into_inner());
+            sp[source as usize].flush()
+        };
+        if let Some(line) = rest {
+            self.write(source, line);
+        }
+    }
+
+    fn write(&self, source: Source, line: Vec<u8>) {
         let msg = Message {
             line,
             source,
@@ -166,18 +185,13 @@ impl Copier {
             );
         }
     }
+}
 
-    /// The output ended: flush and close the logger.
-    pub fn close(mut self) {
-        for source in [Source::Stdout, Source::Stderr] {
-            let rest = match source {
-                Source::Stdout => self.stdout.flush(),
-                Source::Stderr => self.stderr.flush(),
-            };
-            if let Some(line) = rest {
-                self.log(source, line);
-            }
-        }
+impl Drop for Copier {
+    /// The run's output is over: flush both streams and close the logger.
+    fn drop(&mut self) {
+        self.flush_partial("stdout");
+        self.flush_partial("stderr");
         self.logger.close();
     }
 }

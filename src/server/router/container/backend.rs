@@ -16,8 +16,16 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use tokio::sync::mpsc;
+
 use crate::api::types::container::{ContainerCreateConfig, CreateResponse};
+use crate::api::types::exec::ExecCreateConfig;
+use crate::daemon::attach::{AttachConfig, Attachment};
+use crate::daemon::exec::config::ExecInspect;
+use crate::daemon::exec::ExecRun;
 use crate::daemon::list::{ContainerListOptions, ContainerSummary};
+use crate::daemon::logger::Message;
+use crate::daemon::logs::LogsOptions;
 use crate::daemon::prune::ContainersPruneReport;
 use crate::daemon::top::ContainerTopOkBody;
 use crate::daemon::update::{ContainerUpdateOkBody, UpdateConfig};
@@ -51,6 +59,8 @@ pub trait StateBackend: Send + Sync {
     /// Resolves the container now (so a 404 is an ordinary error) and
     /// returns what to await for the answer.
     fn container_wait(&self, name: &str, condition: WaitCondition) -> Result<WaitFuture>;
+    /// `TIOCSWINSZ` on the container's pty (moby `ContainerResize`).
+    fn container_resize(&self, name: &str, height: u16, width: u16) -> Result<()>;
 }
 
 /// moby `monitorBackend`: what looks at containers. (`ContainerLogs` is
@@ -67,6 +77,12 @@ pub trait MonitorBackend: Send + Sync {
     fn container_inspect(&self, name: &str, size: bool) -> Result<Value>;
     fn container_top(&self, name: &str, ps_args: &str) -> Result<ContainerTopOkBody>;
     fn containers(&self, opts: &ContainerListOptions) -> Result<Vec<ContainerSummary>>;
+    /// The stored (and, with follow, live) log messages and the TTY flag.
+    fn container_logs(
+        &self,
+        name: &str,
+        opts: &LogsOptions,
+    ) -> Result<(mpsc::Receiver<Message>, bool)>;
 }
 
 /// moby `systemBackend`.
@@ -77,7 +93,33 @@ pub trait SystemBackend: Send + Sync {
     ) -> BoxFuture<Result<ContainersPruneReport>>;
 }
 
-/// moby `Backend`: all of the above.
-pub trait Backend: StateBackend + MonitorBackend + SystemBackend {}
+/// moby `execBackend`.
+pub trait ExecBackend: Send + Sync {
+    fn container_exec_create(&self, name: &str, config: &ExecCreateConfig) -> Result<String>;
+    fn container_exec_inspect(&self, id: &str) -> Result<ExecInspect>;
+    /// moby `ExecExists`: the checks made before a start hijacks.
+    fn exec_exists(&self, id: &str) -> Result<()>;
+    /// Claims the instance and starts its process; the returned run copies
+    /// the stdio and records the exit.
+    fn container_exec_start(
+        self: Arc<Self>,
+        id: String,
+        console_size: Option<(u16, u16)>,
+    ) -> BoxFuture<Result<ExecRun>>;
+    fn container_exec_resize(&self, id: &str, height: u16, width: u16) -> Result<()>;
+}
 
-impl<T: StateBackend + MonitorBackend + SystemBackend> Backend for T {}
+/// moby `attachBackend`.
+pub trait AttachBackend: Send + Sync {
+    /// Checks the container and subscribes to its output, before the
+    /// handler hijacks the connection.
+    fn container_attach(self: Arc<Self>, name: &str, cfg: AttachConfig) -> Result<Attachment>;
+}
+
+/// moby `Backend`: all of the above.
+pub trait Backend:
+    StateBackend + MonitorBackend + SystemBackend + ExecBackend + AttachBackend
+{
+}
+
+impl<T: StateBackend + MonitorBackend + SystemBackend + ExecBackend + AttachBackend> Backend for T {}

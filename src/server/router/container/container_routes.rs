@@ -133,7 +133,7 @@ impl ContainerRouter {
             details: httputils::bool_value(&form, "details"),
         };
         let name = vars.get("name").cloned().unwrap_or_default();
-        let (msgs, tty) = self.daemon.container_logs(&name, &opts)?;
+        let (msgs, tty) = self.backend.container_logs(&name, &opts)?;
         let _ = ctx;
         Ok(Response::builder()
             .status(StatusCode::OK)
@@ -332,7 +332,7 @@ impl ContainerRouter {
         let height = parse_dimension(form.get("h").map(String::as_str).unwrap_or(""))?;
         let width = parse_dimension(form.get("w").map(String::as_str).unwrap_or(""))?;
         let name = vars.get("name").cloned().unwrap_or_default();
-        self.daemon.container_resize(&name, height, width)?;
+        self.backend.container_resize(&name, height, width)?;
         Ok(httputils::no_content(StatusCode::OK))
     }
 
@@ -354,7 +354,7 @@ impl ContainerRouter {
         };
         let name = vars.get("name").cloned().unwrap_or_default();
         // Errors up to here are ordinary JSON answers (404, 409).
-        let attachment = self.daemon.container_attach(&name, cfg)?;
+        let attachment = self.backend.clone().container_attach(&name, cfg)?;
         let content_type = hijack::stream_content_type(&ctx.api_version, attachment.multiplexed());
         let hijacker = Hijacker::with_body(req);
         Ok(hijacker.start(

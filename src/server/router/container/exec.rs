@@ -41,7 +41,7 @@ impl ContainerRouter {
         vars: Vars,
     ) -> Result<Response<Body>> {
         let id = vars.get("id").cloned().unwrap_or_default();
-        let inspect = self.daemon.container_exec_inspect(&id)?;
+        let inspect = self.backend.container_exec_inspect(&id)?;
         httputils::write_json(StatusCode::OK, &inspect)
     }
 
@@ -57,7 +57,7 @@ impl ContainerRouter {
         if config.cmd.as_ref().is_none_or(|c| c.is_empty()) {
             return Err(Error::invalid_parameter("No exec command specified"));
         }
-        let id = self.daemon.container_exec_create(&name, &config)?;
+        let id = self.backend.container_exec_create(&name, &config)?;
         httputils::write_json(StatusCode::CREATED, &IdResponse { id })
     }
 
@@ -79,16 +79,16 @@ impl ContainerRouter {
         let id = vars.get("name").cloned().unwrap_or_default();
         let hijacker = Hijacker::new(&mut req);
         let check: ExecStartCheck = httputils::read_json(req).await?;
-        self.daemon.get_exec_config(&id)?;
+        self.backend.exec_exists(&id)?;
         let size = console_size(check.console_size);
         if check.detach {
-            let run = self.daemon.container_exec_start(&id, size).await?;
+            let run = self.backend.clone().container_exec_start(id, size).await?;
             tokio::spawn(run.run(None, false));
             return Ok(httputils::no_content(StatusCode::OK));
         }
         let multiplexed = !check.tty;
         let content_type = hijack::stream_content_type(&ctx.api_version, multiplexed);
-        let backend = self.daemon.clone();
+        let backend = self.backend.clone();
         Ok(hijacker.start(
             &ctx,
             HijackOptions {
@@ -97,7 +97,7 @@ impl ContainerRouter {
                 handler: "postContainerExecStart",
             },
             move |mut stream| async move {
-                match backend.container_exec_start(&id, size).await {
+                match backend.container_exec_start(id, size).await {
                     Ok(run) => {
                         run.run(Some((stream.reader, stream.writer)), multiplexed)
                             .await
@@ -123,7 +123,7 @@ impl ContainerRouter {
         let height = parse_dimension(form.get("h").map(String::as_str).unwrap_or(""))?;
         let width = parse_dimension(form.get("w").map(String::as_str).unwrap_or(""))?;
         let id = vars.get("name").cloned().unwrap_or_default();
-        self.daemon.container_exec_resize(&id, height, width)?;
+        self.backend.container_exec_resize(&id, height, width)?;
         Ok(httputils::no_content(StatusCode::OK))
     }
 }

@@ -18,7 +18,6 @@ mod inspect;
 
 use std::sync::Arc;
 
-use crate::daemon::Daemon;
 use crate::route;
 use crate::server::router::{Route, Router};
 
@@ -26,20 +25,14 @@ pub use backend::Backend;
 
 /// moby `containerRouter`.
 pub struct ContainerRouter {
-    /// moby `containerRouter.backend`, as the [`Backend`] trait.
     backend: Arc<dyn Backend>,
-    /// The daemon itself, for the attach, logs, resize and exec handlers,
-    /// which call it directly until their operations join `Backend` as
-    /// moby's `attachBackend` / `execBackend`.
-    daemon: Arc<Daemon>,
 }
 
 impl ContainerRouter {
     /// moby `NewRouter(b Backend, decoder ContainerDecoder)`. The decoder
     /// is serde (`api::types::container::ContainerCreateConfig`).
-    pub fn new(daemon: Arc<Daemon>) -> Arc<ContainerRouter> {
-        let backend: Arc<dyn Backend> = daemon.clone();
-        Arc::new(ContainerRouter { backend, daemon })
+    pub fn new(backend: Arc<dyn Backend>) -> Arc<ContainerRouter> {
+        Arc::new(ContainerRouter { backend })
     }
 }
 
