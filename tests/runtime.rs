@@ -561,15 +561,16 @@ async fn exec_with_tty() {
 }
 
 /// Images with many layers: the overlay mount options must fit in a page,
-/// which dockerd's overlay2 solves with short links; so do we. The top
-/// layer wins, as with any union.
+/// which dockerd's overlay2 solves with short links; so do we (and the
+/// links also carry paths with `,` or `:`, which the options cannot). The
+/// top layer wins, as with any union.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_layers_fit_in_the_mount_options() {
     let Some(f) = fixture() else { return };
     let mut spec = f.spec(&["cat", "/etc/which"]);
     for i in 0..40 {
         let layer = f.tmp.path().join(format!(
-            "layer-with-a-rather-long-directory-name-to-fill-the-page-{i:03}"
+            "layer-with-a-rather-long-directory-name-to-fill-the-page,and:odd-{i:03}"
         ));
         std::fs::create_dir_all(layer.join("etc")).unwrap();
         std::fs::write(layer.join("etc/which"), format!("layer {i}\n")).unwrap();

@@ -67,10 +67,14 @@ pub fn prepare_rootfs(
     let mut lowerdir = lower.join(":");
     let fixed = format!("upperdir={},workdir={}", upper.display(), work.display());
     // Mount options must fit in one page. dockerd's overlay2 keeps short
-    // `l/<id>` symlinks for that; we make `<container_dir>/l/<n>` links and,
-    // when even those are too long, name them through /proc/self/fd.
+    // `l/<id>` symlinks for that; we make `<container_dir>/l/<n>` links and
+    // name them through an open fd of that dir (`/proc/self/fd/<fd>/<n>`),
+    // which is short whatever the data root's path. The same links also
+    // dodge layer paths containing `:` or `,`, which the option syntax
+    // cannot carry.
     let mut _dirfd = None;
-    if lowerdir.len() + fixed.len() + 16 > 4000 {
+    let awkward = lower.iter().any(|l| l.contains(':') || l.contains(','));
+    if awkward || lowerdir.len() + fixed.len() + 16 > 4000 {
         let ldir = container_dir.join("l");
         let _ = fs::remove_dir_all(&ldir);
         fs::create_dir_all(&ldir)?;
