@@ -576,8 +576,15 @@ async fn many_layers_fit_in_the_mount_options() {
         std::fs::write(layer.join("etc/which"), format!("layer {i}\n")).unwrap();
         spec.layers.push(layer);
     }
-    let (out, err, status) = run(&f, &spec).await;
-    assert_eq!(status.code, 0, "{err}");
+    spec.process.args = vec!["sh".into(), "-c".into(), "cat /etc/which; read x || true".into()];
+    spec.process.stdin = true;
+    let Spawned { io, exit, .. } = f.rt.start(&spec).expect("start");
+    // Still the overlay, not the copy fallback.
+    let rootfs = spec.container_dir.join("rootfs");
+    assert!(mini_dockerd::runtime::mount::is_mountpoint(&rootfs));
+    drop(io.stdin);
+    let (out, err) = tokio::join!(read_all(io.stdout), read_all(io.stderr));
+    assert_eq!(exit.await.unwrap().code, 0, "{err}");
     assert_eq!(out, "layer 39\n");
 }
 
