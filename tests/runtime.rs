@@ -576,7 +576,11 @@ async fn many_layers_fit_in_the_mount_options() {
         std::fs::write(layer.join("etc/which"), format!("layer {i}\n")).unwrap();
         spec.layers.push(layer);
     }
-    spec.process.args = vec!["sh".into(), "-c".into(), "cat /etc/which; read x || true".into()];
+    spec.process.args = vec![
+        "sh".into(),
+        "-c".into(),
+        "cat /etc/which; read x || true".into(),
+    ];
     spec.process.stdin = true;
     let Spawned { io, exit, .. } = f.rt.start(&spec).expect("start");
     // Still the overlay, not the copy fallback.

@@ -32,7 +32,10 @@ pub fn rootfs_dir(container_dir: &Path) -> PathBuf {
 }
 
 /// Mount (or copy) the layers at `<container_dir>/rootfs`. Returns how, and
-/// the overlay error that made us fall back to a copy.
+/// the overlay error that made us fall back to a copy. A shortcut of the
+/// copy mode: the copy is rebuilt at every start, so what a container
+/// wrote outside its volumes does not survive a restart there (with the
+/// overlay it does: `upper/` is kept, as dockerd keeps its diff dir).
 pub fn prepare_rootfs(
     container_dir: &Path,
     layers: &[PathBuf],
