@@ -681,3 +681,27 @@ async fn exec_signals_and_parallel_starts() {
     }
     assert_eq!(codes, (0..8).collect::<Vec<i32>>());
 }
+
+/// `docker start` of a stopped container finds what it wrote before: the
+/// container's layer (the overlay's upper dir) outlives cleanup, while the
+/// image layer stays untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_keeps_the_container_layer() {
+    let Some(f) = fixture() else { return };
+    let mut spec = f.spec(&["sh", "-c", "echo kept > /root/note; rm /etc/group"]);
+    let (_, err, status) = run(&f, &spec).await;
+    assert_eq!(status.code, 0, "{err}");
+    spec.process.args = vec![
+        "sh".into(),
+        "-c".into(),
+        "cat /root/note; ls /etc/group 2>/dev/null || echo gone".into(),
+    ];
+    let (out, err, status) = run(&f, &spec).await;
+    assert_eq!(status.code, 0, "{err}");
+    assert_eq!(out, "kept\ngone\n");
+    assert!(
+        f.tmp.path().join("layer/etc/group").exists(),
+        "the image layer was modified"
+    );
+    assert!(!f.tmp.path().join("layer/root/note").exists());
+}
