@@ -17,13 +17,18 @@
 //! - [`trace`]: trace records, the layer that makes them and the hub that
 //!   fans them out.
 
+#![recursion_limit = "256"]
+
 // The trace module comes first: its `trace_event!` macro is used everywhere.
 #[macro_use]
 pub mod trace;
 
+pub mod cmd;
+pub mod config;
 pub mod daemon;
 pub mod errdefs;
 pub mod events;
+pub mod image;
 pub mod listeners;
 pub mod runtime;
 pub mod server;
