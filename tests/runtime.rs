@@ -468,17 +468,21 @@ async fn cleanup_leaves_no_mounts_or_cgroups() {
 
 /// docker's default hardening: root in the container lacks CAP_SYS_ADMIN
 /// (`hostname foo` is refused), /proc/timer_list is masked and /proc/sys is
-/// read-only; the private network namespace has only `lo`, up, while
-/// `--network host` shares the host's interfaces.
+/// read-only; /sys/fs/cgroup shows the container's own cgroups, read-only;
+/// the private network namespace has only `lo`, up, while `--network host`
+/// shares the host's interfaces.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn default_capabilities_masks_and_network_modes() {
     let Some(f) = fixture() else { return };
-    let spec = f.spec(&[
+    let mut spec = f.spec(&[
         "sh",
         "-c",
         "hostname foo 2>&1; wc -c < /proc/timer_list; (echo x > /proc/sys/kernel/hostname) 2>/dev/null || echo ro-sys; \
-         ls /sys/class/net; cat /sys/class/net/lo/operstate",
+         ls /sys/class/net; cat /sys/class/net/lo/operstate; \
+         cat /sys/fs/cgroup/memory/memory.limit_in_bytes; \
+         (echo 1 > /sys/fs/cgroup/pids/pids.max) 2>/dev/null || echo ro-cgroup",
     ]);
+    spec.resources.memory = 32 << 20;
     let (out, err, status) = run(&f, &spec).await;
     assert_eq!(status.code, 0, "{err}");
     let lines: Vec<&str> = out.lines().map(str::trim).collect();
@@ -487,6 +491,12 @@ async fn default_capabilities_masks_and_network_modes() {
     assert_eq!(lines[2], "ro-sys", "/proc/sys is read-only: {out}");
     assert_eq!(lines[3], "lo", "only lo in a private netns: {out}");
     assert_ne!(lines[4], "down", "lo is up: {out}");
+    assert_eq!(
+        lines[5],
+        (32u64 << 20).to_string(),
+        "own cgroup in /sys/fs/cgroup: {out}"
+    );
+    assert_eq!(lines[6], "ro-cgroup", "/sys/fs/cgroup is read-only: {out}");
 
     let mut spec = f.spec(&["ls", "/sys/class/net"]);
     spec.network = NetworkMode::Host;

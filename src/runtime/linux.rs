@@ -414,6 +414,11 @@ impl LinuxRuntime {
             private_net: spec.network != NetworkMode::Host,
             binds,
             cgroup_procs: Vec::new(),
+            cgroup_view: cg
+                .container_view()
+                .into_iter()
+                .map(|(d, n)| (d.display().to_string(), n))
+                .collect(),
             process: Self::init_process(&spec.process),
         };
         let stdio: Vec<&OwnedFd> = theirs.iter().collect();
