@@ -96,23 +96,12 @@ impl Daemon {
             args = spec.process.args.join(" ").as_str()
         );
 
-        let runtime = self.runtime.clone();
-        let spec_for_start = spec.clone();
-        let started = tokio::task::spawn_blocking(move || runtime.start(&spec_for_start))
-            .await
-            .map_err(|e| Error::system(format!("the runtime start task failed: {e}")))?;
-        let spawned = match started {
-            Ok(s) => s,
-            Err(e) => return Err(self.handle_start_error(c, &spec, e).await),
-        };
-        trace_event!(
-            "backend",
-            "event",
-            "Daemon.ContainerStart.Started",
-            container = id.as_str(),
-            pid = spawned.pid
-        );
-
+        // The log is opened before the start, and the output copiers are
+        // started on the same thread the moment the runtime hands over the
+        // pipes: dockerd's copiers are attached before the process runs
+        // (containerd opens the FIFOs first), and every microsecond between
+        // the exec and our first read lets a fast process write to both
+        // stdout and stderr before we read either, which loses their order.
         let logger = match JsonFileLogger::open(&log_path) {
             Ok(l) => Some(Arc::new(l)),
             Err(e) => {
@@ -123,17 +112,38 @@ impl Daemon {
                 None
             }
         };
-        let io_done = spawn_copiers(spawned.io, &stream, logger);
+        let runtime = self.runtime.clone();
+        let spec_for_start = spec.clone();
+        let stream_for_start = stream.clone();
+        let started = tokio::task::spawn_blocking(move || {
+            runtime.start(&spec_for_start).map(|spawned| {
+                let io_done = spawn_copiers(spawned.io, &stream_for_start, logger);
+                (spawned.pid, spawned.exit, io_done)
+            })
+        })
+        .await
+        .map_err(|e| Error::system(format!("the runtime start task failed: {e}")))?;
+        let (pid, exit, io_done) = match started {
+            Ok(s) => s,
+            Err(e) => return Err(self.handle_start_error(c, &spec, e).await),
+        };
+        trace_event!(
+            "backend",
+            "event",
+            "Daemon.ContainerStart.Started",
+            container = id.as_str(),
+            pid = pid
+        );
         {
             let mut ct = lock(c);
-            ct.state.set_running(spawned.pid);
+            ct.state.set_running(pid);
             ct.has_been_started_before = true;
             if let Err(e) = ct.to_disk() {
                 tracing::warn!("container {id}: saving its state: {e}");
             }
         }
         self.log_event_for(c, "start", &[]);
-        tokio::spawn(self.clone().monitor(c.clone(), spec, spawned.exit, io_done));
+        tokio::spawn(self.clone().monitor(c.clone(), spec, exit, io_done));
         Ok(())
     }
 
