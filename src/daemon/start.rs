@@ -80,9 +80,9 @@ impl Daemon {
             if by_user {
                 ct.restart_count = 0;
             }
-            // A new run gets a new stream hub only when nobody is attached
-            // yet to the old one: `docker start -a` subscribes before it
-            // starts, so the hub lives as long as the container.
+            // The stream hub lives as long as the container (never a new
+            // one per run): `docker start -a` and `docker run` subscribe
+            // to it before they start the container.
             let spec = self.container_spec(&ct)?;
             (spec, ct.stream.clone(), ct.log_path.clone(), ct.id.clone())
         };
