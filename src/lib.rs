@@ -10,19 +10,27 @@
 //! - [`listeners`]: unix, tcp (+TLS) and systemd sockets (`daemon/listeners`);
 //! - [`server`]: the HTTP server, the mux, the middleware chain, the
 //!   routers and their handlers (`api/server`);
+//! - [`runtime`]: the container runtime (namespaces, overlay rootfs,
+//!   cgroups, ptys): libcontainerd + containerd + runc collapsed into one
+//!   module, the only code that touches the OS that way;
 //! - [`errdefs`]: error kinds, mapped to statuses in `server::httpstatus`;
 //! - [`trace`]: trace records, the layer that makes them and the hub that
 //!   fans them out.
+
+#![recursion_limit = "256"]
 
 // The trace module comes first: its `trace_event!` macro is used everywhere.
 #[macro_use]
 pub mod trace;
 
+pub mod cmd;
+pub mod config;
 pub mod daemon;
 pub mod errdefs;
 pub mod events;
 pub mod image;
 pub mod listeners;
+pub mod runtime;
 pub mod server;
 pub mod tlsconfig;
 pub mod version;
