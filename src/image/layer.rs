@@ -337,10 +337,7 @@ pub fn apply_tar(src: &mut dyn Read, dir: &Path) -> Result<i64> {
         if typ.is_file() {
             size += entry.header().size().unwrap_or(0) as i64;
         } else if typ.is_symlink() {
-            size += entry
-                .link_name_bytes()
-                .map(|l| l.len() as i64)
-                .unwrap_or(0);
+            size += entry.link_name_bytes().map(|l| l.len() as i64).unwrap_or(0);
         }
         if rel.as_os_str().is_empty() {
             // The root directory entry ("./"): keep our directory.
