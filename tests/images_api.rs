@@ -202,3 +202,26 @@ fn pull_is_refused_clearly() {
     assert!(err.contains("Error response from daemon"), "{err}");
     assert!(err.contains("no registry client"), "{err}");
 }
+
+/// Untagged imports are `<none>` and dangling: `docker images -f
+/// dangling=true` lists exactly them and `docker image prune -f` deletes
+/// them, keeping tagged images; `docker system df` counts the images.
+#[test]
+fn dangling_filter_and_prune() {
+    let d = Daemon::start();
+    let tar = d.path("rootfs.tar");
+    rootfs_tar(&tar, "keep");
+    let kept = d.ok(&["import", tar.to_str().unwrap(), "kept:1"]);
+    let other = d.path("other.tar");
+    rootfs_tar(&other, "dangling");
+    let gone = d.ok(&["import", other.to_str().unwrap()]);
+    let dangling = d.ok(&["images", "-q", "--no-trunc", "--filter", "dangling=true"]);
+    assert_eq!(dangling, gone);
+    let out = d.ok(&["image", "prune", "-f"]);
+    assert!(out.contains(&format!("deleted: {gone}")), "{out}");
+    let ids = d.ok(&["images", "-q", "--no-trunc"]);
+    assert!(ids.contains(&kept) && !ids.contains(&gone), "{ids}");
+    let df = d.ok(&["system", "df", "--format", "{{.Type}} {{.TotalCount}}"]);
+    let count = ids.lines().count();
+    assert!(df.contains(&format!("Images {count}")), "{df}");
+}
