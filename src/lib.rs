@@ -31,3 +31,4 @@ pub mod runtime;
 pub mod server;
 pub mod tlsconfig;
 pub mod version;
+pub mod volume;

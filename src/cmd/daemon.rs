@@ -282,20 +282,19 @@ fn init_middlewares(server: &mut Server, config: &Config) -> Result<(), String> 
 /// `/containers/x/checkpoints/y` first. The debug router comes last; the
 /// server registers its routes once, under /debug, as `createMux` does.
 pub fn init_router(daemon: &Arc<Daemon>, experimental: bool) -> Vec<Arc<dyn Router>> {
-    let _ = daemon;
     vec![
         router::checkpoint::CheckpointRouter::new(experimental),
         router::container::ContainerRouter::new(),
         router::image::ImageRouter::new(),
         router::system::SystemRouter::new(daemon.clone()),
-        router::volume::VolumeRouter::new(),
+        router::volume::VolumeRouter::new(daemon.volumes.clone()),
         router::build::BuildRouter::new(),
         router::session::SessionRouter::new(),
         router::swarm::SwarmRouter::new(),
         router::plugin::PluginRouter::new(),
         router::distribution::DistributionRouter::new(),
         router::grpc::GrpcRouter::new(),
-        router::network::NetworkRouter::new(),
+        router::network::NetworkRouter::new(daemon.clone()),
         router::debug::DebugRouter::new(),
     ]
 }

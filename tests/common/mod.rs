@@ -409,10 +409,7 @@ pub fn parse_response(raw: &[u8], head_only: bool) -> (u16, Headers, Vec<u8>) {
 /// Undo `Transfer-Encoding: chunked` (tolerates a cut-off last chunk).
 pub fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
         let size_str = String::from_utf8_lossy(&data[..eol]);
         let size_str = size_str.split(';').next().unwrap_or("").trim().to_string();
         let Ok(size) = usize::from_str_radix(&size_str, 16) else {
