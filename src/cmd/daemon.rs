@@ -177,6 +177,7 @@ pub async fn start(config: Config) -> Result<(), String> {
         logging: true,
         debug: config.debug,
         cors_headers: config.cors_headers.clone(),
+        read_header_timeout: read_header_timeout(),
         ..server::Config::default()
     });
     let tls = crate::tlsconfig::server_acceptor(
@@ -241,6 +242,20 @@ pub async fn start(config: Config) -> Result<(), String> {
     trace_event!("daemon", "event", "shutdown");
     tracing::info!("Daemon shutdown complete");
     result.map_err(|e| format!("shutting down due to ServeAPI error: {e}"))
+}
+
+/// How long a client may take to send a request head (Go's
+/// `http.Server.ReadHeaderTimeout`). The default is in `server::Config`;
+/// the environment variable `MINI_DOCKERD_READ_HEADER_TIMEOUT_MS` changes
+/// it, which tests/bad_input.rs uses to see a slow client cut off in well
+/// under a second. It is an environment variable rather than a flag
+/// because dockerd has no such flag and users should not need one.
+fn read_header_timeout() -> std::time::Duration {
+    std::env::var("MINI_DOCKERD_READ_HEADER_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(std::time::Duration::from_millis)
+        .unwrap_or_else(|| server::Config::default().read_header_timeout)
 }
 
 /// The in-process TUI (`--tui`). Until the TUI is built in, the records

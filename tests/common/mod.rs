@@ -74,6 +74,7 @@ pub struct TestDaemon {
     /// The daemon's stderr (its log).
     pub log_path: PathBuf,
     args: Vec<String>,
+    env: Vec<(String, String)>,
     child: Option<Child>,
     tmp: Option<tempfile::TempDir>,
 }
@@ -99,11 +100,31 @@ impl TestDaemon {
     /// Start, or return the exit status and log of a daemon that exited
     /// before binding its listeners.
     pub fn try_start_with(extra_args: &[&str]) -> Result<TestDaemon, (Option<ExitStatus>, String)> {
+        Self::try_start_with_env(extra_args, &[])
+    }
+
+    /// Like [`TestDaemon::start_with`], with extra environment variables
+    /// for the daemon (e.g. `MINI_DOCKERD_READ_HEADER_TIMEOUT_MS`).
+    pub fn start_with_env(extra_args: &[&str], env: &[(&str, &str)]) -> TestDaemon {
+        match Self::try_start_with_env(extra_args, env) {
+            Ok(d) => d,
+            Err((status, log)) => {
+                panic!("mini-dockerd did not start ({status:?}); its log:\n{log}")
+            }
+        }
+    }
+
+    /// [`TestDaemon::try_start_with`] with extra environment variables.
+    pub fn try_start_with_env(
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<TestDaemon, (Option<ExitStatus>, String)> {
         let tmp = tempfile::Builder::new()
             .prefix("mdtest")
             .tempdir()
             .expect("creating a temporary directory");
-        Self::start_in(tmp.path().to_path_buf(), Some(tmp), extra_args)
+        let dir = tmp.path().to_path_buf();
+        Self::start_in_env(dir, Some(tmp), extra_args, env)
     }
 
     /// Start in an existing directory (used by `restart`, and by tests that
@@ -112,6 +133,15 @@ impl TestDaemon {
         dir: PathBuf,
         tmp: Option<tempfile::TempDir>,
         extra_args: &[&str],
+    ) -> Result<TestDaemon, (Option<ExitStatus>, String)> {
+        Self::start_in_env(dir, tmp, extra_args, &[])
+    }
+
+    fn start_in_env(
+        dir: PathBuf,
+        tmp: Option<tempfile::TempDir>,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
     ) -> Result<TestDaemon, (Option<ExitStatus>, String)> {
         let socket = dir.join("docker.sock");
         let root = dir.join("root");
@@ -136,6 +166,10 @@ impl TestDaemon {
             dir,
             log_path,
             args,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             child: None,
             tmp,
         };
@@ -155,6 +189,7 @@ impl TestDaemon {
             // Plain log lines: tests grep them.
             .env("NO_COLOR", "1")
             .env_remove("DOCKER_HOST")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
