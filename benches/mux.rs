@@ -27,7 +27,11 @@ fn bench_mux(c: &mut Criterion) {
         ("first", Method::GET, "/v1.41/containers/abc/checkpoints"),
         ("middle_plain", Method::GET, "/containers/json"),
         ("middle_versioned", Method::GET, "/v1.41/containers/json"),
-        ("inspect_versioned", Method::GET, "/v1.41/containers/abc/json"),
+        (
+            "inspect_versioned",
+            Method::GET,
+            "/v1.41/containers/abc/json",
+        ),
         ("ping_head", Method::HEAD, "/_ping"),
         ("late", Method::GET, "/v1.41/networks/abc"),
         ("unmatched", Method::GET, "/no/such/route"),
@@ -45,7 +49,10 @@ fn bench_mux(c: &mut Criterion) {
             MatchOutcome::NotFound { .. } => "not found".to_string(),
             MatchOutcome::Redirect { .. } => "redirect".to_string(),
         };
-        eprintln!("{name}: {method} {path} -> {what} after {} routes", report.tried);
+        eprintln!(
+            "{name}: {method} {path} -> {what} after {} routes",
+            report.tried
+        );
         group.bench_function(*name, |b| {
             b.iter(|| {
                 let mut report = MatchReport {

@@ -236,3 +236,50 @@ fn system_df_has_dockerd_shape() {
     assert!(v["BuilderSize"].is_number());
     assert!(v.get("BuildCache").is_some());
 }
+
+/// `GET /events` without `until` is a live stream: the 200 and headers
+/// go out at once, then one JSON object per line as events happen. A
+/// volume created on another connection shows up as
+/// `{"Type":"volume","Action":"create","Actor":{"ID":"NAME",...}}`.
+#[test]
+fn events_stream_live_event() {
+    use std::io::{BufRead, BufReader, Write};
+    let d = TestDaemon::start();
+    let mut s = std::os::unix::net::UnixStream::connect(&d.socket).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    s.write_all(b"GET /v1.41/events?filters=%7B%22type%22%3A%5B%22volume%22%5D%7D HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut r = BufReader::new(s);
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+    loop {
+        line.clear();
+        r.read_line(&mut line).unwrap();
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let (status, _, _) = d.raw(
+        "POST",
+        "/volumes/create",
+        &[("Content-Type", "application/json")],
+        br#"{"Name":"evvol"}"#,
+    );
+    assert_eq!(status, 201);
+    // Chunked body: a size line, then the event line.
+    let event = loop {
+        line.clear();
+        r.read_line(&mut line).unwrap();
+        if line.trim_start().starts_with('{') {
+            break json(line.trim().as_bytes());
+        }
+    };
+    assert_eq!(event["Type"], "volume");
+    assert_eq!(event["Action"], "create");
+    assert_eq!(event["Actor"]["ID"], "evvol");
+    assert_eq!(event["Actor"]["Attributes"]["driver"], "local");
+    assert_eq!(event["scope"], "local");
+    assert!(event["timeNano"].as_i64().is_some_and(|t| t > 0));
+}

@@ -72,24 +72,29 @@ impl NetworkRouter {
         Ok(httputils::no_content(StatusCode::CREATED))
     }
 
-    /// moby `postNetworkConnect`: `POST /networks/{id:.*}/connect`.
+    /// moby `postNetworkConnect`: `POST /networks/{id:.*}/connect`. The
+    /// body (`{"Container": ..., "EndpointConfig": ...}`) is read and
+    /// checked first, as moby's `httputils.ReadJSON` does.
     pub(super) async fn post_network_connect(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
+        req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
+        let _connect: serde_json::Value = httputils::read_json(req).await?;
         self.backend.connect_container_to_network(id_var(&vars))?;
         Ok(httputils::no_content(StatusCode::OK))
     }
 
-    /// moby `postNetworkDisconnect`: `POST /networks/{id:.*}/disconnect`.
+    /// moby `postNetworkDisconnect`: `POST /networks/{id:.*}/disconnect`
+    /// (body `{"Container": ..., "Force": ...}`, read first).
     pub(super) async fn post_network_disconnect(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
+        req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
+        let _disconnect: serde_json::Value = httputils::read_json(req).await?;
         self.backend
             .disconnect_container_from_network(id_var(&vars))?;
         Ok(httputils::no_content(StatusCode::OK))
