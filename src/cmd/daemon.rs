@@ -333,15 +333,19 @@ fn spawn_signal_handlers(
     set_level: SetLevel,
 ) {
     use tokio::signal::unix::{signal, SignalKind};
+    // The handlers are installed here, before this function returns, and
+    // not inside the task: the task may first run after the export line is
+    // printed, and a SIGTERM in between would kill the daemon with the
+    // default action (no clean shutdown, socket file left behind).
+    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
     tokio::spawn(async move {
-        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
-            tracing::error!("cannot install signal handlers");
-            return;
-        };
         loop {
             tokio::select! {
                 _ = int.recv() => break,
