@@ -56,7 +56,7 @@ enum VarClass {
     /// `.+`: anything, slashes included, at least one byte.
     AnyNonEmpty,
     /// `[...]+` or `[...]*`: bytes from a set (`[0-9.]+` for the version).
-    Class { set: [bool; 256], min: usize },
+    Class { set: Box<[bool; 256]>, min: usize },
 }
 
 impl VarClass {
@@ -86,7 +86,7 @@ impl VarClass {
                         i += 1;
                     }
                 }
-                Ok(VarClass::Class { set, min })
+                Ok(VarClass::Class { set: Box::new(set), min })
             }
             other => Err(format!("unsupported variable pattern {other:?}")),
         }
