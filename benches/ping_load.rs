@@ -47,8 +47,10 @@ fn parse_args() -> Args {
         }
     }
     if a.socket.is_empty() {
-        eprintln!("usage: ping_load --socket PATH [--path /_ping] [--conns 4] [--secs 5]");
-        std::process::exit(2);
+        // A plain `cargo bench` runs every bench target without arguments:
+        // this one needs a daemon, so it explains itself and steps aside.
+        eprintln!("ping_load: skipped (usage: ping_load --socket PATH [--path /_ping] [--conns 4] [--secs 5]; see benches/load.sh)");
+        std::process::exit(0);
     }
     a
 }
