@@ -283,3 +283,20 @@ fn events_stream_live_event() {
     assert_eq!(event["scope"], "local");
     assert!(event["timeNano"].as_i64().is_some_and(|t| t > 0));
 }
+
+/// bollard (pinned to API 1.41) sees the same daemon: `ping` answers
+/// `OK`, `version` reports API 1.41, and the volume list is a list.
+#[tokio::test]
+async fn bollard_ping_version_volumes() {
+    let d = TestDaemon::start();
+    let docker = d.bollard();
+    assert_eq!(docker.ping().await.unwrap(), "OK");
+    let v = docker.version().await.unwrap();
+    assert_eq!(v.api_version.as_deref(), Some("1.41"));
+    assert_eq!(v.os.as_deref(), Some("linux"));
+    let vols = docker
+        .list_volumes(None::<bollard::query_parameters::ListVolumesOptions>)
+        .await
+        .unwrap();
+    assert!(vols.volumes.unwrap_or_default().is_empty());
+}
