@@ -34,3 +34,4 @@ pub mod runtime;
 pub mod server;
 pub mod tlsconfig;
 pub mod version;
+pub mod volume;
