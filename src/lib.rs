@@ -37,3 +37,4 @@ pub mod server;
 pub mod stdcopy;
 pub mod tlsconfig;
 pub mod version;
+pub mod volume;

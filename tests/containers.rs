@@ -2,7 +2,8 @@
 //! raw HTTP where the exact status matters) against a mini-dockerd of the
 //! test's own.
 //!
-//! Each test starts its own daemon (about 0.1 s) so tests can run in
+//! Each test starts its own daemon (tests/common, about 0.1 s) so tests
+//! can run in
 //! parallel and never see each other's containers. Tests that need real
 //! namespaces and cgroups print why and return early when the daemon runs
 //! the simulated runtime (not root).
@@ -36,9 +37,27 @@ fn raw(d: &TestDaemon, method: &str, path: &str, body: &str) -> (u16, String) {
     (code, body.to_string())
 }
 
+/// Run the docker CLI, assert it succeeded, return its trimmed stdout.
+fn docker_ok(d: &TestDaemon, args: &[&str]) -> String {
+    let out = d.docker(args);
+    assert!(
+        out.status.success(),
+        "docker {args:?} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Whether containers really run (root and the Linux runtime), or the
+/// daemon fell back to the simulated runtime.
+fn real_runtime(d: &TestDaemon) -> bool {
+    docker_ok(d, &["info", "--format", "{{.DefaultRuntime}}"]) == "linux"
+}
+
 /// `docker inspect -f <format> <name>`.
 fn inspect(d: &TestDaemon, name: &str, format: &str) -> String {
-    d.docker_ok(&["inspect", "-f", format, name])
+    docker_ok(d, &["inspect", "-f", format, name])
 }
 
 /// Poll `cond` every 20 ms for at most `secs` seconds.
@@ -69,7 +88,7 @@ fn run_rm_prints_output_and_exit_codes_pass_through() {
     let out = d.docker(&["run", "--rm", "busybox", "sh", "-c", "exit 3"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(
-        eventually(5, || d.docker_ok(&["ps", "-aq"]).is_empty()),
+        eventually(5, || docker_ok(&d, &["ps", "-aq"]).is_empty()),
         "--rm containers are removed"
     );
 }
@@ -81,31 +100,34 @@ fn run_rm_prints_output_and_exit_codes_pass_through() {
 #[test]
 fn create_start_wait_and_inspect_fields() {
     let d = TestDaemon::start();
-    let id = d.docker_ok(&[
-        "create",
-        "--name",
-        "c1",
-        "-m",
-        "64m",
-        "--label",
-        "team=x",
-        "-e",
-        "A=1",
-        "busybox",
-        "sh",
-        "-c",
-        "echo out; exit 7",
-    ]);
+    let id = docker_ok(
+        &d,
+        &[
+            "create",
+            "--name",
+            "c1",
+            "-m",
+            "64m",
+            "--label",
+            "team=x",
+            "-e",
+            "A=1",
+            "busybox",
+            "sh",
+            "-c",
+            "echo out; exit 7",
+        ],
+    );
     assert_eq!(id.len(), 64);
     assert_eq!(inspect(&d, "c1", "{{.State.Status}}"), "created");
     assert_eq!(
         inspect(&d, "c1", "{{.State.StartedAt}}"),
         "0001-01-01T00:00:00Z"
     );
-    d.docker_ok(&["start", "c1"]);
-    assert_eq!(d.docker_ok(&["wait", "c1"]), "7");
+    docker_ok(&d, &["start", "c1"]);
+    assert_eq!(docker_ok(&d, &["wait", "c1"]), "7");
     let v: serde_json::Value =
-        serde_json::from_str(&d.docker_ok(&["inspect", "c1"])).expect("inspect JSON");
+        serde_json::from_str(&docker_ok(&d, &["inspect", "c1"])).expect("inspect JSON");
     let c = &v[0];
     assert_eq!(c["Id"], id.as_str());
     assert_eq!(c["Name"], "/c1");
@@ -165,7 +187,7 @@ fn create_errors_match_dockerd() {
         "{body}"
     );
 
-    let id = d.docker_ok(&["create", "--name", "web", "busybox", "true"]);
+    let id = docker_ok(&d, &["create", "--name", "web", "busybox", "true"]);
     let out = d.docker(&["create", "--name", "web", "busybox", "true"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains(&format!(
@@ -178,7 +200,7 @@ fn create_errors_match_dockerd() {
     let (code, _) = raw(&d, "POST", "/v1.41/containers/create", r#"{"Image": bad"#);
     assert_eq!(code, 400);
     // Nothing was left half made by the failures: only "web" exists.
-    assert_eq!(d.docker_ok(&["ps", "-aq"]).lines().count(), 1);
+    assert_eq!(docker_ok(&d, &["ps", "-aq"]).lines().count(), 1);
 }
 
 /// `docker run` of a missing executable: the start fails with 400 and the
@@ -207,7 +229,10 @@ fn nosuchcmd_exits_127_with_the_error() {
 #[test]
 fn state_errors_match_dockerd() {
     let d = TestDaemon::start();
-    let id = d.docker_ok(&["run", "-d", "--name", "web", "busybox", "sleep", "100"]);
+    let id = docker_ok(
+        &d,
+        &["run", "-d", "--name", "web", "busybox", "sleep", "100"],
+    );
     let (code, body) = raw(&d, "POST", "/v1.41/containers/web/start", "");
     assert_eq!((code, body.as_str()), (304, ""));
     let (code, body) = raw(&d, "POST", "/v1.41/containers/web/start", r#"{"Binds":[]}"#);
@@ -229,8 +254,8 @@ fn state_errors_match_dockerd() {
     assert!(stderr(&out).contains(&format!(
         "You cannot remove a running container {id}. Stop the container before attempting removal or force remove"
     )), "{}", stderr(&out));
-    d.docker_ok(&["rm", "-f", "web"]);
-    assert!(d.docker_ok(&["ps", "-aq"]).is_empty());
+    docker_ok(&d, &["rm", "-f", "web"]);
+    assert!(docker_ok(&d, &["ps", "-aq"]).is_empty());
 }
 
 /// `run -d --name web sleep 100`, `ps`, `top`, `stop`, `rm`: ps shows it
@@ -240,27 +265,33 @@ fn state_errors_match_dockerd() {
 #[test]
 fn detached_run_ps_top_stop_rm() {
     let d = TestDaemon::start();
-    let id = d.docker_ok(&["run", "-d", "--name", "web", "busybox", "sleep", "100"]);
-    let ps = d.docker_ok(&["ps", "--format", "{{.Names}}|{{.Command}}|{{.Status}}"]);
+    let id = docker_ok(
+        &d,
+        &["run", "-d", "--name", "web", "busybox", "sleep", "100"],
+    );
+    let ps = docker_ok(
+        &d,
+        &["ps", "--format", "{{.Names}}|{{.Command}}|{{.Status}}"],
+    );
     assert!(ps.starts_with("web|\"sleep 100\"|Up "), "{ps}");
-    let top = d.docker_ok(&["top", "web"]);
+    let top = docker_ok(&d, &["top", "web"]);
     assert!(
         top.lines().next().is_some_and(|t| t.contains("PID")),
         "{top}"
     );
     assert!(top.contains("sleep 100"), "{top}");
 
-    d.docker_ok(&["stop", "-t", "1", "web"]);
+    docker_ok(&d, &["stop", "-t", "1", "web"]);
     assert_eq!(inspect(&d, "web", "{{.State.Status}}"), "exited");
-    if d.real_runtime() {
+    if real_runtime(&d) {
         assert_eq!(inspect(&d, "web", "{{.State.ExitCode}}"), "137");
     }
-    let ps = d.docker_ok(&["ps", "-a", "--format", "{{.Status}}"]);
+    let ps = docker_ok(&d, &["ps", "-a", "--format", "{{.Status}}"]);
     assert!(ps.starts_with("Exited ("), "{ps}");
-    d.docker_ok(&["stop", "web"]);
+    docker_ok(&d, &["stop", "web"]);
     let out = d.docker(&["top", "web"]);
     assert!(stderr(&out).contains(&format!("Container {id} is not running")));
-    d.docker_ok(&["rm", "web"]);
+    docker_ok(&d, &["rm", "web"]);
     // `--until` a second ahead: the CLI sends whole seconds, and an
     // `until` of "now" would cut the events of the current second.
     let until = std::time::SystemTime::now()
@@ -268,17 +299,20 @@ fn detached_run_ps_top_stop_rm() {
         .map(|t| t.as_secs() + 1)
         .unwrap_or(0)
         .to_string();
-    let events = d.docker_ok(&[
-        "events",
-        "--since",
-        "0",
-        "--until",
-        &until,
-        "--filter",
-        &format!("container={id}"),
-        "--format",
-        "{{.Action}}",
-    ]);
+    let events = docker_ok(
+        &d,
+        &[
+            "events",
+            "--since",
+            "0",
+            "--until",
+            &until,
+            "--filter",
+            &format!("container={id}"),
+            "--format",
+            "{{.Action}}",
+        ],
+    );
     let actions: Vec<&str> = events.lines().collect();
     for a in ["create", "start", "kill", "die", "stop", "destroy"] {
         assert!(actions.contains(&a), "event {a} in {actions:?}");
@@ -291,16 +325,19 @@ fn detached_run_ps_top_stop_rm() {
 #[test]
 fn kill_signal_and_restart() {
     let d = TestDaemon::start();
-    let id = d.docker_ok(&[
-        "run",
-        "-d",
-        "--name",
-        "kk",
-        "busybox",
-        "sh",
-        "-c",
-        "trap 'exit 5' INT; while true; do sleep 0.1; done",
-    ]);
+    let id = docker_ok(
+        &d,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "kk",
+            "busybox",
+            "sh",
+            "-c",
+            "trap 'exit 5' INT; while true; do sleep 0.1; done",
+        ],
+    );
     let out = d.docker(&["kill", "-s", "NOPE", "kk"]);
     assert!(
         stderr(&out).contains("Invalid signal: NOPE"),
@@ -310,7 +347,7 @@ fn kill_signal_and_restart() {
     // Give the shell a moment to install its trap before we signal it.
     assert!(eventually(5, || inspect(&d, "kk", "{{.State.Running}}") == "true"));
     std::thread::sleep(Duration::from_millis(300));
-    d.docker_ok(&["kill", "-s", "INT", "kk"]);
+    docker_ok(&d, &["kill", "-s", "INT", "kk"]);
     assert!(eventually(5, || inspect(&d, "kk", "{{.State.Status}}") == "exited"));
     assert_eq!(inspect(&d, "kk", "{{.State.ExitCode}}"), "5");
     let out = d.docker(&["kill", "kk"]);
@@ -320,12 +357,15 @@ fn kill_signal_and_restart() {
         stderr(&out)
     );
 
-    d.docker_ok(&["run", "-d", "--name", "rr", "busybox", "sleep", "100"]);
+    docker_ok(
+        &d,
+        &["run", "-d", "--name", "rr", "busybox", "sleep", "100"],
+    );
     let pid1 = inspect(&d, "rr", "{{.State.Pid}}");
-    d.docker_ok(&["restart", "-t", "0", "rr"]);
+    docker_ok(&d, &["restart", "-t", "0", "rr"]);
     assert_eq!(inspect(&d, "rr", "{{.State.Status}}"), "running");
     assert_ne!(inspect(&d, "rr", "{{.State.Pid}}"), pid1);
-    d.docker_ok(&["rm", "-f", "rr"]);
+    docker_ok(&d, &["rm", "-f", "rr"]);
 }
 
 /// rename: the new name resolves, the old one is 404, a taken name is 409,
@@ -333,9 +373,9 @@ fn kill_signal_and_restart() {
 #[test]
 fn rename_rules() {
     let d = TestDaemon::start();
-    d.docker_ok(&["create", "--name", "web", "busybox", "true"]);
-    d.docker_ok(&["create", "--name", "other", "busybox", "true"]);
-    d.docker_ok(&["rename", "web", "web2"]);
+    docker_ok(&d, &["create", "--name", "web", "busybox", "true"]);
+    docker_ok(&d, &["create", "--name", "other", "busybox", "true"]);
+    docker_ok(&d, &["rename", "web", "web2"]);
     assert_eq!(inspect(&d, "web2", "{{.Name}}"), "/web2");
     let (code, _) = raw(&d, "GET", "/v1.41/containers/web/json", "");
     assert_eq!(code, 404);
@@ -358,18 +398,24 @@ fn rename_rules() {
 #[test]
 fn list_filters_and_prune() {
     let d = TestDaemon::start();
-    d.docker_ok(&["run", "--name", "ok0", "--label", "k=v", "busybox", "true"]);
-    d.docker_ok(&["create", "--name", "fresh", "busybox", "true"]);
+    docker_ok(
+        &d,
+        &["run", "--name", "ok0", "--label", "k=v", "busybox", "true"],
+    );
+    docker_ok(&d, &["create", "--name", "fresh", "busybox", "true"]);
     let out = d.docker(&["run", "--name", "bad1", "busybox", "sh", "-c", "exit 1"]);
     assert_eq!(out.status.code(), Some(1));
-    d.docker_ok(&[
-        "run", "-d", "--name", "up", "--label", "k=w", "busybox", "sleep", "100",
-    ]);
+    docker_ok(
+        &d,
+        &[
+            "run", "-d", "--name", "up", "--label", "k=w", "busybox", "sleep", "100",
+        ],
+    );
 
     let names = |args: &[&str]| -> Vec<String> {
         let mut a = vec!["ps", "--format", "{{.Names}}"];
         a.extend_from_slice(args);
-        let mut v: Vec<String> = d.docker_ok(&a).lines().map(String::from).collect();
+        let mut v: Vec<String> = docker_ok(&d, &a).lines().map(String::from).collect();
         v.sort();
         v
     };
@@ -391,11 +437,11 @@ fn list_filters_and_prune() {
     );
     assert_eq!(code, 400);
 
-    let out = d.docker_ok(&["container", "prune", "-f"]);
+    let out = docker_ok(&d, &["container", "prune", "-f"]);
     assert!(out.starts_with("Deleted Containers:"), "{out}");
     assert_eq!(out.lines().filter(|l| l.len() == 64).count(), 3, "{out}");
     assert_eq!(names(&["-a"]), ["up"]);
-    d.docker_ok(&["rm", "-f", "up"]);
+    docker_ok(&d, &["rm", "-f", "up"]);
 }
 
 /// `--restart on-failure:2`: a container that always fails is started
@@ -404,18 +450,21 @@ fn list_filters_and_prune() {
 #[test]
 fn restart_policy_on_failure_counts_retries() {
     let d = TestDaemon::start();
-    d.docker_ok(&[
-        "run",
-        "-d",
-        "--name",
-        "flaky",
-        "--restart",
-        "on-failure:2",
-        "busybox",
-        "sh",
-        "-c",
-        "exit 1",
-    ]);
+    docker_ok(
+        &d,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "flaky",
+            "--restart",
+            "on-failure:2",
+            "busybox",
+            "sh",
+            "-c",
+            "exit 1",
+        ],
+    );
     assert!(
         eventually(15, || inspect(
             &d,
@@ -427,7 +476,10 @@ fn restart_policy_on_failure_counts_retries() {
     );
     assert_eq!(inspect(&d, "flaky", "{{.State.ExitCode}}"), "1");
     assert_eq!(
-        d.docker_ok(&["info", "--format", "{{.Containers}} {{.ContainersStopped}}"]),
+        docker_ok(
+            &d,
+            &["info", "--format", "{{.Containers}} {{.ContainersStopped}}"]
+        ),
         "1 1"
     );
 }
@@ -440,8 +492,11 @@ fn restart_policy_on_failure_counts_retries() {
 #[test]
 fn daemon_restart_keeps_containers() {
     let mut d = TestDaemon::start();
-    d.docker_ok(&["run", "--name", "done", "busybox", "true"]);
-    d.docker_ok(&["run", "-d", "--name", "up", "busybox", "sleep", "100"]);
+    docker_ok(&d, &["run", "--name", "done", "busybox", "true"]);
+    docker_ok(
+        &d,
+        &["run", "-d", "--name", "up", "busybox", "sleep", "100"],
+    );
     d.restart();
     assert_eq!(
         inspect(&d, "done", "{{.State.Status}} {{.State.ExitCode}}"),
@@ -456,13 +511,14 @@ fn daemon_restart_keeps_containers() {
         stderr(&out)
     );
 
-    d.docker_ok(&["start", "up"]);
-    d.crash_and_restart();
+    docker_ok(&d, &["start", "up"]);
+    d.signal(nix::sys::signal::Signal::SIGKILL);
+    d.restart();
     assert_eq!(inspect(&d, "up", "{{.State.Status}}"), "exited");
     let code = inspect(&d, "up", "{{.State.ExitCode}}");
     assert!(code == "137" || code == "255", "{code}");
     assert!(!inspect(&d, "up", "{{.State.Error}}").is_empty());
-    assert_eq!(d.docker_ok(&["ps", "-aq"]).lines().count(), 2);
+    assert_eq!(docker_ok(&d, &["ps", "-aq"]).lines().count(), 2);
 }
 
 /// Isolation, on the real runtime: the command is PID 1, the hostname is
@@ -471,31 +527,37 @@ fn daemon_restart_keeps_containers() {
 #[test]
 fn isolation_pid_hostname_network_memory() {
     let d = TestDaemon::start();
-    if !d.real_runtime() {
+    if !real_runtime(&d) {
         eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
         return;
     }
-    let out = d.docker_ok(&[
-        "run",
-        "--name",
-        "iso",
-        "busybox",
-        "sh",
-        "-c",
-        "echo $$; hostname",
-    ]);
+    let out = docker_ok(
+        &d,
+        &[
+            "run",
+            "--name",
+            "iso",
+            "busybox",
+            "sh",
+            "-c",
+            "echo $$; hostname",
+        ],
+    );
     let id = inspect(&d, "iso", "{{.Id}}");
     assert_eq!(out, format!("1\n{}", &id[..12]));
 
-    let net = d.docker_ok(&[
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "busybox",
-        "cat",
-        "/proc/net/dev",
-    ]);
+    let net = docker_ok(
+        &d,
+        &[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "busybox",
+            "cat",
+            "/proc/net/dev",
+        ],
+    );
     let ifaces: Vec<&str> = net
         .lines()
         .skip(2)
@@ -503,7 +565,7 @@ fn isolation_pid_hostname_network_memory() {
         .collect();
     assert_eq!(ifaces, ["lo"]);
 
-    let id = d.docker_ok(&["run", "-d", "-m", "64m", "busybox", "sleep", "100"]);
+    let id = docker_ok(&d, &["run", "-d", "-m", "64m", "busybox", "sleep", "100"]);
     let limit = std::fs::read_to_string(format!(
         "/sys/fs/cgroup/memory/mini-docker/{id}/memory.limit_in_bytes"
     ));
@@ -511,7 +573,7 @@ fn isolation_pid_hostname_network_memory() {
         Ok(l) => assert_eq!(l.trim(), "67108864"),
         Err(e) => eprintln!("no v1 memory cgroup to check ({e})"),
     }
-    d.docker_ok(&["rm", "-f", &id]);
+    docker_ok(&d, &["rm", "-f", &id]);
 }
 
 /// bollard drives the same API: create with a HostConfig, start, wait for
@@ -578,33 +640,37 @@ async fn bollard_create_start_wait_remove() {
 #[test]
 fn pause_update_and_stats() {
     let d = TestDaemon::start();
-    if !d.real_runtime() {
+    if !real_runtime(&d) {
         eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
         return;
     }
-    let id = d.docker_ok(&[
-        "run", "-d", "--name", "web", "-m", "64m", "busybox", "sleep", "100",
-    ]);
-    d.docker_ok(&["pause", "web"]);
-    assert!(d
-        .docker_ok(&["ps", "--format", "{{.Status}}"])
-        .ends_with("(Paused)"));
+    let id = docker_ok(
+        &d,
+        &[
+            "run", "-d", "--name", "web", "-m", "64m", "busybox", "sleep", "100",
+        ],
+    );
+    docker_ok(&d, &["pause", "web"]);
+    assert!(docker_ok(&d, &["ps", "--format", "{{.Status}}"]).ends_with("(Paused)"));
     let out = d.docker(&["pause", "web"]);
     assert!(
         stderr(&out).contains(&format!("Container {id} is already paused")),
         "{}",
         stderr(&out)
     );
-    d.docker_ok(&["unpause", "web"]);
+    docker_ok(&d, &["unpause", "web"]);
     assert_eq!(inspect(&d, "web", "{{.State.Status}}"), "running");
 
-    let stats = d.docker_ok(&[
-        "stats",
-        "--no-stream",
-        "--format",
-        "{{.Name}} {{.MemUsage}}",
-        "web",
-    ]);
+    let stats = docker_ok(
+        &d,
+        &[
+            "stats",
+            "--no-stream",
+            "--format",
+            "{{.Name}} {{.MemUsage}}",
+            "web",
+        ],
+    );
     assert!(
         stats.starts_with("web ") && stats.ends_with("/ 64MiB"),
         "{stats}"
@@ -619,7 +685,7 @@ fn pause_update_and_stats() {
         inspect(&d, "web", "{{.HostConfig.Memory}}"),
         (128 * 1024 * 1024).to_string()
     );
-    d.docker_ok(&["rm", "-f", "web"]);
+    docker_ok(&d, &["rm", "-f", "web"]);
 }
 
 /// Restart policies across a daemon restart (moby `restore`): an `always`
@@ -629,29 +695,35 @@ fn pause_update_and_stats() {
 #[test]
 fn restart_policies_across_daemon_restart() {
     let mut d = TestDaemon::start();
-    d.docker_ok(&[
-        "run",
-        "-d",
-        "--name",
-        "always",
-        "--restart",
-        "always",
-        "busybox",
-        "sleep",
-        "100",
-    ]);
-    d.docker_ok(&[
-        "run",
-        "-d",
-        "--name",
-        "manual",
-        "--restart",
-        "unless-stopped",
-        "busybox",
-        "sleep",
-        "100",
-    ]);
-    d.docker_ok(&["stop", "-t", "0", "manual"]);
+    docker_ok(
+        &d,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "always",
+            "--restart",
+            "always",
+            "busybox",
+            "sleep",
+            "100",
+        ],
+    );
+    docker_ok(
+        &d,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "manual",
+            "--restart",
+            "unless-stopped",
+            "busybox",
+            "sleep",
+            "100",
+        ],
+    );
+    docker_ok(&d, &["stop", "-t", "0", "manual"]);
     d.restart();
     assert!(eventually(10, || inspect(
         &d,
@@ -660,19 +732,22 @@ fn restart_policies_across_daemon_restart() {
     ) == "running"));
     assert_eq!(inspect(&d, "manual", "{{.State.Status}}"), "exited");
 
-    d.docker_ok(&[
-        "run",
-        "-d",
-        "--name",
-        "loop",
-        "--restart",
-        "always",
-        "busybox",
-        "sh",
-        "-c",
-        "exit 1",
-    ]);
+    docker_ok(
+        &d,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "loop",
+            "--restart",
+            "always",
+            "busybox",
+            "sh",
+            "-c",
+            "exit 1",
+        ],
+    );
     assert!(eventually(10, || inspect(&d, "loop", "{{.RestartCount}}") != "0"));
-    d.docker_ok(&["rm", "-f", "loop", "always", "manual"]);
-    assert!(d.docker_ok(&["ps", "-aq"]).is_empty());
+    docker_ok(&d, &["rm", "-f", "loop", "always", "manual"]);
+    assert!(docker_ok(&d, &["ps", "-aq"]).is_empty());
 }

@@ -293,7 +293,11 @@ fn save_load_round_trip() {
     // Loading again is idempotent.
     let lines = s2.load_image(&mut Cursor::new(&archive), true).unwrap();
     assert_eq!(lines, vec!["Loaded image: rt:1".to_string()]);
-    assert!(s1.export_check(&["nothere:1".to_string()]).is_err());
+    // dockerd's texts for names `save` cannot find.
+    let e = s1.export_check(&["nothere:1".to_string()]).unwrap_err();
+    assert_eq!(e.message, "reference does not exist");
+    let e = s1.export_check(&["nothere".to_string()]).unwrap_err();
+    assert_eq!(e.message, "No such image: nothere");
 }
 
 /// The busybox image built from the host's static busybox: `Cmd ["sh"]`,

@@ -75,7 +75,7 @@ impl Daemon {
                 "No image specified: Config.Image must name an image",
             ));
         }
-        let image = self.images.get_image(&config.image)?;
+        let image = self.image_service()?.get_image(&config.image)?;
         trace_event!(
             "backend",
             "event",

@@ -5,7 +5,8 @@
 //! the build cache (always empty here: there is no builder). Containers
 //! are listed as `docker ps -a --size` would list them (moby calls
 //! `daemon.Containers(&types.ContainerListOptions{Size: true, All: true})`).
-//! Volumes are empty: there is no volume service yet.
+//! Volumes come from the volume service, with their `UsageData` (size and
+//! references).
 
 use serde_json::{json, Value};
 
@@ -16,7 +17,7 @@ use crate::errdefs::Result;
 impl Daemon {
     /// moby `SystemDiskUsage`.
     pub fn system_disk_usage(&self) -> Result<Value> {
-        let images = self.images.disk_usage()?;
+        let images = self.image_service()?.disk_usage()?;
         let containers = self.containers(&ContainerListOptions {
             all: true,
             size: true,
@@ -26,7 +27,7 @@ impl Daemon {
             "LayersSize": images.total_size,
             "Images": images.images,
             "Containers": containers,
-            "Volumes": [],
+            "Volumes": self.volumes.disk_usage(),
             "BuildCache": [],
             "BuilderSize": 0,
         }))

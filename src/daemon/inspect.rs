@@ -25,9 +25,9 @@ impl Daemon {
         traced_sync("Daemon.ContainerInspect", name, || {
             let c = self.get_container(name)?;
             let c = lock(&c);
-            let lower: Vec<String> = match self.images.get_image(&c.image) {
-                Ok(img) => self
-                    .images
+            let images = self.image_service()?;
+            let lower: Vec<String> = match images.get_image(&c.image) {
+                Ok(img) => images
                     .layer_dirs(&img)
                     .iter()
                     .rev()
@@ -95,7 +95,7 @@ impl Daemon {
             });
             if size {
                 let rw = dir_size(&c.root.join("upper"));
-                let image = self.images.get_image(&c.image).map(|i| i.size).unwrap_or(0);
+                let image = images.get_image(&c.image).map(|i| i.size).unwrap_or(0);
                 v["SizeRw"] = json!(rw);
                 v["SizeRootFs"] = json!(rw + image);
             }

@@ -168,7 +168,7 @@ impl Daemon {
         let since = created_of("since")?;
         let ancestors: Vec<String> = get("ancestor")
             .iter()
-            .filter_map(|a| self.images.get_image(a).ok().map(|i| i.id))
+            .filter_map(|a| self.image_service().ok()?.get_image(a).ok().map(|i| i.id))
             .collect();
         let want_ancestor = filters.contains_key("ancestor");
 
@@ -236,7 +236,11 @@ impl Daemon {
             .unwrap_or(0);
         let (size_rw, size_root_fs) = if size {
             let rw = dir_size(&c.root.join("upper"));
-            let image = self.images.get_image(&c.image).map(|i| i.size).unwrap_or(0);
+            let image = self
+                .image_service()
+                .and_then(|s| s.get_image(&c.image))
+                .map(|i| i.size)
+                .unwrap_or(0);
             (Some(rw), Some(rw + image))
         } else {
             (None, None)

@@ -24,6 +24,7 @@ pub mod logger;
 pub mod logs;
 pub mod monitor;
 pub mod names;
+pub mod network;
 pub mod pause;
 pub mod prune;
 pub mod rename;
@@ -40,13 +41,15 @@ pub mod wait;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use crate::container::ContainerStore;
+use crate::errdefs::{Error, Result};
 use crate::events::Events;
 use crate::image::ImageService;
 use crate::runtime::Runtime;
+use crate::volume::VolumesService;
 
 /// What the daemon is configured with (a slice of moby `config.Config`).
 #[derive(Debug, Clone, Default)]
@@ -85,6 +88,12 @@ pub struct Daemon {
     pub config: DaemonConfig,
     /// moby `daemon.EventsService`.
     pub events: Arc<Events>,
+    /// moby `daemon.volumes` (`VolumesService()`): named volumes under
+    /// `<data-root>/volumes`. Containers resolve `-v name:/path` with
+    /// `volumes.volume_path(name)`.
+    pub volumes: Arc<VolumesService>,
+    /// The built-in networks (moby: `daemon.netController`).
+    pub networks: network::Networks,
     /// The daemon's id, shown as `ID` in /info (kept in the data root so it
     /// survives restarts, as dockerd's engine id does).
     pub id: String,
@@ -92,10 +101,10 @@ pub struct Daemon {
     /// Why containers run in the simulated runtime, when they do. Shown at
     /// start-up, in `/info` and in the trace.
     pub runtime_warning: Option<String>,
+    /// moby `daemon.imageService`: opened by [`Daemon::restore`].
+    pub images: OnceLock<Arc<ImageService>>,
     /// moby `daemon.containers` (+ the name registrar and the view).
     pub containers: ContainerStore,
-    /// moby `daemon.imageService`.
-    pub images: Arc<ImageService>,
     /// moby `daemon.containerd` (libcontainerd's client): the one door to
     /// namespaces, cgroups and processes.
     pub runtime: Arc<dyn Runtime>,
@@ -107,44 +116,72 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    /// Build the daemon value (moby `NewDaemon`): create the data root,
-    /// open the image store and pick the runtime. Containers are loaded
-    /// by [`Daemon::restore`] (daemon/restore.rs), which needs a tokio
-    /// runtime.
-    pub fn new(config: DaemonConfig) -> std::io::Result<Arc<Daemon>> {
-        std::fs::create_dir_all(&config.data_root)?;
-        std::fs::create_dir_all(&config.exec_root)?;
-        std::fs::create_dir_all(config.data_root.join("containers"))?;
+    /// Build the daemon value. No disk or OS work happens here, so that
+    /// `mini-dockerd routes` can build the routers without a data root;
+    /// [`Daemon::restore`] does that work at start-up.
+    pub fn new(config: DaemonConfig) -> Arc<Daemon> {
         let events = Arc::new(Events::new());
-        let images = Arc::new(ImageService::new(&config.data_root, events.clone())?);
+        let volumes = Arc::new(VolumesService::new(
+            config.data_root.join("volumes"),
+            events.clone(),
+        ));
+        let networks = network::Networks::new(&config.data_root);
+        // The runtime is picked here (it only probes what the host can do);
+        // the containers are loaded by `restore_containers`
+        // (daemon/restore.rs), which needs a tokio runtime.
         let (runtime, runtime_warning) = crate::runtime::detect(config.runtime.as_deref());
-        let daemon = Arc::new(Daemon {
+        Arc::new(Daemon {
             config,
             events,
+            volumes,
+            networks,
             id: String::new(),
             started: SystemTime::now(),
             runtime_warning,
+            images: OnceLock::new(),
             containers: ContainerStore::new(),
-            images,
             runtime,
             shutting_down: AtomicBool::new(false),
             exec_commands: exec::config::ExecStore::new(),
-        });
-        // The image service asks us which containers use an image (for
-        // `docker rmi` conflicts and the `Containers` count). A weak
-        // reference: the image service must not keep the daemon alive.
-        let weak = Arc::downgrade(&daemon);
-        daemon.images.set_usage(Arc::new(move |image_id: &str| {
-            weak.upgrade()
-                .map(|d| d.containers.users_of_image(image_id))
-                .unwrap_or_default()
-        }));
-        Ok(daemon)
+        })
     }
 
     /// `<data-root>/containers`.
     pub fn containers_dir(&self) -> PathBuf {
         self.config.data_root.join("containers")
+    }
+
+    /// Create the data root and load what it holds (moby `NewDaemon` +
+    /// `restore`).
+    pub fn restore(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.config.data_root)?;
+        std::fs::create_dir_all(&self.config.exec_root)?;
+        std::fs::create_dir_all(self.containers_dir())?;
+        // The image store (moby `images.NewImageService` in `NewDaemon`).
+        let images = Arc::new(ImageService::new(
+            &self.config.data_root,
+            self.events.clone(),
+        )?);
+        // dockerd gets images from a registry; we have none, so a fresh
+        // data root gets `busybox:latest` built from the host's static
+        // busybox (see src/image/busybox.rs). Failing that is not fatal.
+        match images.ensure_busybox() {
+            Ok(Some(id)) => tracing::info!("built busybox:latest ({id}) from the host's busybox"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("could not build busybox:latest: {e}"),
+        }
+        let _ = self.images.set(images);
+        self.volumes.restore()?;
+        self.networks.restore()?;
+        Ok(())
+    }
+
+    /// The image service, once [`Daemon::restore`] has opened it.
+    pub fn image_service(&self) -> Result<Arc<ImageService>> {
+        self.images
+            .get()
+            .cloned()
+            .ok_or_else(|| Error::unavailable("the image store is not open yet"))
     }
 
     /// Container counts by state (moby `daemon/info.go` counts them from
@@ -165,7 +202,7 @@ impl Daemon {
 
     /// How many images the image service holds.
     pub fn image_count(&self) -> usize {
-        self.images.count()
+        self.images.get().map(|i| i.count()).unwrap_or(0)
     }
 
     /// The runtime's name and cgroup facts.

@@ -47,9 +47,23 @@ use crate::runtime::ExitStatus;
 const SHUTDOWN_STOP_TIMEOUT: i64 = 3;
 
 impl Daemon {
-    /// moby `restore`: load every container directory under
-    /// `<data-root>/containers`. Returns how many were loaded.
-    pub async fn restore(self: &Arc<Self>) -> usize {
+    /// moby `restore` (the containers' part; [`Daemon::restore`] opens
+    /// the image, volume and network stores first): load every container
+    /// directory under `<data-root>/containers`, and tell the image
+    /// service how to find the containers that use an image. Returns how
+    /// many containers were loaded.
+    pub async fn restore_containers(self: &Arc<Self>) -> usize {
+        // The image service asks us which containers use an image (for
+        // `docker rmi` conflicts and the `Containers` count). A weak
+        // reference: the image service must not keep the daemon alive.
+        if let Ok(images) = self.image_service() {
+            let weak = Arc::downgrade(self);
+            images.set_usage(Arc::new(move |image_id: &str| {
+                weak.upgrade()
+                    .map(|d| d.containers.users_of_image(image_id))
+                    .unwrap_or_default()
+            }));
+        }
         let dir = self.containers_dir();
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,

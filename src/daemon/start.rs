@@ -182,8 +182,9 @@ impl Daemon {
     /// Build the runtime's spec for `c` (moby `createSpec`). Pure: it
     /// writes nothing, so stop, top and cleanup can rebuild it.
     pub(crate) fn container_spec(&self, c: &Container) -> Result<ContainerSpec> {
-        let layers = match self.images.get_image(&c.image) {
-            Ok(img) => self.images.layer_dirs(&img),
+        let images = self.image_service()?;
+        let layers = match images.get_image(&c.image) {
+            Ok(img) => images.layer_dirs(&img),
             Err(e) => {
                 return Err(Error::system(format!(
                     "the image {} of container {} is gone: {}",

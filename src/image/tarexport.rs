@@ -303,15 +303,22 @@ impl ImageService {
                             .map(|(r, i)| (r.clone(), i.clone()))
                             .collect();
                         if refs.is_empty() {
-                            add(st.resolve(name)?, None);
+                            // moby `imageStore.Search(name)`: an id prefix.
+                            let id = st
+                                .search(name)
+                                .map_err(|_| Error::not_found(format!("No such image: {name}")))?;
+                            add(id, None);
                         }
                         for (r, id) in refs {
                             add(id, Some(r));
                         }
                     } else {
-                        let id = st.refs.get(&n).cloned().ok_or_else(|| {
-                            Error::not_found(format!("No such image: {}", n.familiar()))
-                        })?;
+                        // moby `refstore.Get`'s error, as dockerd answers it.
+                        let id = st
+                            .refs
+                            .get(&n)
+                            .cloned()
+                            .ok_or_else(|| Error::not_found("reference does not exist"))?;
                         add(id, Some(n));
                     }
                 }

@@ -38,7 +38,9 @@ enum Token {
     Var { name: String, class: VarClass },
 }
 
-/// What a `{name:pattern}` variable may match.
+/// What a `{name:pattern}` variable may match. The byte set of `Class` is
+/// boxed so that every `Token` stays small (256 flags inline would make
+/// each literal token carry them too).
 #[derive(Debug, Clone)]
 enum VarClass {
     /// `{name}`: gorilla's default `[^/]+`, one non-empty path segment.
@@ -191,8 +193,13 @@ fn match_tokens(tokens: &[Token], path: &[u8], pos: usize, caps: &mut Vec<(usize
         Token::Var { class, .. } => {
             // How far this variable could reach at most.
             let mut max = pos;
-            while max < path.len() && class.accepts(path[max]) {
-                max += 1;
+            if matches!(class, VarClass::Any | VarClass::AnyNonEmpty) {
+                // `.*` and `.+` take every byte: no need to look at them.
+                max = path.len();
+            } else {
+                while max < path.len() && class.accepts(path[max]) {
+                    max += 1;
+                }
             }
             let min = pos + class.min_len();
             if max < min {
@@ -205,6 +212,23 @@ fn match_tokens(tokens: &[Token], path: &[u8], pos: usize, caps: &mut Vec<(usize
                     return true;
                 }
                 return false;
+            }
+            // No giving back when the next literal starts with a byte this
+            // variable cannot take (`{version:[0-9.]+}` then `/...`,
+            // `{name}` then `/...`): every shorter end would leave a byte
+            // the literal cannot start with, so only the greedy end can
+            // match. This keeps a versioned template from being tried
+            // once per digit of the version, and changes no result.
+            if let Some(Token::Lit(lit)) = rest.first() {
+                if lit.as_bytes().first().is_some_and(|&b| !class.accepts(b)) {
+                    let mark = caps.len();
+                    caps.push((pos, max));
+                    if match_tokens(rest, path, max, caps) {
+                        return true;
+                    }
+                    caps.truncate(mark);
+                    return false;
+                }
             }
             let mark = caps.len();
             let mut end = max;
@@ -241,6 +265,12 @@ pub struct MuxRoute<H> {
     pub template: Template,
     /// Whether the template starts with the version matcher.
     pub versioned: bool,
+    /// The literal text that must come first: right after the version for
+    /// a versioned template (`/containers/` in
+    /// `/v{version:[0-9.]+}/containers/{name:.*}/json`), at the start for
+    /// the others. Comparing it first rejects most routes with one short
+    /// `memcmp`, without running the matcher (see [`Mux::find`]).
+    lead: Box<[u8]>,
     pub handler: H,
 }
 
@@ -290,10 +320,17 @@ impl<H> Mux<H> {
     pub fn handle(&mut self, method: Option<Method>, template: &str, handler: H) {
         let template = Template::parse(template);
         let versioned = template.as_str().starts_with(VERSION_MATCHER);
+        // Tokens of a versioned template: Lit("/v"), Var(version), Lit(lead), ...
+        let lead_token = if versioned { 2 } else { 0 };
+        let lead = match template.tokens.get(lead_token) {
+            Some(Token::Lit(l)) => l.as_bytes().into(),
+            _ => Box::default(),
+        };
         self.routes.push(MuxRoute {
             method,
             template,
             versioned,
+            lead,
             handler,
         });
     }
@@ -315,12 +352,26 @@ impl<H> Mux<H> {
             return MatchOutcome::Redirect { location: clean };
         }
         let bytes = path.as_bytes();
-        let path_versioned = has_version_prefix(bytes);
+        let version_end = version_prefix_end(bytes);
+        let path_versioned = version_end.is_some();
+        // What follows `/v1.41` in a versioned path: where a versioned
+        // route's lead literal must start.
+        let after_version = &bytes[version_end.unwrap_or(0)..];
         let mut caps = Vec::with_capacity(4);
         let mut method_mismatch = false;
         for (index, route) in self.routes.iter().enumerate() {
             report.tried += 1;
-            if !route.template.matches(bytes, &mut caps) {
+            // The quick check, which changes no outcome: a versioned route
+            // needs a versioned path, and every route needs its lead
+            // literal in place. gorilla runs each route's regexp instead;
+            // skipping that for routes that cannot match keeps a walk over
+            // the whole table (a 404, or a route near its end) short.
+            let quick_miss = if route.versioned {
+                !path_versioned || !after_version.starts_with(&route.lead)
+            } else {
+                !bytes.starts_with(&route.lead)
+            };
+            if quick_miss || !route.template.matches(bytes, &mut caps) {
                 report.misses.push(if route.versioned != path_versioned {
                     miss::VERSION
                 } else {
@@ -347,16 +398,19 @@ impl<H> Mux<H> {
     }
 }
 
-/// Does the path start with `/v<digits and dots>/`?
-fn has_version_prefix(path: &[u8]) -> bool {
+/// Where the `/v<digits and dots>` prefix of a path ends, if it has one
+/// followed by `/` or the end of the path. `{version:[0-9.]+}` is greedy and
+/// every versioned template continues with `/`, so a versioned route can
+/// only match a path with this prefix, and its version always ends here.
+fn version_prefix_end(path: &[u8]) -> Option<usize> {
     if path.len() < 3 || &path[..2] != b"/v" {
-        return false;
+        return None;
     }
     let mut i = 2;
     while i < path.len() && (path[i].is_ascii_digit() || path[i] == b'.') {
         i += 1;
     }
-    i > 2 && (i == path.len() || path[i] == b'/')
+    (i > 2 && (i == path.len() || path[i] == b'/')).then_some(i)
 }
 
 /// gorilla/mux's `cleanPath`: Go's `path.Clean`, keeping a trailing slash.
@@ -391,5 +445,64 @@ pub fn clean_path(p: &str) -> Option<String> {
         None
     } else {
         Some(clean)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(template: &str, path: &str) -> Option<Vec<String>> {
+        let t = Template::parse(template);
+        let mut caps = Vec::new();
+        t.matches(path.as_bytes(), &mut caps)
+            .then(|| caps.iter().map(|&(s, e)| path[s..e].to_string()).collect())
+    }
+
+    /// `.*` is greedy and gives bytes back until the rest matches, so a
+    /// name may contain slashes and even the route's own suffix (gorilla's
+    /// regexp does the same).
+    #[test]
+    fn any_is_greedy_with_backtracking() {
+        assert_eq!(
+            vars(
+                "/images/{name:.*}/json",
+                "/images/docker.io/library/busybox:latest/json"
+            ),
+            Some(vec!["docker.io/library/busybox:latest".to_string()])
+        );
+        assert_eq!(
+            vars("/containers/{name:.*}/json", "/containers/a/json/json"),
+            Some(vec!["a/json".to_string()])
+        );
+        assert_eq!(vars("/containers/{name:.*}/json", "/containers/json"), None);
+    }
+
+    /// A version or a segment followed by `/` takes exactly what it can
+    /// (the no-backtracking shortcut) and still rejects what gorilla
+    /// rejects.
+    #[test]
+    fn version_and_segment_end_at_the_slash() {
+        assert_eq!(
+            vars(
+                "/v{version:[0-9.]+}/containers/{name}/checkpoints/{checkpoint}",
+                "/v1.41/containers/c1/checkpoints/k"
+            ),
+            Some(vec!["1.41".to_string(), "c1".to_string(), "k".to_string()])
+        );
+        assert_eq!(
+            vars("/v{version:[0-9.]+}/version", "/v1..41/version"),
+            Some(vec!["1..41".to_string()])
+        );
+        assert_eq!(vars("/v{version:[0-9.]+}/version", "/v/version"), None);
+        assert_eq!(vars("/v{version:[0-9.]+}/version", "/vabc/version"), None);
+        assert_eq!(
+            vars(
+                "/containers/{name}/checkpoints/{c}",
+                "/containers/a/b/checkpoints/k"
+            ),
+            None
+        );
+        assert_eq!(vars("/networks/{id:.+}", "/networks/"), None);
     }
 }
