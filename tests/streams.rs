@@ -200,31 +200,28 @@ fn run_i_forwards_stdin_and_closes_it_on_eof() {
     );
 }
 
-/// `docker run -t` under a real terminal (`script` gives the CLI a pty):
-/// the container's stdio is a pseudo-terminal of its own devpts
-/// (/dev/pts/0), and `stty size` answers with a size, set from the CLI's
-/// resize calls.
+/// `docker run -t` under a real terminal (`script` gives the CLI a pty,
+/// which `stty` sizes to 33x111): the container's stdio is a
+/// pseudo-terminal of its own devpts (/dev/pts/0), and its size is the
+/// CLI's, set through `ConsoleSize` and `POST /containers/{id}/resize`.
 #[test]
-fn run_t_gives_the_container_a_pty() {
+fn run_t_gives_the_container_a_sized_pty() {
     let d = Daemon::start();
     require_real_runtime!(d);
     let out = Command::new("script")
         .args([
             "-qec",
-            "docker run -it --rm busybox sh -c 'tty; stty size'",
+            "stty rows 33 cols 111; docker run -it --rm busybox sh -c 'tty; stty size'",
             "/dev/null",
         ])
         .env("DOCKER_HOST", format!("unix://{}", d.sock.display()))
         .env("DOCKER_CONFIG", d.dir.path().join("cli"))
         .stdin(Stdio::null())
         .output()
-        .expect("script");
+        .expect("script (bsdutils)");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("/dev/pts/0"), "got {text:?}");
-    let size_line = text.lines().map(str::trim).find(|l| {
-        l.split_whitespace().count() == 2 && l.split_whitespace().all(|w| w.parse::<u32>().is_ok())
-    });
-    assert!(size_line.is_some(), "no `stty size` answer in {text:?}");
+    assert!(text.contains("/dev/pts/0\r\n"), "got {text:?}");
+    assert!(text.contains("33 111\r\n"), "got {text:?}");
 }
 
 /// The attach handshake on the wire is dockerd's hand-written head, byte
@@ -269,37 +266,47 @@ fn attach_unknown_container_is_a_json_404() {
     let _ = body;
 }
 
-/// `docker logs` with `--tail`, `--timestamps`, `--since` and stream
-/// selection, on what a finished container printed.
+/// `docker logs` with `--tail` and `--timestamps` (the fixed-width
+/// RFC 3339 stamp, nine digits of fraction), and `--since` after the last
+/// line giving nothing.
 #[test]
-fn logs_tail_timestamps_since_and_streams() {
+fn logs_tail_timestamps_and_since() {
     let d = Daemon::start();
     require_real_runtime!(d);
     let id = d
-        .ok(&[
-            "run",
-            "-d",
-            "busybox",
-            "sh",
-            "-c",
-            "echo a; echo b >&2; echo c",
-        ])
+        .ok(&["run", "-d", "busybox", "sh", "-c", "echo a; echo b; echo c"])
+        .trim()
+        .to_string();
+    d.ok(&["wait", &id]);
+    assert_eq!(d.ok(&["logs", &id]), "a\nb\nc\n");
+    assert_eq!(d.ok(&["logs", "--tail", "2", &id]), "b\nc\n");
+    assert_eq!(d.ok(&["logs", "--tail", "all", &id]), "a\nb\nc\n");
+    let ts = d.ok(&["logs", "--timestamps", "--tail", "1", &id]);
+    let (stamp, line) = ts.split_once(' ').expect("stamp and line");
+    assert_eq!(line, "c\n");
+    assert_eq!(stamp.len(), 30, "fixed-width stamp: {stamp}");
+    assert!(
+        stamp.ends_with('Z') && stamp.as_bytes()[19] == b'.',
+        "{stamp}"
+    );
+    assert_eq!(d.ok(&["logs", "--since", "2099-01-01T00:00:00Z", &id]), "");
+}
+
+/// Without a TTY, stdout and stderr lines keep their stream: the CLI
+/// splits them again, and `stderr=1` alone over the API gives only stderr
+/// frames (stream byte 2).
+#[test]
+fn logs_keep_and_select_streams() {
+    let d = Daemon::start();
+    require_real_runtime!(d);
+    let id = d
+        .ok(&["run", "-d", "busybox", "sh", "-c", "echo out; echo err >&2"])
         .trim()
         .to_string();
     d.ok(&["wait", &id]);
     let out = d.docker(&["logs", &id]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "a\nc\n");
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "b\n");
-    assert_eq!(d.ok(&["logs", "--tail", "1", &id]), "c\n");
-    let ts = d.ok(&["logs", "--timestamps", "--tail", "1", &id]);
-    // 2026-11-24T03:19:16.123456789Z c
-    let (stamp, line) = ts.split_once(' ').expect("stamp and line");
-    assert_eq!(line, "c\n");
-    assert_eq!(stamp.len(), 30, "fixed-width stamp: {stamp}");
-    assert!(stamp.ends_with('Z') && stamp.as_bytes()[19] == b'.');
-    // Everything is older than "now + 1h"... --since in the future gives nothing.
-    assert_eq!(d.ok(&["logs", "--since", "2099-01-01T00:00:00Z", &id]), "");
-    // Only stderr, over the API: one stdcopy frame with stream byte 2.
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "out\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "err\n");
     let (head, body) = d
         .raw(
             &format!("GET /v1.41/containers/{id}/logs?stderr=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
@@ -307,12 +314,13 @@ fn logs_tail_timestamps_since_and_streams() {
         )
         .unwrap();
     assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
-    let frame = [2u8, 0, 0, 0, 0, 0, 0, 2, b'b', b'\n'];
+    // The body is chunked on the wire; the frame sits inside one chunk.
+    let frame = [2u8, 0, 0, 0, 0, 0, 0, 4, b'e', b'r', b'r', b'\n'];
     assert!(
         body.windows(frame.len()).any(|w| w == frame),
         "no stderr frame in {body:?}"
     );
-    assert!(!body.windows(2).any(|w| w == b"a\n"));
+    assert!(!body.windows(4).any(|w| w == b"out\n"));
 }
 
 /// The logs checks happen before the 200: neither stream → 400 with

@@ -410,6 +410,7 @@ impl ExecRun {
                 use_stdout: open_stdout,
                 use_stderr: open_stderr,
                 stdin: open_stdin.then_some(reader),
+                stdin_ready: None,
                 // moby: an exec's stdin is always closed when the client's ends.
                 close_stdin: true,
                 detach_keys: keys,
