@@ -468,17 +468,21 @@ async fn cleanup_leaves_no_mounts_or_cgroups() {
 
 /// docker's default hardening: root in the container lacks CAP_SYS_ADMIN
 /// (`hostname foo` is refused), /proc/timer_list is masked and /proc/sys is
-/// read-only; the private network namespace has only `lo`, up, while
-/// `--network host` shares the host's interfaces.
+/// read-only; /sys/fs/cgroup shows the container's own cgroups, read-only;
+/// the private network namespace has only `lo`, up, while `--network host`
+/// shares the host's interfaces.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn default_capabilities_masks_and_network_modes() {
     let Some(f) = fixture() else { return };
-    let spec = f.spec(&[
+    let mut spec = f.spec(&[
         "sh",
         "-c",
         "hostname foo 2>&1; wc -c < /proc/timer_list; (echo x > /proc/sys/kernel/hostname) 2>/dev/null || echo ro-sys; \
-         ls /sys/class/net; cat /sys/class/net/lo/operstate",
+         ls /sys/class/net; cat /sys/class/net/lo/operstate; \
+         cat /sys/fs/cgroup/memory/memory.limit_in_bytes; \
+         (echo 1 > /sys/fs/cgroup/pids/pids.max) 2>/dev/null || echo ro-cgroup",
     ]);
+    spec.resources.memory = 32 << 20;
     let (out, err, status) = run(&f, &spec).await;
     assert_eq!(status.code, 0, "{err}");
     let lines: Vec<&str> = out.lines().map(str::trim).collect();
@@ -487,6 +491,12 @@ async fn default_capabilities_masks_and_network_modes() {
     assert_eq!(lines[2], "ro-sys", "/proc/sys is read-only: {out}");
     assert_eq!(lines[3], "lo", "only lo in a private netns: {out}");
     assert_ne!(lines[4], "down", "lo is up: {out}");
+    assert_eq!(
+        lines[5],
+        (32u64 << 20).to_string(),
+        "own cgroup in /sys/fs/cgroup: {out}"
+    );
+    assert_eq!(lines[6], "ro-cgroup", "/sys/fs/cgroup is read-only: {out}");
 
     let mut spec = f.spec(&["ls", "/sys/class/net"]);
     spec.network = NetworkMode::Host;
@@ -561,22 +571,34 @@ async fn exec_with_tty() {
 }
 
 /// Images with many layers: the overlay mount options must fit in a page,
-/// which dockerd's overlay2 solves with short links; so do we. The top
-/// layer wins, as with any union.
+/// which dockerd's overlay2 solves with short links; so do we (and the
+/// links also carry paths with `,` or `:`, which the options cannot). The
+/// top layer wins, as with any union.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_layers_fit_in_the_mount_options() {
     let Some(f) = fixture() else { return };
     let mut spec = f.spec(&["cat", "/etc/which"]);
     for i in 0..40 {
         let layer = f.tmp.path().join(format!(
-            "layer-with-a-rather-long-directory-name-to-fill-the-page-{i:03}"
+            "layer-with-a-rather-long-directory-name-to-fill-the-page,and:odd-{i:03}"
         ));
         std::fs::create_dir_all(layer.join("etc")).unwrap();
         std::fs::write(layer.join("etc/which"), format!("layer {i}\n")).unwrap();
         spec.layers.push(layer);
     }
-    let (out, err, status) = run(&f, &spec).await;
-    assert_eq!(status.code, 0, "{err}");
+    spec.process.args = vec![
+        "sh".into(),
+        "-c".into(),
+        "cat /etc/which; read x || true".into(),
+    ];
+    spec.process.stdin = true;
+    let Spawned { io, exit, .. } = f.rt.start(&spec).expect("start");
+    // Still the overlay, not the copy fallback.
+    let rootfs = spec.container_dir.join("rootfs");
+    assert!(mini_dockerd::runtime::mount::is_mountpoint(&rootfs));
+    drop(io.stdin);
+    let (out, err) = tokio::join!(read_all(io.stdout), read_all(io.stderr));
+    assert_eq!(exit.await.unwrap().code, 0, "{err}");
     assert_eq!(out, "layer 39\n");
 }
 
@@ -668,4 +690,28 @@ async fn exec_signals_and_parallel_starts() {
         f.rt.cleanup(s);
     }
     assert_eq!(codes, (0..8).collect::<Vec<i32>>());
+}
+
+/// `docker start` of a stopped container finds what it wrote before: the
+/// container's layer (the overlay's upper dir) outlives cleanup, while the
+/// image layer stays untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_keeps_the_container_layer() {
+    let Some(f) = fixture() else { return };
+    let mut spec = f.spec(&["sh", "-c", "echo kept > /root/note; rm /etc/group"]);
+    let (_, err, status) = run(&f, &spec).await;
+    assert_eq!(status.code, 0, "{err}");
+    spec.process.args = vec![
+        "sh".into(),
+        "-c".into(),
+        "cat /root/note; ls /etc/group 2>/dev/null || echo gone".into(),
+    ];
+    let (out, err, status) = run(&f, &spec).await;
+    assert_eq!(status.code, 0, "{err}");
+    assert_eq!(out, "kept\ngone\n");
+    assert!(
+        f.tmp.path().join("layer/etc/group").exists(),
+        "the image layer was modified"
+    );
+    assert!(!f.tmp.path().join("layer/root/note").exists());
 }

@@ -105,6 +105,14 @@ impl cb::StateBackend for Daemon {
 }
 
 impl cb::MonitorBackend for Daemon {
+    fn container_stats(
+        self: Arc<Self>,
+        name: &str,
+        stream: bool,
+        one_shot: bool,
+    ) -> Result<tokio::sync::mpsc::Receiver<bytes::Bytes>> {
+        Daemon::container_stats(&self, name, stream, one_shot)
+    }
     fn container_inspect(&self, name: &str, size: bool) -> Result<serde_json::Value> {
         Daemon::container_inspect(self, name, size)
     }

@@ -348,6 +348,15 @@ mod tests {
         assert_eq!(entrypoint_and_args(&user), Some(("sh".to_string(), vec![])));
     }
 
+    /// Neither Entrypoint nor Cmd (from the client or the image): the
+    /// create fails with dockerd's "No command specified".
+    #[test]
+    fn no_command() {
+        let mut user = Config::default();
+        merge(&mut user, &ImageConfig::default());
+        assert_eq!(entrypoint_and_args(&user), None);
+    }
+
     #[test]
     fn binds() {
         let b = parse_bind("/tmp:/data:ro").unwrap();

@@ -2,20 +2,30 @@
 //!
 //! Mirrors moby `daemon/disk_usage.go` (`SystemDiskUsage`, v20.10.24): the
 //! layers' total size, then one entry per image, container and volume, and
-//! the build cache (always empty here: there is no builder).
+//! the build cache (always empty here: there is no builder). Containers
+//! are listed as `docker ps -a --size` would list them (moby calls
+//! `daemon.Containers(&types.ContainerListOptions{Size: true, All: true})`).
+//! Volumes are empty: there is no volume service yet.
 
 use serde_json::{json, Value};
 
+use super::list::ContainerListOptions;
 use super::Daemon;
 use crate::errdefs::Result;
 
 impl Daemon {
     /// moby `SystemDiskUsage`.
     pub fn system_disk_usage(&self) -> Result<Value> {
+        let images = self.images.disk_usage()?;
+        let containers = self.containers(&ContainerListOptions {
+            all: true,
+            size: true,
+            ..ContainerListOptions::default()
+        })?;
         Ok(json!({
-            "LayersSize": 0,
-            "Images": [],
-            "Containers": [],
+            "LayersSize": images.total_size,
+            "Images": images.images,
+            "Containers": containers,
             "Volumes": [],
             "BuildCache": [],
             "BuilderSize": 0,

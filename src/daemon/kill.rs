@@ -127,7 +127,19 @@ impl Daemon {
     /// moby `Kill`: SIGKILL, then wait (bounded) until the container stopped.
     pub(crate) async fn kill_and_wait(&self, c: &ContainerRef, timeout: Duration) -> Result<()> {
         let (mut rx, gen0) = {
-            let ct = lock(c);
+            let mut ct = lock(c);
+            if ct.state.status == crate::container::Status::Restarting {
+                // Nothing runs between two restarts: cancel the restart
+                // (the monitor checks the status after its delay).
+                ct.state.manually_stopped = true;
+                let exit = crate::runtime::ExitStatus {
+                    code: ct.state.exit_code as i32,
+                    oom_killed: ct.state.oom_killed,
+                };
+                ct.state.set_stopped(exit);
+                let _ = ct.to_disk();
+                return Ok(());
+            }
             let rx = ct.state.subscribe();
             let gen0 = rx.borrow().stop_gen;
             (rx, gen0)

@@ -207,8 +207,8 @@ impl Daemon {
             if want_ancestor && !ancestors.contains(&c.image) {
                 continue;
             }
-            if !exited.is_empty() && !(st == Status::Exited && exited.contains(&c.state.exit_code))
-            {
+            let exit_matches = st == Status::Exited && exited.contains(&c.state.exit_code);
+            if !exited.is_empty() && !exit_matches {
                 continue;
             }
             if let Some(b) = &before {

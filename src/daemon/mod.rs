@@ -31,6 +31,7 @@ pub mod resize;
 pub mod restart;
 pub mod restore;
 pub mod start;
+pub mod stats;
 pub mod stop;
 pub mod top;
 pub mod unpause;

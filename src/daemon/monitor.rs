@@ -10,9 +10,10 @@
 //! 1. wait (briefly) for the output copiers to drain, so the log and
 //!    attached clients have everything before waiters are released;
 //! 2. `runtime.cleanup` (unmount the rootfs, remove the cgroup);
-//! 3. decide on a restart (policy, count, manual stop, daemon shutdown);
-//! 4. record the exit (`Exited` or `Restarting`), emit `oom` if the
-//!    kernel killed it for memory, then `die` with `exitCode`;
+//! 3. emit `oom` if the kernel killed it for memory, then `die` with
+//!    `exitCode`;
+//! 4. decide on a restart (policy, count, manual stop, daemon shutdown)
+//!    and record the exit (`Exited` or `Restarting`), which wakes waiters;
 //! 5. restart after a delay, or, with `--rm`, remove the container.
 
 use std::sync::atomic::Ordering;
@@ -69,6 +70,13 @@ impl Daemon {
         let cleanup_spec = spec.clone();
         let _ = tokio::task::spawn_blocking(move || runtime.cleanup(&cleanup_spec)).await;
 
+        // The events first, then the state: a client that sees the stop
+        // (wait, stop) and then reads the events finds `die` there, as the
+        // order `kill`, `die`, `stop` of dockerd's event stream promises.
+        if status.oom_killed {
+            self.log_event_for(&c, "oom", &[]);
+        }
+        self.log_event_for(&c, "die", &[("exitCode", status.code.to_string())]);
         let (restart, delay, auto_remove) = {
             let mut ct = lock(&c);
             ct.stream.reset();
@@ -85,10 +93,6 @@ impl Daemon {
             }
             (restart, delay, ct.host_config.auto_remove)
         };
-        if status.oom_killed {
-            self.log_event_for(&c, "oom", &[]);
-        }
-        self.log_event_for(&c, "die", &[("exitCode", status.code.to_string())]);
 
         if restart {
             tokio::time::sleep(delay).await;

@@ -74,7 +74,7 @@ impl Daemon {
         let (spec, stream, log_path, id) = {
             let mut ct = lock(c);
             let restarting = ct.state.status == Status::Restarting;
-            if !(restarting && !by_user) {
+            if !restarting || by_user {
                 ct.state.status.can_start()?;
             }
             if by_user {

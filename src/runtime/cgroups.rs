@@ -149,6 +149,36 @@ impl Cgroup {
         out
     }
 
+    /// What the container's `/sys/fs/cgroup` shows: (host dir of this
+    /// container's cgroup, name under /sys/fs/cgroup). On v1 one entry per
+    /// hierarchy, named like its mount point (`memory`, `cpu,cpuacct`,
+    /// `unified`); on a unified host a single entry named "" (the dir is
+    /// bound at /sys/fs/cgroup itself).
+    pub fn container_view(&self) -> Vec<(PathBuf, String)> {
+        let h = hierarchy();
+        if h.unified {
+            return self
+                .v2_dir()
+                .map(|d| (d, String::new()))
+                .into_iter()
+                .collect();
+        }
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        let mounts = h.v1.iter().map(|(_, m)| m).chain(h.v2.iter());
+        for m in mounts {
+            if !seen.insert(m.clone()) {
+                continue;
+            }
+            let name = m
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            out.push((m.join(&self.rel), name));
+        }
+        out
+    }
+
     /// The `cgroup.procs` files to write a pid into to join.
     pub fn procs_files(&self) -> Vec<PathBuf> {
         self.dirs()

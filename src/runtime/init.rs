@@ -154,7 +154,7 @@ fn run_start(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fa
     step(sock, "mount_proc", || super::mount::mount_proc(rootfs))?;
     step(sock, "mount_dev", || super::mount::mount_dev(rootfs))?;
     step(sock, "mount_sys", || {
-        super::mount::mount_sys(rootfs, cfg.private_net)
+        super::mount::mount_sys(rootfs, cfg.private_net, &cfg.cgroup_view)
     })?;
     step(sock, "mount_binds", || {
         for (src, dst, ro) in &cfg.binds {

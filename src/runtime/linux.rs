@@ -197,13 +197,16 @@ impl LinuxRuntime {
         stdio: &[&OwnedFd],
     ) -> Result<Started, RuntimeError> {
         let sock = child.sock.as_raw_fd();
-        sync::send(sock, cfg, &sync::raw_fds(stdio))
-            .map_err(|e| RuntimeError::other(format!("send config to init: {e}")))?;
         let t = Instant::now();
         trace_event!("runtime", "enter", "runtime.wait_exec", pid = child.pid);
         let mut pty = None;
         let mut exec_seen = false;
+        let sent = sync::send(sock, cfg, &sync::raw_fds(stdio))
+            .map_err(|e| RuntimeError::other(format!("send config to init: {e}")));
         let result = loop {
+            if let Err(e) = &sent {
+                break Err(e.clone());
+            }
             match sync::recv::<InitMsg>(sock) {
                 Ok(Some((InitMsg::Step { step, dur_us }, _))) => {
                     if step == "exec" {
@@ -411,6 +414,11 @@ impl LinuxRuntime {
             private_net: spec.network != NetworkMode::Host,
             binds,
             cgroup_procs: Vec::new(),
+            cgroup_view: cg
+                .container_view()
+                .into_iter()
+                .map(|(d, n)| (d.display().to_string(), n))
+                .collect(),
             process: Self::init_process(&spec.process),
         };
         let stdio: Vec<&OwnedFd> = theirs.iter().collect();

@@ -32,7 +32,10 @@ pub fn rootfs_dir(container_dir: &Path) -> PathBuf {
 }
 
 /// Mount (or copy) the layers at `<container_dir>/rootfs`. Returns how, and
-/// the overlay error that made us fall back to a copy.
+/// the overlay error that made us fall back to a copy. A shortcut of the
+/// copy mode: the copy is rebuilt at every start, so what a container
+/// wrote outside its volumes does not survive a restart there (with the
+/// overlay it does: `upper/` is kept, as dockerd keeps its diff dir).
 pub fn prepare_rootfs(
     container_dir: &Path,
     layers: &[PathBuf],
@@ -67,10 +70,14 @@ pub fn prepare_rootfs(
     let mut lowerdir = lower.join(":");
     let fixed = format!("upperdir={},workdir={}", upper.display(), work.display());
     // Mount options must fit in one page. dockerd's overlay2 keeps short
-    // `l/<id>` symlinks for that; we make `<container_dir>/l/<n>` links and,
-    // when even those are too long, name them through /proc/self/fd.
+    // `l/<id>` symlinks for that; we make `<container_dir>/l/<n>` links and
+    // name them through an open fd of that dir (`/proc/self/fd/<fd>/<n>`),
+    // which is short whatever the data root's path. The same links also
+    // dodge layer paths containing `:` or `,`, which the option syntax
+    // cannot carry.
     let mut _dirfd = None;
-    if lowerdir.len() + fixed.len() + 16 > 4000 {
+    let awkward = lower.iter().any(|l| l.contains(':') || l.contains(','));
+    if awkward || lowerdir.len() + fixed.len() + 16 > 4000 {
         let ldir = container_dir.join("l");
         let _ = fs::remove_dir_all(&ldir);
         fs::create_dir_all(&ldir)?;
@@ -332,12 +339,16 @@ pub fn mount_proc(rootfs: &Path) -> Result<(), String> {
 /// mounting process's netns, so it is only mounted fresh with a private
 /// netns; with `--network host` we bind the host's /sys read-only, as
 /// runc falls back to.
-pub fn mount_sys(rootfs: &Path, private_net: bool) -> Result<(), String> {
+pub fn mount_sys(
+    rootfs: &Path,
+    private_net: bool,
+    cgroup_view: &[(String, String)],
+) -> Result<(), String> {
     let s = secure_join(rootfs, "/sys")?;
     mkdir(&s)?;
     let ro = MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     if private_net && m(Some("sysfs"), &s, Some("sysfs"), ro, None).is_ok() {
-        return Ok(());
+        return mount_cgroup_view(&s.join("fs/cgroup"), cgroup_view);
     }
     m(
         Some("/sys"),
@@ -351,6 +362,58 @@ pub fn mount_sys(rootfs: &Path, private_net: bool) -> Result<(), String> {
         &s,
         None,
         MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC,
+        None,
+    )
+}
+
+/// `/sys/fs/cgroup` read-only, showing the container's own cgroups, as
+/// docker does on v1 with the host cgroup namespace (runc's "cgroup"
+/// mount: a tmpfs with one bind per hierarchy). So `cat
+/// /sys/fs/cgroup/memory/memory.limit_in_bytes` inside prints the
+/// container's `--memory`. On a unified host the container's v2 dir is
+/// bound at /sys/fs/cgroup itself (docker uses a cgroup namespace there;
+/// the view is the same).
+fn mount_cgroup_view(target: &Path, view: &[(String, String)]) -> Result<(), String> {
+    if view.is_empty() || !target.is_dir() {
+        return Ok(());
+    }
+    let ro_bind = MsFlags::MS_BIND
+        | MsFlags::MS_REMOUNT
+        | MsFlags::MS_RDONLY
+        | MsFlags::MS_NOSUID
+        | MsFlags::MS_NODEV
+        | MsFlags::MS_NOEXEC;
+    if let [(dir, name)] = view {
+        if name.is_empty() {
+            m(Some(dir), target, None, MsFlags::MS_BIND, None)?;
+            return m(None, target, None, ro_bind, None);
+        }
+    }
+    let fs_flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    m(
+        Some("tmpfs"),
+        target,
+        Some("tmpfs"),
+        fs_flags,
+        Some("mode=755"),
+    )?;
+    for (dir, name) in view {
+        let at = target.join(name);
+        mkdir(&at)?;
+        m(Some(dir), &at, None, MsFlags::MS_BIND, None)?;
+        m(None, &at, None, ro_bind, None)?;
+        // Co-mounted controllers (`cpu,cpuacct`) get a link per name.
+        if name.contains(',') {
+            for c in name.split(',') {
+                let _ = symlink(name, target.join(c));
+            }
+        }
+    }
+    m(
+        None,
+        target,
+        None,
+        MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | fs_flags,
         None,
     )
 }

@@ -42,6 +42,10 @@ pub struct InitConfig {
     pub binds: Vec<(String, String, bool)>,
     /// cgroup.procs files the exec helper must put its child into.
     pub cgroup_procs: Vec<String>,
+    /// (host dir, name) pairs to show read-only under /sys/fs/cgroup
+    /// (start only; see `Cgroup::container_view`).
+    #[serde(default)]
+    pub cgroup_view: Vec<(String, String)>,
     pub process: InitProcess,
 }
 

@@ -63,9 +63,17 @@ pub trait StateBackend: Send + Sync {
     fn container_resize(&self, name: &str, height: u16, width: u16) -> Result<()>;
 }
 
-/// moby `monitorBackend`: what looks at containers. (`ContainerLogs`,
-/// `ContainerStats` and `ContainerChanges` are not here yet.)
+/// moby `monitorBackend`: what looks at containers. (`ContainerLogs` is
+/// called on the daemon directly for now; `ContainerChanges` does not
+/// exist yet.)
 pub trait MonitorBackend: Send + Sync {
+    /// The stats objects, one JSON line per chunk (see daemon/stats.rs).
+    fn container_stats(
+        self: Arc<Self>,
+        name: &str,
+        stream: bool,
+        one_shot: bool,
+    ) -> Result<tokio::sync::mpsc::Receiver<bytes::Bytes>>;
     fn container_inspect(&self, name: &str, size: bool) -> Result<Value>;
     fn container_top(&self, name: &str, ps_args: &str) -> Result<ContainerTopOkBody>;
     fn containers(&self, opts: &ContainerListOptions) -> Result<Vec<ContainerSummary>>;

@@ -2,9 +2,9 @@
 //!
 //! Mirrors moby `api/server/router/container/container_routes.go` (v20.10.24).
 //! Each handler parses the query and body, makes one backend call and
-//! writes the answer (see moby-api-notes §3.5 for the statuses). The
-//! streaming handlers (attach, logs, stats, attach/ws), resize, export,
-//! changes and commit still answer 501 naming the moby handler.
+//! writes the answer (see moby-api-notes §3.5 for the statuses).
+//! attach/ws, export, changes and commit still answer 501 naming the moby
+//! handler.
 
 use std::sync::Arc;
 
@@ -145,13 +145,21 @@ impl ContainerRouter {
     pub(super) async fn get_containers_stats(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
-        _vars: Vars,
+        req: ApiRequest,
+        vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "getContainersStats",
-            "container/container_routes.go",
-        ))
+        let form = parse_form(&req);
+        let stream = httputils::bool_value_or_default(&form, "stream", true);
+        let one_shot = bool_value(&form, "one-shot");
+        let rx = self
+            .backend
+            .clone()
+            .container_stats(&name(&vars), stream, one_shot)?;
+        Ok(Response::builder()
+            .status(StatusCode::OK)
+            .header(CONTENT_TYPE, "application/json")
+            .body(channel_body(rx))
+            .expect("static response parts are valid"))
     }
 
     /// moby `wsContainersAttach`: `GET /containers/{name:.*}/attach/ws`.
