@@ -10,100 +10,55 @@
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A daemon of our own on a temp socket, killed on drop.
-struct Daemon {
-    child: Child,
-    dir: tempfile::TempDir,
-    sock: PathBuf,
+mod common;
+
+use common::TestDaemon;
+
+/// The CLI's config dir for this daemon (kept inside its temp dir).
+fn cli_config(d: &TestDaemon) -> PathBuf {
+    d.data_root()
+        .parent()
+        .map(|p| p.join("cli"))
+        .unwrap_or_else(|| d.data_root().join("cli"))
 }
 
-impl Daemon {
-    fn start() -> Daemon {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let sock = dir.path().join("d.sock");
-        let child = Command::new(env!("CARGO_BIN_EXE_mini-dockerd"))
-            .arg("-H")
-            .arg(format!("unix://{}", sock.display()))
-            .arg("--data-root")
-            .arg(dir.path().join("root"))
-            .arg("--exec-root")
-            .arg(dir.path().join("exec"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mini-dockerd");
-        let d = Daemon { child, dir, sock };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok((head, _)) = d.raw("HEAD /_ping HTTP/1.1\r\nHost: x\r\n\r\n", false) {
-                if head.starts_with("HTTP/1.1 200") {
-                    break;
-                }
-            }
-            assert!(Instant::now() < deadline, "the daemon did not come up");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        d
-    }
+/// The docker CLI pointed at `d`, to be given stdin/stdout by the caller.
+fn docker_cmd(d: &TestDaemon, args: &[&str]) -> Command {
+    let mut c = Command::new("docker");
+    c.args(args)
+        .env("DOCKER_HOST", &d.host)
+        .env("DOCKER_CONFIG", cli_config(d))
+        .env_remove("DOCKER_CONTEXT")
+        .env_remove("DOCKER_API_VERSION");
+    c
+}
 
-    /// The docker CLI pointed at this daemon.
-    fn docker_cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("docker");
-        c.args(args)
-            .env("DOCKER_HOST", format!("unix://{}", self.sock.display()))
-            .env("DOCKER_CONFIG", self.dir.path().join("cli"))
-            .env_remove("DOCKER_CONTEXT")
-            .env_remove("DOCKER_API_VERSION");
-        c
-    }
+/// `docker ...`, asserting success; returns stdout exactly (untrimmed:
+/// these tests are about bytes).
+fn ok(d: &TestDaemon, args: &[&str]) -> String {
+    let out = d.docker(args);
+    assert!(
+        out.status.success(),
+        "docker {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
 
-    fn docker(&self, args: &[&str]) -> Output {
-        self.docker_cmd(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run docker")
-    }
-
-    /// `docker ...`, asserting success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.docker(args);
-        assert!(
-            out.status.success(),
-            "docker {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Send raw bytes, read the response head (up to the blank line) and
-    /// whatever followed it until EOF or, with `head_only`, nothing more.
-    fn raw(&self, request: &str, head_only: bool) -> std::io::Result<(String, Vec<u8>)> {
-        let mut s = UnixStream::connect(&self.sock)?;
-        s.set_read_timeout(Some(Duration::from_secs(10)))?;
-        s.write_all(request.as_bytes())?;
-        let (head, rest) = read_head(&mut s)?;
-        if head_only {
-            return Ok((head, rest));
-        }
-        let mut rest = rest;
+/// Send raw bytes on a plain unix socket, read the response head (up to
+/// the blank line) and then, unless `head_only`, everything until EOF.
+fn raw(d: &TestDaemon, request: &str, head_only: bool) -> std::io::Result<(String, Vec<u8>)> {
+    let mut s = UnixStream::connect(&d.socket)?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.write_all(request.as_bytes())?;
+    let (head, mut rest) = read_head(&mut s)?;
+    if !head_only {
         let _ = s.read_to_end(&mut rest);
-        Ok((head, rest))
     }
-
-    /// Whether containers really run (not the simulated runtime).
-    fn real_runtime(&self) -> bool {
-        self.ok(&["info", "--format", "{{.DefaultRuntime}}"]).trim() != "sim"
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    Ok((head, rest))
 }
 
 /// Read from `s` until the end of an HTTP head; returns the head (without
@@ -141,7 +96,7 @@ macro_rules! require_real_runtime {
 /// decoded by the CLI, and the stream ends when the container exits.
 #[test]
 fn run_prints_output_exactly() {
-    let d = Daemon::start();
+    let d = TestDaemon::start();
     let out = d.docker(&["run", "--rm", "busybox", "echo", "hi"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
     assert_eq!(
@@ -156,7 +111,7 @@ fn run_prints_output_exactly() {
 /// (stdcopy stream bytes 1 and 2).
 #[test]
 fn run_keeps_stdout_and_stderr_apart() {
-    let d = Daemon::start();
+    let d = TestDaemon::start();
     require_real_runtime!(d);
     let out = d.docker(&[
         "run",
@@ -176,9 +131,8 @@ fn run_keeps_stdout_and_stderr_apart() {
 /// `cat` ends.
 #[test]
 fn run_i_forwards_stdin_and_closes_it_on_eof() {
-    let d = Daemon::start();
-    let mut child = d
-        .docker_cmd(&["run", "-i", "--rm", "busybox", "cat"])
+    let d = TestDaemon::start();
+    let mut child = docker_cmd(&d, &["run", "-i", "--rm", "busybox", "cat"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -206,7 +160,7 @@ fn run_i_forwards_stdin_and_closes_it_on_eof() {
 /// CLI's, set through `ConsoleSize` and `POST /containers/{id}/resize`.
 #[test]
 fn run_t_gives_the_container_a_sized_pty() {
-    let d = Daemon::start();
+    let d = TestDaemon::start();
     require_real_runtime!(d);
     let out = Command::new("script")
         .args([
@@ -214,8 +168,8 @@ fn run_t_gives_the_container_a_sized_pty() {
             "stty rows 33 cols 111; docker run -it --rm busybox sh -c 'tty; stty size'",
             "/dev/null",
         ])
-        .env("DOCKER_HOST", format!("unix://{}", d.sock.display()))
-        .env("DOCKER_CONFIG", d.dir.path().join("cli"))
+        .env("DOCKER_HOST", &d.host)
+        .env("DOCKER_CONFIG", cli_config(&d))
         .stdin(Stdio::null())
         .output()
         .expect("script (bsdutils)");
@@ -230,12 +184,11 @@ fn run_t_gives_the_container_a_sized_pty() {
 /// frames (`01 00 00 00` + big-endian size + payload).
 #[test]
 fn attach_101_head_and_frames_match_dockerd() {
-    let d = Daemon::start();
-    let id = d
-        .ok(&["create", "busybox", "echo", "hi"])
+    let d = TestDaemon::start();
+    let id = ok(&d, &["create", "busybox", "echo", "hi"])
         .trim()
         .to_string();
-    let mut s = UnixStream::connect(&d.sock).expect("connect");
+    let mut s = UnixStream::connect(&d.socket).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         s,
@@ -247,7 +200,7 @@ fn attach_101_head_and_frames_match_dockerd() {
         head,
         "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp"
     );
-    d.ok(&["start", &id]);
+    ok(&d, &["start", &id]);
     let _ = s.read_to_end(&mut rest);
     assert_eq!(rest, [1, 0, 0, 0, 0, 0, 0, 3, b'h', b'i', b'\n']);
 }
@@ -255,9 +208,9 @@ fn attach_101_head_and_frames_match_dockerd() {
 /// Attach answers 404 with dockerd's JSON error before any hijack.
 #[test]
 fn attach_unknown_container_is_a_json_404() {
-    let d = Daemon::start();
-    let (head, body) = d
-        .raw(
+    let d = TestDaemon::start();
+    let (head, body) = raw(
+        &d,
             "POST /v1.41/containers/nope/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n",
             true,
         )
@@ -271,17 +224,19 @@ fn attach_unknown_container_is_a_json_404() {
 /// line giving nothing.
 #[test]
 fn logs_tail_timestamps_and_since() {
-    let d = Daemon::start();
+    let d = TestDaemon::start();
     require_real_runtime!(d);
-    let id = d
-        .ok(&["run", "-d", "busybox", "sh", "-c", "echo a; echo b; echo c"])
-        .trim()
-        .to_string();
-    d.ok(&["wait", &id]);
-    assert_eq!(d.ok(&["logs", &id]), "a\nb\nc\n");
-    assert_eq!(d.ok(&["logs", "--tail", "2", &id]), "b\nc\n");
-    assert_eq!(d.ok(&["logs", "--tail", "all", &id]), "a\nb\nc\n");
-    let ts = d.ok(&["logs", "--timestamps", "--tail", "1", &id]);
+    let id = ok(
+        &d,
+        &["run", "-d", "busybox", "sh", "-c", "echo a; echo b; echo c"],
+    )
+    .trim()
+    .to_string();
+    ok(&d, &["wait", &id]);
+    assert_eq!(ok(&d, &["logs", &id]), "a\nb\nc\n");
+    assert_eq!(ok(&d, &["logs", "--tail", "2", &id]), "b\nc\n");
+    assert_eq!(ok(&d, &["logs", "--tail", "all", &id]), "a\nb\nc\n");
+    let ts = ok(&d, &["logs", "--timestamps", "--tail", "1", &id]);
     let (stamp, line) = ts.split_once(' ').expect("stamp and line");
     assert_eq!(line, "c\n");
     assert_eq!(stamp.len(), 30, "fixed-width stamp: {stamp}");
@@ -289,7 +244,10 @@ fn logs_tail_timestamps_and_since() {
         stamp.ends_with('Z') && stamp.as_bytes()[19] == b'.',
         "{stamp}"
     );
-    assert_eq!(d.ok(&["logs", "--since", "2099-01-01T00:00:00Z", &id]), "");
+    assert_eq!(
+        ok(&d, &["logs", "--since", "2099-01-01T00:00:00Z", &id]),
+        ""
+    );
 }
 
 /// Without a TTY, stdout and stderr lines keep their stream: the CLI
@@ -297,18 +255,20 @@ fn logs_tail_timestamps_and_since() {
 /// frames (stream byte 2).
 #[test]
 fn logs_keep_and_select_streams() {
-    let d = Daemon::start();
+    let d = TestDaemon::start();
     require_real_runtime!(d);
-    let id = d
-        .ok(&["run", "-d", "busybox", "sh", "-c", "echo out; echo err >&2"])
-        .trim()
-        .to_string();
-    d.ok(&["wait", &id]);
+    let id = ok(
+        &d,
+        &["run", "-d", "busybox", "sh", "-c", "echo out; echo err >&2"],
+    )
+    .trim()
+    .to_string();
+    ok(&d, &["wait", &id]);
     let out = d.docker(&["logs", &id]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "out\n");
     assert_eq!(String::from_utf8_lossy(&out.stderr), "err\n");
-    let (head, body) = d
-        .raw(
+    let (head, body) = raw(
+        &d,
             &format!("GET /v1.41/containers/{id}/logs?stderr=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
             false,
         )
@@ -327,24 +287,23 @@ fn logs_keep_and_select_streams() {
 /// dockerd's text; a bad `since` → 400.
 #[test]
 fn logs_rejects_bad_parameters_before_streaming() {
-    let d = Daemon::start();
-    let id = d
-        .ok(&["create", "busybox", "echo", "hi"])
+    let d = TestDaemon::start();
+    let id = ok(&d, &["create", "busybox", "echo", "hi"])
         .trim()
         .to_string();
-    let (head, body) = d
-        .raw(
-            &format!(
-                "GET /v1.41/containers/{id}/logs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-            ),
-            false,
-        )
-        .unwrap();
+    let (head, body) = raw(
+        &d,
+        &format!(
+            "GET /v1.41/containers/{id}/logs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        ),
+        false,
+    )
+    .unwrap();
     assert!(head.starts_with("HTTP/1.1 400"), "{head}");
     assert!(String::from_utf8_lossy(&body)
         .contains("Bad parameters: you must choose at least one stream"));
-    let (head, _) = d
-        .raw(
+    let (head, _) = raw(
+        &d,
             &format!("GET /v1.41/containers/{id}/logs?stdout=1&since=abc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
             false,
         )
@@ -356,19 +315,21 @@ fn logs_rejects_bad_parameters_before_streaming() {
 /// when the container stops.
 #[test]
 fn logs_follow_ends_when_the_container_stops() {
-    let d = Daemon::start();
+    let d = TestDaemon::start();
     require_real_runtime!(d);
-    let id = d
-        .ok(&[
+    let id = ok(
+        &d,
+        &[
             "run",
             "-d",
             "busybox",
             "sh",
             "-c",
             "echo one; sleep 1; echo two",
-        ])
-        .trim()
-        .to_string();
+        ],
+    )
+    .trim()
+    .to_string();
     let started = Instant::now();
     let out = d.docker(&["logs", "-f", &id]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "one\ntwo\n");
@@ -379,8 +340,11 @@ fn logs_follow_ends_when_the_container_stops() {
 /// `GET /exec/{id}/json`).
 #[test]
 fn exec_exit_code_is_the_process_exit_code() {
-    let d = Daemon::start();
-    d.ok(&["run", "-d", "--name", "web", "busybox", "sleep", "100"]);
+    let d = TestDaemon::start();
+    ok(
+        &d,
+        &["run", "-d", "--name", "web", "busybox", "sleep", "100"],
+    );
     let out = d.docker(&["exec", "web", "sh", "-c", "exit 5"]);
     assert_eq!(
         out.status.code(),
@@ -397,9 +361,8 @@ fn exec_exit_code_is_the_process_exit_code() {
 /// instance is a 404 `No such exec instance`.
 #[test]
 fn exec_errors_match_dockerd() {
-    let d = Daemon::start();
-    let id = d
-        .ok(&["create", "--name", "idle", "busybox", "sleep", "100"])
+    let d = TestDaemon::start();
+    let id = ok(&d, &["create", "--name", "idle", "busybox", "sleep", "100"])
         .trim()
         .to_string();
     let out = d.docker(&["exec", "idle", "true"]);
@@ -409,8 +372,8 @@ fn exec_errors_match_dockerd() {
         err.contains(&format!("Container {id} is not running")),
         "{err}"
     );
-    let (head, body) = d
-        .raw(
+    let (head, body) = raw(
+        &d,
             "POST /v1.41/exec/nope/start HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
             false,
         )
@@ -423,19 +386,25 @@ fn exec_errors_match_dockerd() {
 /// container's own PID namespace, where PID 1 is the container command.
 #[test]
 fn exec_env_workdir_user_and_ps() {
-    let d = Daemon::start();
+    let d = TestDaemon::start();
     require_real_runtime!(d);
-    d.ok(&["run", "-d", "--name", "web", "busybox", "sleep", "100"]);
+    ok(
+        &d,
+        &["run", "-d", "--name", "web", "busybox", "sleep", "100"],
+    );
     assert_eq!(
-        d.ok(&["exec", "-e", "FOO=bar", "web", "sh", "-c", "echo $FOO"]),
+        ok(
+            &d,
+            &["exec", "-e", "FOO=bar", "web", "sh", "-c", "echo $FOO"]
+        ),
         "bar\n"
     );
-    assert_eq!(d.ok(&["exec", "-w", "/tmp", "web", "pwd"]), "/tmp\n");
+    assert_eq!(ok(&d, &["exec", "-w", "/tmp", "web", "pwd"]), "/tmp\n");
     assert_eq!(
-        d.ok(&["exec", "-u", "1000:1000", "web", "id", "-u"]),
+        ok(&d, &["exec", "-u", "1000:1000", "web", "id", "-u"]),
         "1000\n"
     );
-    let ps = d.ok(&["exec", "web", "ps"]);
+    let ps = ok(&d, &["exec", "web", "ps"]);
     let first = ps.lines().nth(1).unwrap_or("");
     assert!(
         first.split_whitespace().next() == Some("1") && first.contains("sleep 100"),
@@ -448,14 +417,13 @@ fn exec_env_workdir_user_and_ps() {
 /// start answers 200 at once.
 #[test]
 fn exec_inspect_fields() {
-    let d = Daemon::start();
-    let cid = d
-        .ok(&["run", "-d", "busybox", "sleep", "100"])
+    let d = TestDaemon::start();
+    let cid = ok(&d, &["run", "-d", "busybox", "sleep", "100"])
         .trim()
         .to_string();
     let body = r#"{"AttachStdout":true,"AttachStderr":true,"Cmd":["sh","-c","exit 3"]}"#;
-    let (head, created) = d
-        .raw(
+    let (head, created) = raw(
+        &d,
             &format!("POST /v1.41/containers/{cid}/exec HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()),
             false,
         )
@@ -464,15 +432,13 @@ fn exec_inspect_fields() {
     let created: serde_json::Value = serde_json::from_slice(&created).expect("json");
     let eid = created["Id"].as_str().expect("Id").to_string();
     assert_eq!(eid.len(), 64);
-    let inspect = |d: &Daemon| -> serde_json::Value {
-        let (_, b) = d
-            .raw(
-                &format!(
-                    "GET /v1.41/exec/{eid}/json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-                ),
-                false,
-            )
-            .unwrap();
+    let inspect = |d: &TestDaemon| -> serde_json::Value {
+        let (_, b) = raw(
+            d,
+            &format!("GET /v1.41/exec/{eid}/json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+            false,
+        )
+        .unwrap();
         serde_json::from_slice(&b).expect("inspect json")
     };
     let before = inspect(&d);
@@ -506,8 +472,8 @@ fn exec_inspect_fields() {
         assert!(keys.contains(&k), "missing {k} in {before}");
     }
     let start = r#"{"Detach":true,"Tty":false}"#;
-    let (head, _) = d
-        .raw(
+    let (head, _) = raw(
+        &d,
             &format!("POST /v1.41/exec/{eid}/start HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{start}", start.len()),
             false,
         )
@@ -531,14 +497,13 @@ fn exec_inspect_fields() {
 /// stdcopy frames of the exec's output.
 #[test]
 fn exec_start_101_carries_middleware_headers() {
-    let d = Daemon::start();
-    let cid = d
-        .ok(&["run", "-d", "busybox", "sleep", "100"])
+    let d = TestDaemon::start();
+    let cid = ok(&d, &["run", "-d", "busybox", "sleep", "100"])
         .trim()
         .to_string();
     let body = r#"{"AttachStdout":true,"AttachStderr":true,"Cmd":["echo","yo"]}"#;
-    let (_, created) = d
-        .raw(
+    let (_, created) = raw(
+        &d,
             &format!("POST /v1.41/containers/{cid}/exec HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()),
             false,
         )
@@ -546,8 +511,8 @@ fn exec_start_101_carries_middleware_headers() {
     let created: serde_json::Value = serde_json::from_slice(&created).expect("json");
     let eid = created["Id"].as_str().expect("Id");
     let start = r#"{"Detach":false,"Tty":false}"#;
-    let (head, rest) = d
-        .raw(
+    let (head, rest) = raw(
+        &d,
             &format!("POST /v1.41/exec/{eid}/start HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n{start}", start.len()),
             false,
         )
