@@ -533,3 +533,107 @@ fn exec_start_101_carries_middleware_headers() {
     assert_eq!(rest, [1, 0, 0, 0, 0, 0, 0, 3, b'y', b'o', b'\n']);
     d.docker(&["rm", "-f", &cid]);
 }
+
+/// bollard accepts our `101 UPGRADED` for attach and exec start, decodes
+/// the stdcopy frames, and parses the ExecInspect answer into its own
+/// model (a check of the JSON shape by an independent client).
+#[tokio::test]
+async fn bollard_attach_and_exec() {
+    use bollard::container::LogOutput;
+    use bollard::exec::{StartExecOptions, StartExecResults};
+    use bollard::query_parameters::AttachContainerOptionsBuilder;
+    use futures_util::StreamExt;
+    let d = TestDaemon::start();
+    let docker = d.bollard();
+    let id = ok(&d, &["create", "busybox", "echo", "via-bollard"])
+        .trim()
+        .to_string();
+    let attached = docker
+        .attach_container(
+            &id,
+            Some(
+                AttachContainerOptionsBuilder::default()
+                    .stdout(true)
+                    .stderr(true)
+                    .stream(true)
+                    .build(),
+            ),
+        )
+        .await
+        .expect("attach");
+    docker.start_container(&id, None).await.expect("start");
+    let mut output = attached.output;
+    let mut got = Vec::new();
+    while let Some(item) = output.next().await {
+        match item.expect("frame") {
+            LogOutput::StdOut { message } => got.extend_from_slice(&message),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(got, b"via-bollard\n");
+
+    let cid = ok(&d, &["run", "-d", "busybox", "sleep", "100"])
+        .trim()
+        .to_string();
+    let exec = docker
+        .create_exec(
+            &cid,
+            bollard::models::ExecConfig {
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                cmd: Some(vec!["sh".into(), "-c".into(), "echo e1; exit 2".into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("create exec");
+    let started = docker
+        .start_exec(&exec.id, None::<StartExecOptions>)
+        .await
+        .expect("start exec");
+    let StartExecResults::Attached { mut output, .. } = started else {
+        panic!("not attached");
+    };
+    let mut got = Vec::new();
+    while let Some(item) = output.next().await {
+        if let LogOutput::StdOut { message } = item.expect("frame") {
+            got.extend_from_slice(&message);
+        }
+    }
+    let inspect = docker.inspect_exec(&exec.id).await.expect("inspect exec");
+    if d.real_runtime() {
+        assert_eq!(got, b"e1\n");
+        assert_eq!(inspect.exit_code, Some(2));
+    }
+    assert_eq!(inspect.running, Some(false));
+    assert_eq!(inspect.container_id.as_deref(), Some(cid.as_str()));
+    d.docker(&["rm", "-f", &cid]);
+}
+
+/// Hijacked requests show in the trace as `upgrade` records: `enter` with
+/// the 101, `hijacked` when hyper hands the socket over, and `exit` with
+/// the bytes each way and the duration when the stream ends.
+#[test]
+fn trace_reports_the_upgraded_stream() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let trace = dir.path().join("trace.jsonl");
+    let trace_arg = trace.to_string_lossy().into_owned();
+    let d = TestDaemon::start_with(&["--trace-json", &trace_arg]);
+    assert_eq!(ok(&d, &["run", "--rm", "busybox", "echo", "hi"]), "hi\n");
+    drop(d);
+    let text = std::fs::read_to_string(&trace).expect("trace file");
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|r: &serde_json::Value| r["stage"] == "upgrade")
+        .collect();
+    let phase = |p: &str| records.iter().find(|r| r["phase"] == p).cloned();
+    let enter = phase("enter").expect("upgrade enter");
+    assert_eq!(enter["name"], "postContainersAttach");
+    assert_eq!(enter["fields"]["status"], 101);
+    assert!(records.iter().any(|r| r["name"] == "hijacked"));
+    let exit = phase("exit").expect("upgrade exit");
+    // One stdcopy frame: 8 header bytes + "hi\n".
+    assert_eq!(exit["fields"]["bytes_out"], 11);
+    assert!(exit["dur_us"].as_u64().is_some());
+}
