@@ -637,3 +637,105 @@ fn trace_reports_the_upgraded_stream() {
     assert_eq!(exit["fields"]["bytes_out"], 11);
     assert!(exit["dur_us"].as_u64().is_some());
 }
+
+/// With a TTY, the detach keys (ctrl-p ctrl-q by default) end the attach
+/// but leave the container running, as `docker attach` users expect.
+#[test]
+fn attach_detach_keys_leave_the_container_running() {
+    let d = TestDaemon::start();
+    require_real_runtime!(d);
+    let id = ok(&d, &["run", "-dit", "busybox", "sh"]).trim().to_string();
+    let mut s = UnixStream::connect(&d.socket).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST /v1.41/containers/{id}/attach?stdin=1&stdout=1&stderr=1&stream=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+    )
+    .unwrap();
+    let (head, _) = read_head(&mut s).expect("101");
+    assert!(head.starts_with("HTTP/1.1 101 UPGRADED"), "{head}");
+    s.write_all(&[0x10, 0x11]).unwrap();
+    // The server ends the stream: reads reach EOF (not the timeout).
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).expect("EOF after detach");
+    assert_eq!(
+        ok(&d, &["inspect", "--format", "{{.State.Running}}", &id]).trim(),
+        "true"
+    );
+    d.docker(&["rm", "-f", &id]);
+}
+
+/// `logs=1` replays what the container already printed before the live
+/// stream (here: all of it, since it has exited), in stdcopy frames.
+#[test]
+fn attach_logs_replays_stored_output() {
+    let d = TestDaemon::start();
+    let id = ok(&d, &["run", "-d", "busybox", "echo", "stored"])
+        .trim()
+        .to_string();
+    ok(&d, &["wait", &id]);
+    let (head, body) = raw(
+        &d,
+        &format!("POST /v1.41/containers/{id}/attach?logs=1&stdout=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"),
+        false,
+    )
+    .unwrap();
+    assert!(head.starts_with("HTTP/1.1 101 UPGRADED"), "{head}");
+    let mut want = vec![1u8, 0, 0, 0, 0, 0, 0, 7];
+    want.extend_from_slice(b"stored\n");
+    assert_eq!(body, want);
+}
+
+/// Without `Upgrade: tcp`, attach answers `200 OK` with
+/// `Content-Type: application/vnd.docker.raw-stream` and streams on the
+/// same connection (here with chunked framing, see server/hijack.rs).
+#[test]
+fn attach_without_upgrade_streams_in_a_200() {
+    let d = TestDaemon::start();
+    let id = ok(&d, &["run", "-d", "busybox", "echo", "plain"])
+        .trim()
+        .to_string();
+    ok(&d, &["wait", &id]);
+    let (head, body) = raw(
+        &d,
+        &format!("POST /v1.41/containers/{id}/attach?logs=1&stdout=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+        false,
+    )
+    .unwrap();
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(
+        head.contains("Content-Type: application/vnd.docker.raw-stream"),
+        "{head}"
+    );
+    let frame = [
+        1u8, 0, 0, 0, 0, 0, 0, 6, b'p', b'l', b'a', b'i', b'n', b'\n',
+    ];
+    assert!(body.windows(frame.len()).any(|w| w == frame), "{body:?}");
+}
+
+/// `docker exec -t` gets a pseudo-terminal of the container's devpts,
+/// and the exec's output comes back raw (no stdcopy framing).
+#[test]
+fn exec_t_gets_a_pty() {
+    let d = TestDaemon::start();
+    require_real_runtime!(d);
+    ok(
+        &d,
+        &["run", "-d", "--name", "web", "busybox", "sleep", "100"],
+    );
+    let out = Command::new("script")
+        .args([
+            "-qec",
+            "stty rows 20 cols 70; docker exec -it web sh -c 'tty; stty size'",
+            "/dev/null",
+        ])
+        .env("DOCKER_HOST", &d.host)
+        .env("DOCKER_CONFIG", cli_config(&d))
+        .stdin(Stdio::null())
+        .output()
+        .expect("script (bsdutils)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("/dev/pts/"), "got {text:?}");
+    assert!(text.contains("20 70\r\n"), "got {text:?}");
+    d.docker(&["rm", "-f", "web"]);
+}

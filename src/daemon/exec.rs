@@ -138,6 +138,7 @@ impl Daemon {
                 can_remove: false,
                 started: false,
                 stream: Arc::new(StreamConfig::new()),
+                started_signal: tokio::sync::watch::channel(false).0,
             });
             c.exec_ids.push(id.clone());
             (
@@ -297,8 +298,12 @@ impl Daemon {
                 return Err(err);
             }
         };
-        lock_exec(&ec).pid = spawned.pid;
         let io_done = spawn_exec_copiers(spawned.io, &stream);
+        {
+            let mut e = lock_exec(&ec);
+            e.pid = spawned.pid;
+            e.started_signal.send_replace(true);
+        }
         Ok(ExecRun {
             daemon: self.clone(),
             exec: ec,

@@ -48,6 +48,9 @@ pub struct ExecConfig {
     pub started: bool,
     /// The process's stdio hub (moby `exec.Config.StreamConfig`).
     pub stream: Arc<StreamConfig>,
+    /// Becomes true once the process runs and its pty (if any) is in
+    /// `stream` (moby `exec.Config.Started`, a channel closed at start).
+    pub started_signal: tokio::sync::watch::Sender<bool>,
 }
 
 impl ExecConfig {
