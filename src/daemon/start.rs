@@ -400,7 +400,7 @@ fn spawn_copiers(
         }
         match io.stdin {
             Some(fd) => stream.set_stdin(fd),
-            None => stream.close_stdin(),
+            None => stream.no_stdin(),
         }
     }
     for (fd, kind) in outputs {
