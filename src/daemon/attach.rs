@@ -26,11 +26,10 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{broadcast, oneshot, watch};
+use tokio::sync::{broadcast, oneshot};
 
 use super::logger::{self, ReadConfig, Source};
 use super::Daemon;
-use crate::container::state::WaitState;
 use crate::container::{lock, Status, StreamChunk, StreamConfig};
 use crate::errdefs::{Error, Result};
 use crate::stdcopy::{self, StdType};
@@ -92,8 +91,6 @@ pub struct Attachment {
     detach_keys: Vec<u8>,
     stream: Arc<StreamConfig>,
     rx: broadcast::Receiver<StreamChunk>,
-    /// The container's state, to wait for the start before writing stdin.
-    state: watch::Receiver<WaitState>,
     log_path: std::path::PathBuf,
 }
 
@@ -155,7 +152,6 @@ impl Attachment {
                 use_stdout: self.cfg.use_stdout,
                 use_stderr: self.cfg.use_stderr,
                 stdin: self.stdin_enabled.then_some(reader),
-                stdin_ready: Some(self.state),
                 close_stdin: self.close_stdin,
                 detach_keys: if self.tty {
                     self.detach_keys
@@ -254,7 +250,6 @@ impl Daemon {
             detach_keys,
             stream: c.stream.clone(),
             rx: c.stream.subscribe(),
-            state: c.state.subscribe(),
             log_path: c.log_path.clone(),
         })
     }
@@ -305,9 +300,6 @@ pub struct CopyConfig<'a> {
     pub use_stderr: bool,
     /// The client's side of stdin, when stdin is attached.
     pub stdin: Option<Box<dyn AsyncRead + Send + Unpin>>,
-    /// For an attach before start: the state to wait on until the process
-    /// runs and its stdin exists. `None` when stdin already exists (exec).
-    pub stdin_ready: Option<watch::Receiver<WaitState>>,
     /// Close the process's stdin when the client's stdin ends (`StdinOnce`).
     pub close_stdin: bool,
     /// The detach sequence; empty = none (no TTY).
@@ -325,7 +317,6 @@ pub async fn copy_streams(cfg: CopyConfig<'_>) -> CopyEnd {
         use_stdout,
         use_stderr,
         stdin,
-        stdin_ready,
         close_stdin,
         detach_keys,
         writer,
@@ -335,7 +326,6 @@ pub async fn copy_streams(cfg: CopyConfig<'_>) -> CopyEnd {
         tokio::spawn(copy_stdin(
             reader,
             stream.clone(),
-            stdin_ready,
             close_stdin,
             detach_keys,
             detach_tx,
@@ -381,7 +371,6 @@ pub async fn copy_streams(cfg: CopyConfig<'_>) -> CopyEnd {
 async fn copy_stdin(
     mut reader: Box<dyn AsyncRead + Send + Unpin>,
     stream: Arc<StreamConfig>,
-    mut ready: Option<watch::Receiver<WaitState>>,
     close_stdin: bool,
     keys: Vec<u8>,
     detach: oneshot::Sender<()>,
@@ -398,7 +387,7 @@ async fn copy_stdin(
             if !keys.is_empty() && b == keys[matched] {
                 matched += 1;
                 if matched == keys.len() {
-                    if !out.is_empty() && wait_for_stdin(&stream, &mut ready).await {
+                    if !out.is_empty() {
                         let _ = stream.write_stdin(Bytes::from(out)).await;
                     }
                     let _ = detach.send(());
@@ -415,49 +404,19 @@ async fn copy_stdin(
         if out.is_empty() {
             continue;
         }
-        if !wait_for_stdin(&stream, &mut ready).await
-            || stream.write_stdin(Bytes::from(out)).await.is_err()
-        {
+        // Before the start (docker run -i attaches first) the stream hub
+        // keeps these bytes for the process, as moby's pre-made stdin pipe
+        // does.
+        if stream.write_stdin(Bytes::from(out)).await.is_err() {
             break;
         }
     }
     // The client's stdin ended (it half-closed or left). With StdinOnce the
-    // process sees EOF on its stdin now, as with `echo data | docker run -i`
-    // (once it has started: closing before would close nothing).
-    if close_stdin && wait_for_stdin(&stream, &mut ready).await {
+    // process sees EOF on its stdin now (or at its start, if the close came
+    // first), as with `echo data | docker run -i`.
+    if close_stdin {
         stream.close_stdin();
     }
-}
-
-/// Wait until the process's stdin exists. `docker run -i` attaches before
-/// it starts the container and writes its stdin at once; dockerd buffers
-/// those bytes in the container's stdin pipe, which exists from create on.
-/// Here the process's stdin appears at start, so the copier holds the
-/// bytes until the container runs (the start path sets stdin before it
-/// marks the container running). Returns false when stdin will not come.
-async fn wait_for_stdin(
-    stream: &StreamConfig,
-    ready: &mut Option<watch::Receiver<WaitState>>,
-) -> bool {
-    if stream.has_stdin() {
-        return true;
-    }
-    let Some(rx) = ready.as_mut() else {
-        return false;
-    };
-    // A run that ends before we look also ends the wait (its stop bumps
-    // the stop generation).
-    let gen = rx.borrow().stop_gen;
-    if rx
-        .wait_for(|w| w.running || w.stop_gen != gen)
-        .await
-        .is_err()
-    {
-        return false;
-    }
-    // Only the first run matters: after it, a missing stdin means closed.
-    *ready = None;
-    stream.has_stdin()
 }
 
 #[cfg(test)]

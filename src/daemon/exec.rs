@@ -415,7 +415,6 @@ impl ExecRun {
                 use_stdout: open_stdout,
                 use_stderr: open_stderr,
                 stdin: open_stdin.then_some(reader),
-                stdin_ready: None,
                 // moby: an exec's stdin is always closed when the client's ends.
                 close_stdin: true,
                 detach_keys: keys,
@@ -541,7 +540,7 @@ fn spawn_exec_copiers(io: ProcessIo, stream: &Arc<StreamConfig>) -> oneshot::Rec
         }
         match io.stdin {
             Some(fd) => stream.set_stdin(fd),
-            None => stream.close_stdin(),
+            None => stream.no_stdin(),
         }
     }
     for (fd, is_err) in outputs {
