@@ -527,8 +527,11 @@ fn exec_start_101_carries_middleware_headers() {
             "Upgrade: tcp"
         ]
     );
-    assert!(lines.contains(&"Api-Version: 1.41"), "{head}");
-    assert!(lines.contains(&"Ostype: linux"), "{head}");
+    // Then the middleware headers, sorted by name as Go's WriteSubset does.
+    assert_eq!(lines[4], "Api-Version: 1.41", "{head}");
+    assert_eq!(lines[5], "Docker-Experimental: false", "{head}");
+    assert_eq!(lines[6], "Ostype: linux", "{head}");
+    assert!(lines[7].starts_with("Server: Docker/"), "{head}");
     assert!(!lines.iter().any(|l| l.starts_with("Date:")), "{head}");
     assert_eq!(rest, [1, 0, 0, 0, 0, 0, 0, 3, b'y', b'o', b'\n']);
     d.docker(&["rm", "-f", &cid]);

@@ -440,7 +440,8 @@ impl ExecRun {
             let mut e = lock_exec(&exec);
             e.running = false;
             e.exit_code = Some(status.code as i64);
-            e.can_remove = true;
+            // dockerd 20.10 leaves `CanRemove` false after the exit (checked
+            // against the reference daemon); only its GC looks at it.
         }
         if let Ok(ctr) = daemon.get_container(&container_id) {
             lock(&ctr).exec_ids.retain(|x| x != &id);

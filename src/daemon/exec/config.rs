@@ -42,7 +42,8 @@ pub struct ExecConfig {
     pub detach_keys: Vec<u8>,
     /// The host pid once started.
     pub pid: u32,
-    /// Set once the process has exited: the instance may be removed.
+    /// moby's mark for the exec GC; dockerd 20.10 shows it false even
+    /// after the exit, and so do we (only a failed start sets it here).
     pub can_remove: bool,
     /// Started once; a second start is a conflict.
     pub started: bool,
