@@ -717,7 +717,8 @@ fn attach_without_upgrade_streams_in_a_200() {
 }
 
 /// `docker exec -t` gets a pseudo-terminal of the container's devpts,
-/// and the exec's output comes back raw (no stdcopy framing).
+/// the CLI's resize reaches it (`POST /exec/{id}/resize`), and the exec's
+/// output comes back raw (no stdcopy framing).
 #[test]
 fn exec_t_gets_a_pty() {
     let d = TestDaemon::start();
@@ -729,7 +730,10 @@ fn exec_t_gets_a_pty() {
     let out = Command::new("script")
         .args([
             "-qec",
-            "stty rows 20 cols 70; docker exec -it web sh -c 'tty; stty size'",
+            // With API 1.41 the CLI sends the size only by the resize call
+            // right after the start, which may land just after the process
+            // runs (with dockerd too); the shell polls for it, bounded.
+            "stty rows 20 cols 70; docker exec -it web sh -c 'tty; i=0; until stty size 2>/dev/null; do i=$((i+1)); [ $i -gt 200 ] && break; sleep 0.02; done'",
             "/dev/null",
         ])
         .env("DOCKER_HOST", &d.host)

@@ -134,6 +134,12 @@ impl Daemon {
                 open_stderr: config.attach_stderr,
                 container_id: c.id.clone(),
                 detach_keys,
+                console_size: match config.console_size {
+                    Some([h, w]) if h > 0 && w > 0 => {
+                        Some((h.min(u16::MAX as u32) as u16, w.min(u16::MAX as u32) as u16))
+                    }
+                    _ => None,
+                },
                 pid: 0,
                 can_remove: false,
                 started: false,
@@ -261,7 +267,8 @@ impl Daemon {
                     user: e.user.clone(),
                     tty: e.tty,
                     stdin: e.open_stdin,
-                    console_size,
+                    // The start's size wins over the create's, as in moby.
+                    console_size: console_size.or(e.console_size),
                 },
                 e.container_id.clone(),
                 e.stream.clone(),

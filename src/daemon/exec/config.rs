@@ -40,6 +40,9 @@ pub struct ExecConfig {
     pub container_id: String,
     /// The detach sequence as bytes (empty = the default).
     pub detach_keys: Vec<u8>,
+    /// `ConsoleSize` of the create body (API 1.42+): the terminal's
+    /// (height, width) before the first resize.
+    pub console_size: Option<(u16, u16)>,
     /// The host pid once started.
     pub pid: u32,
     /// moby's mark for the exec GC; dockerd 20.10 shows it false even
