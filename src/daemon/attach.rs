@@ -401,12 +401,19 @@ async fn copy_stdin(
             }
             out.push(b);
         }
-        if !out.is_empty() && stream.write_stdin(Bytes::from(out)).await.is_err() {
+        if out.is_empty() {
+            continue;
+        }
+        // Before the start (docker run -i attaches first) the stream hub
+        // keeps these bytes for the process, as moby's pre-made stdin pipe
+        // does.
+        if stream.write_stdin(Bytes::from(out)).await.is_err() {
             break;
         }
     }
     // The client's stdin ended (it half-closed or left). With StdinOnce the
-    // process sees EOF on its stdin now, as with `echo data | docker run -i`.
+    // process sees EOF on its stdin now (or at its start, if the close came
+    // first), as with `echo data | docker run -i`.
     if close_stdin {
         stream.close_stdin();
     }

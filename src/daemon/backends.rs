@@ -223,8 +223,13 @@ impl cb::ExecBackend for Daemon {
     ) -> BoxFuture<Result<super::exec::ExecRun>> {
         Box::pin(async move { Daemon::container_exec_start(&self, &id, console_size).await })
     }
-    fn container_exec_resize(&self, id: &str, height: u16, width: u16) -> Result<()> {
-        Daemon::container_exec_resize(self, id, height, width)
+    fn container_exec_resize(
+        self: Arc<Self>,
+        id: String,
+        height: u16,
+        width: u16,
+    ) -> BoxFuture<Result<()>> {
+        Box::pin(async move { Daemon::container_exec_resize(&self, &id, height, width).await })
     }
 }
 

@@ -134,10 +134,17 @@ impl Daemon {
                 open_stderr: config.attach_stderr,
                 container_id: c.id.clone(),
                 detach_keys,
+                console_size: match config.console_size {
+                    Some([h, w]) if h > 0 && w > 0 => {
+                        Some((h.min(u16::MAX as u32) as u16, w.min(u16::MAX as u32) as u16))
+                    }
+                    _ => None,
+                },
                 pid: 0,
                 can_remove: false,
                 started: false,
                 stream: Arc::new(StreamConfig::new()),
+                started_signal: tokio::sync::watch::channel(false).0,
             });
             c.exec_ids.push(id.clone());
             (
@@ -260,7 +267,8 @@ impl Daemon {
                     user: e.user.clone(),
                     tty: e.tty,
                     stdin: e.open_stdin,
-                    console_size,
+                    // The start's size wins over the create's, as in moby.
+                    console_size: console_size.or(e.console_size),
                 },
                 e.container_id.clone(),
                 e.stream.clone(),
@@ -297,8 +305,12 @@ impl Daemon {
                 return Err(err);
             }
         };
-        lock_exec(&ec).pid = spawned.pid;
         let io_done = spawn_exec_copiers(spawned.io, &stream);
+        {
+            let mut e = lock_exec(&ec);
+            e.pid = spawned.pid;
+            e.started_signal.send_replace(true);
+        }
         Ok(ExecRun {
             daemon: self.clone(),
             exec: ec,
@@ -435,7 +447,8 @@ impl ExecRun {
             let mut e = lock_exec(&exec);
             e.running = false;
             e.exit_code = Some(status.code as i64);
-            e.can_remove = true;
+            // dockerd 20.10 leaves `CanRemove` false after the exit (checked
+            // against the reference daemon); only its GC looks at it.
         }
         if let Ok(ctr) = daemon.get_container(&container_id) {
             lock(&ctr).exec_ids.retain(|x| x != &id);
@@ -535,7 +548,7 @@ fn spawn_exec_copiers(io: ProcessIo, stream: &Arc<StreamConfig>) -> oneshot::Rec
         }
         match io.stdin {
             Some(fd) => stream.set_stdin(fd),
-            None => stream.close_stdin(),
+            None => stream.no_stdin(),
         }
     }
     for (fd, is_err) in outputs {

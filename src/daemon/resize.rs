@@ -59,8 +59,10 @@ impl Daemon {
         result
     }
 
-    /// moby `ContainerExecResize`.
-    pub fn container_exec_resize(&self, id: &str, height: u16, width: u16) -> Result<()> {
+    /// moby `ContainerExecResize`. The CLI resizes right after the start's
+    /// 101 arrives, which can be before the process (and its pty) exists;
+    /// as dockerd does, wait up to a second for the exec to have started.
+    pub async fn container_exec_resize(&self, id: &str, height: u16, width: u16) -> Result<()> {
         trace_event!(
             "backend",
             "event",
@@ -70,7 +72,15 @@ impl Daemon {
             width = width
         );
         let ec = self.get_exec_config(id)?;
-        let stream = lock_exec(&ec).stream.clone();
+        let (stream, mut started) = {
+            let e = lock_exec(&ec);
+            (e.stream.clone(), e.started_signal.subscribe())
+        };
+        let wait = started.wait_for(|s| *s);
+        match tokio::time::timeout(std::time::Duration::from_secs(1), wait).await {
+            Ok(Ok(_)) => {}
+            _ => return Err(Error::system("timeout waiting for exec session ready")),
+        }
         if let Some(r) = stream.with_pty_fd(|fd| self.runtime.resize(fd, height, width)) {
             r.map_err(|e| Error::system(e.message))?;
         }

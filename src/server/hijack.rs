@@ -271,7 +271,23 @@ impl Hijacker {
                     .expect("static response parts are valid")
             }
         };
-        if !opts.middleware_headers {
+        if opts.middleware_headers {
+            // dockerd copies them with `Header().WriteSubset`, which writes
+            // the keys sorted; add them here in that order (the server
+            // would otherwise append them in the order they were set).
+            let set = ctx
+                .headers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            let mut names: Vec<_> = set.keys().cloned().collect();
+            names.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+            for name in names {
+                for v in set.get_all(&name) {
+                    resp.headers_mut().append(name.clone(), v.clone());
+                }
+            }
+        } else {
             resp.extensions_mut().insert(SkipMiddlewareHeaders);
         }
         resp

@@ -40,14 +40,21 @@ pub struct ExecConfig {
     pub container_id: String,
     /// The detach sequence as bytes (empty = the default).
     pub detach_keys: Vec<u8>,
+    /// `ConsoleSize` of the create body (API 1.42+): the terminal's
+    /// (height, width) before the first resize.
+    pub console_size: Option<(u16, u16)>,
     /// The host pid once started.
     pub pid: u32,
-    /// Set once the process has exited: the instance may be removed.
+    /// moby's mark for the exec GC; dockerd 20.10 shows it false even
+    /// after the exit, and so do we (only a failed start sets it here).
     pub can_remove: bool,
     /// Started once; a second start is a conflict.
     pub started: bool,
     /// The process's stdio hub (moby `exec.Config.StreamConfig`).
     pub stream: Arc<StreamConfig>,
+    /// Becomes true once the process runs and its pty (if any) is in
+    /// `stream` (moby `exec.Config.Started`, a channel closed at start).
+    pub started_signal: tokio::sync::watch::Sender<bool>,
 }
 
 impl ExecConfig {

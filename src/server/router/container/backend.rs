@@ -106,7 +106,12 @@ pub trait ExecBackend: Send + Sync {
         id: String,
         console_size: Option<(u16, u16)>,
     ) -> BoxFuture<Result<ExecRun>>;
-    fn container_exec_resize(&self, id: &str, height: u16, width: u16) -> Result<()>;
+    fn container_exec_resize(
+        self: Arc<Self>,
+        id: String,
+        height: u16,
+        width: u16,
+    ) -> BoxFuture<Result<()>>;
 }
 
 /// moby `attachBackend`.

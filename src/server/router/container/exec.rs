@@ -123,7 +123,10 @@ impl ContainerRouter {
         let height = parse_dimension(form.get("h").map(String::as_str).unwrap_or(""))?;
         let width = parse_dimension(form.get("w").map(String::as_str).unwrap_or(""))?;
         let id = vars.get("name").cloned().unwrap_or_default();
-        self.backend.container_exec_resize(&id, height, width)?;
+        self.backend
+            .clone()
+            .container_exec_resize(id, height, width)
+            .await?;
         Ok(httputils::no_content(StatusCode::OK))
     }
 }
