@@ -37,27 +37,9 @@ fn raw(d: &TestDaemon, method: &str, path: &str, body: &str) -> (u16, String) {
     (code, body.to_string())
 }
 
-/// Run the docker CLI, assert it succeeded, return its trimmed stdout.
-fn docker_ok(d: &TestDaemon, args: &[&str]) -> String {
-    let out = d.docker(args);
-    assert!(
-        out.status.success(),
-        "docker {args:?} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// Whether containers really run (root and the Linux runtime), or the
-/// daemon fell back to the simulated runtime.
-fn real_runtime(d: &TestDaemon) -> bool {
-    docker_ok(d, &["info", "--format", "{{.DefaultRuntime}}"]) == "linux"
-}
-
 /// `docker inspect -f <format> <name>`.
 fn inspect(d: &TestDaemon, name: &str, format: &str) -> String {
-    docker_ok(d, &["inspect", "-f", format, name])
+    d.docker_ok(&["inspect", "-f", format, name])
 }
 
 /// Poll `cond` every 20 ms for at most `secs` seconds.
@@ -88,7 +70,7 @@ fn run_rm_prints_output_and_exit_codes_pass_through() {
     let out = d.docker(&["run", "--rm", "busybox", "sh", "-c", "exit 3"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(
-        eventually(5, || docker_ok(&d, &["ps", "-aq"]).is_empty()),
+        eventually(5, || d.docker_ok(&["ps", "-aq"]).is_empty()),
         "--rm containers are removed"
     );
 }
@@ -100,34 +82,31 @@ fn run_rm_prints_output_and_exit_codes_pass_through() {
 #[test]
 fn create_start_wait_and_inspect_fields() {
     let d = TestDaemon::start();
-    let id = docker_ok(
-        &d,
-        &[
-            "create",
-            "--name",
-            "c1",
-            "-m",
-            "64m",
-            "--label",
-            "team=x",
-            "-e",
-            "A=1",
-            "busybox",
-            "sh",
-            "-c",
-            "echo out; exit 7",
-        ],
-    );
+    let id = d.docker_ok(&[
+        "create",
+        "--name",
+        "c1",
+        "-m",
+        "64m",
+        "--label",
+        "team=x",
+        "-e",
+        "A=1",
+        "busybox",
+        "sh",
+        "-c",
+        "echo out; exit 7",
+    ]);
     assert_eq!(id.len(), 64);
     assert_eq!(inspect(&d, "c1", "{{.State.Status}}"), "created");
     assert_eq!(
         inspect(&d, "c1", "{{.State.StartedAt}}"),
         "0001-01-01T00:00:00Z"
     );
-    docker_ok(&d, &["start", "c1"]);
-    assert_eq!(docker_ok(&d, &["wait", "c1"]), "7");
+    d.docker_ok(&["start", "c1"]);
+    assert_eq!(d.docker_ok(&["wait", "c1"]), "7");
     let v: serde_json::Value =
-        serde_json::from_str(&docker_ok(&d, &["inspect", "c1"])).expect("inspect JSON");
+        serde_json::from_str(&d.docker_ok(&["inspect", "c1"])).expect("inspect JSON");
     let c = &v[0];
     assert_eq!(c["Id"], id.as_str());
     assert_eq!(c["Name"], "/c1");
@@ -187,7 +166,7 @@ fn create_errors_match_dockerd() {
         "{body}"
     );
 
-    let id = docker_ok(&d, &["create", "--name", "web", "busybox", "true"]);
+    let id = d.docker_ok(&["create", "--name", "web", "busybox", "true"]);
     let out = d.docker(&["create", "--name", "web", "busybox", "true"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains(&format!(
@@ -200,7 +179,7 @@ fn create_errors_match_dockerd() {
     let (code, _) = raw(&d, "POST", "/v1.41/containers/create", r#"{"Image": bad"#);
     assert_eq!(code, 400);
     // Nothing was left half made by the failures: only "web" exists.
-    assert_eq!(docker_ok(&d, &["ps", "-aq"]).lines().count(), 1);
+    assert_eq!(d.docker_ok(&["ps", "-aq"]).lines().count(), 1);
 }
 
 /// `docker run` of a missing executable: the start fails with 400 and the
@@ -229,10 +208,7 @@ fn nosuchcmd_exits_127_with_the_error() {
 #[test]
 fn state_errors_match_dockerd() {
     let d = TestDaemon::start();
-    let id = docker_ok(
-        &d,
-        &["run", "-d", "--name", "web", "busybox", "sleep", "100"],
-    );
+    let id = d.docker_ok(&["run", "-d", "--name", "web", "busybox", "sleep", "100"]);
     let (code, body) = raw(&d, "POST", "/v1.41/containers/web/start", "");
     assert_eq!((code, body.as_str()), (304, ""));
     let (code, body) = raw(&d, "POST", "/v1.41/containers/web/start", r#"{"Binds":[]}"#);
@@ -254,8 +230,8 @@ fn state_errors_match_dockerd() {
     assert!(stderr(&out).contains(&format!(
         "You cannot remove a running container {id}. Stop the container before attempting removal or force remove"
     )), "{}", stderr(&out));
-    docker_ok(&d, &["rm", "-f", "web"]);
-    assert!(docker_ok(&d, &["ps", "-aq"]).is_empty());
+    d.docker_ok(&["rm", "-f", "web"]);
+    assert!(d.docker_ok(&["ps", "-aq"]).is_empty());
 }
 
 /// `run -d --name web sleep 100`, `ps`, `top`, `stop`, `rm`: ps shows it
@@ -265,33 +241,27 @@ fn state_errors_match_dockerd() {
 #[test]
 fn detached_run_ps_top_stop_rm() {
     let d = TestDaemon::start();
-    let id = docker_ok(
-        &d,
-        &["run", "-d", "--name", "web", "busybox", "sleep", "100"],
-    );
-    let ps = docker_ok(
-        &d,
-        &["ps", "--format", "{{.Names}}|{{.Command}}|{{.Status}}"],
-    );
+    let id = d.docker_ok(&["run", "-d", "--name", "web", "busybox", "sleep", "100"]);
+    let ps = d.docker_ok(&["ps", "--format", "{{.Names}}|{{.Command}}|{{.Status}}"]);
     assert!(ps.starts_with("web|\"sleep 100\"|Up "), "{ps}");
-    let top = docker_ok(&d, &["top", "web"]);
+    let top = d.docker_ok(&["top", "web"]);
     assert!(
         top.lines().next().is_some_and(|t| t.contains("PID")),
         "{top}"
     );
     assert!(top.contains("sleep 100"), "{top}");
 
-    docker_ok(&d, &["stop", "-t", "1", "web"]);
+    d.docker_ok(&["stop", "-t", "1", "web"]);
     assert_eq!(inspect(&d, "web", "{{.State.Status}}"), "exited");
-    if real_runtime(&d) {
+    if d.real_runtime() {
         assert_eq!(inspect(&d, "web", "{{.State.ExitCode}}"), "137");
     }
-    let ps = docker_ok(&d, &["ps", "-a", "--format", "{{.Status}}"]);
+    let ps = d.docker_ok(&["ps", "-a", "--format", "{{.Status}}"]);
     assert!(ps.starts_with("Exited ("), "{ps}");
-    docker_ok(&d, &["stop", "web"]);
+    d.docker_ok(&["stop", "web"]);
     let out = d.docker(&["top", "web"]);
     assert!(stderr(&out).contains(&format!("Container {id} is not running")));
-    docker_ok(&d, &["rm", "web"]);
+    d.docker_ok(&["rm", "web"]);
     // `--until` a second ahead: the CLI sends whole seconds, and an
     // `until` of "now" would cut the events of the current second.
     let until = std::time::SystemTime::now()
@@ -299,20 +269,17 @@ fn detached_run_ps_top_stop_rm() {
         .map(|t| t.as_secs() + 1)
         .unwrap_or(0)
         .to_string();
-    let events = docker_ok(
-        &d,
-        &[
-            "events",
-            "--since",
-            "0",
-            "--until",
-            &until,
-            "--filter",
-            &format!("container={id}"),
-            "--format",
-            "{{.Action}}",
-        ],
-    );
+    let events = d.docker_ok(&[
+        "events",
+        "--since",
+        "0",
+        "--until",
+        &until,
+        "--filter",
+        &format!("container={id}"),
+        "--format",
+        "{{.Action}}",
+    ]);
     let actions: Vec<&str> = events.lines().collect();
     for a in ["create", "start", "kill", "die", "stop", "destroy"] {
         assert!(actions.contains(&a), "event {a} in {actions:?}");
@@ -325,19 +292,16 @@ fn detached_run_ps_top_stop_rm() {
 #[test]
 fn kill_signal_and_restart() {
     let d = TestDaemon::start();
-    let id = docker_ok(
-        &d,
-        &[
-            "run",
-            "-d",
-            "--name",
-            "kk",
-            "busybox",
-            "sh",
-            "-c",
-            "trap 'exit 5' INT; while true; do sleep 0.1; done",
-        ],
-    );
+    let id = d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "kk",
+        "busybox",
+        "sh",
+        "-c",
+        "trap 'exit 5' INT; while true; do sleep 0.1; done",
+    ]);
     let out = d.docker(&["kill", "-s", "NOPE", "kk"]);
     assert!(
         stderr(&out).contains("Invalid signal: NOPE"),
@@ -347,7 +311,7 @@ fn kill_signal_and_restart() {
     // Give the shell a moment to install its trap before we signal it.
     assert!(eventually(5, || inspect(&d, "kk", "{{.State.Running}}") == "true"));
     std::thread::sleep(Duration::from_millis(300));
-    docker_ok(&d, &["kill", "-s", "INT", "kk"]);
+    d.docker_ok(&["kill", "-s", "INT", "kk"]);
     assert!(eventually(5, || inspect(&d, "kk", "{{.State.Status}}") == "exited"));
     assert_eq!(inspect(&d, "kk", "{{.State.ExitCode}}"), "5");
     let out = d.docker(&["kill", "kk"]);
@@ -357,15 +321,12 @@ fn kill_signal_and_restart() {
         stderr(&out)
     );
 
-    docker_ok(
-        &d,
-        &["run", "-d", "--name", "rr", "busybox", "sleep", "100"],
-    );
+    d.docker_ok(&["run", "-d", "--name", "rr", "busybox", "sleep", "100"]);
     let pid1 = inspect(&d, "rr", "{{.State.Pid}}");
-    docker_ok(&d, &["restart", "-t", "0", "rr"]);
+    d.docker_ok(&["restart", "-t", "0", "rr"]);
     assert_eq!(inspect(&d, "rr", "{{.State.Status}}"), "running");
     assert_ne!(inspect(&d, "rr", "{{.State.Pid}}"), pid1);
-    docker_ok(&d, &["rm", "-f", "rr"]);
+    d.docker_ok(&["rm", "-f", "rr"]);
 }
 
 /// rename: the new name resolves, the old one is 404, a taken name is 409,
@@ -373,9 +334,9 @@ fn kill_signal_and_restart() {
 #[test]
 fn rename_rules() {
     let d = TestDaemon::start();
-    docker_ok(&d, &["create", "--name", "web", "busybox", "true"]);
-    docker_ok(&d, &["create", "--name", "other", "busybox", "true"]);
-    docker_ok(&d, &["rename", "web", "web2"]);
+    d.docker_ok(&["create", "--name", "web", "busybox", "true"]);
+    d.docker_ok(&["create", "--name", "other", "busybox", "true"]);
+    d.docker_ok(&["rename", "web", "web2"]);
     assert_eq!(inspect(&d, "web2", "{{.Name}}"), "/web2");
     let (code, _) = raw(&d, "GET", "/v1.41/containers/web/json", "");
     assert_eq!(code, 404);
@@ -398,24 +359,18 @@ fn rename_rules() {
 #[test]
 fn list_filters_and_prune() {
     let d = TestDaemon::start();
-    docker_ok(
-        &d,
-        &["run", "--name", "ok0", "--label", "k=v", "busybox", "true"],
-    );
-    docker_ok(&d, &["create", "--name", "fresh", "busybox", "true"]);
+    d.docker_ok(&["run", "--name", "ok0", "--label", "k=v", "busybox", "true"]);
+    d.docker_ok(&["create", "--name", "fresh", "busybox", "true"]);
     let out = d.docker(&["run", "--name", "bad1", "busybox", "sh", "-c", "exit 1"]);
     assert_eq!(out.status.code(), Some(1));
-    docker_ok(
-        &d,
-        &[
-            "run", "-d", "--name", "up", "--label", "k=w", "busybox", "sleep", "100",
-        ],
-    );
+    d.docker_ok(&[
+        "run", "-d", "--name", "up", "--label", "k=w", "busybox", "sleep", "100",
+    ]);
 
     let names = |args: &[&str]| -> Vec<String> {
         let mut a = vec!["ps", "--format", "{{.Names}}"];
         a.extend_from_slice(args);
-        let mut v: Vec<String> = docker_ok(&d, &a).lines().map(String::from).collect();
+        let mut v: Vec<String> = d.docker_ok(&a).lines().map(String::from).collect();
         v.sort();
         v
     };
@@ -437,11 +392,11 @@ fn list_filters_and_prune() {
     );
     assert_eq!(code, 400);
 
-    let out = docker_ok(&d, &["container", "prune", "-f"]);
+    let out = d.docker_ok(&["container", "prune", "-f"]);
     assert!(out.starts_with("Deleted Containers:"), "{out}");
     assert_eq!(out.lines().filter(|l| l.len() == 64).count(), 3, "{out}");
     assert_eq!(names(&["-a"]), ["up"]);
-    docker_ok(&d, &["rm", "-f", "up"]);
+    d.docker_ok(&["rm", "-f", "up"]);
 }
 
 /// `--restart on-failure:2`: a container that always fails is started
@@ -450,21 +405,18 @@ fn list_filters_and_prune() {
 #[test]
 fn restart_policy_on_failure_counts_retries() {
     let d = TestDaemon::start();
-    docker_ok(
-        &d,
-        &[
-            "run",
-            "-d",
-            "--name",
-            "flaky",
-            "--restart",
-            "on-failure:2",
-            "busybox",
-            "sh",
-            "-c",
-            "exit 1",
-        ],
-    );
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "flaky",
+        "--restart",
+        "on-failure:2",
+        "busybox",
+        "sh",
+        "-c",
+        "exit 1",
+    ]);
     assert!(
         eventually(15, || inspect(
             &d,
@@ -476,10 +428,7 @@ fn restart_policy_on_failure_counts_retries() {
     );
     assert_eq!(inspect(&d, "flaky", "{{.State.ExitCode}}"), "1");
     assert_eq!(
-        docker_ok(
-            &d,
-            &["info", "--format", "{{.Containers}} {{.ContainersStopped}}"]
-        ),
+        d.docker_ok(&["info", "--format", "{{.Containers}} {{.ContainersStopped}}"]),
         "1 1"
     );
 }
@@ -492,11 +441,8 @@ fn restart_policy_on_failure_counts_retries() {
 #[test]
 fn daemon_restart_keeps_containers() {
     let mut d = TestDaemon::start();
-    docker_ok(&d, &["run", "--name", "done", "busybox", "true"]);
-    docker_ok(
-        &d,
-        &["run", "-d", "--name", "up", "busybox", "sleep", "100"],
-    );
+    d.docker_ok(&["run", "--name", "done", "busybox", "true"]);
+    d.docker_ok(&["run", "-d", "--name", "up", "busybox", "sleep", "100"]);
     d.restart();
     assert_eq!(
         inspect(&d, "done", "{{.State.Status}} {{.State.ExitCode}}"),
@@ -511,14 +457,14 @@ fn daemon_restart_keeps_containers() {
         stderr(&out)
     );
 
-    docker_ok(&d, &["start", "up"]);
+    d.docker_ok(&["start", "up"]);
     d.signal(nix::sys::signal::Signal::SIGKILL);
     d.restart();
     assert_eq!(inspect(&d, "up", "{{.State.Status}}"), "exited");
     let code = inspect(&d, "up", "{{.State.ExitCode}}");
     assert!(code == "137" || code == "255", "{code}");
     assert!(!inspect(&d, "up", "{{.State.Error}}").is_empty());
-    assert_eq!(docker_ok(&d, &["ps", "-aq"]).lines().count(), 2);
+    assert_eq!(d.docker_ok(&["ps", "-aq"]).lines().count(), 2);
 }
 
 /// Isolation, on the real runtime: the command is PID 1, the hostname is
@@ -527,37 +473,31 @@ fn daemon_restart_keeps_containers() {
 #[test]
 fn isolation_pid_hostname_network_memory() {
     let d = TestDaemon::start();
-    if !real_runtime(&d) {
+    if !d.real_runtime() {
         eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
         return;
     }
-    let out = docker_ok(
-        &d,
-        &[
-            "run",
-            "--name",
-            "iso",
-            "busybox",
-            "sh",
-            "-c",
-            "echo $$; hostname",
-        ],
-    );
+    let out = d.docker_ok(&[
+        "run",
+        "--name",
+        "iso",
+        "busybox",
+        "sh",
+        "-c",
+        "echo $$; hostname",
+    ]);
     let id = inspect(&d, "iso", "{{.Id}}");
     assert_eq!(out, format!("1\n{}", &id[..12]));
 
-    let net = docker_ok(
-        &d,
-        &[
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "busybox",
-            "cat",
-            "/proc/net/dev",
-        ],
-    );
+    let net = d.docker_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "busybox",
+        "cat",
+        "/proc/net/dev",
+    ]);
     let ifaces: Vec<&str> = net
         .lines()
         .skip(2)
@@ -565,7 +505,7 @@ fn isolation_pid_hostname_network_memory() {
         .collect();
     assert_eq!(ifaces, ["lo"]);
 
-    let id = docker_ok(&d, &["run", "-d", "-m", "64m", "busybox", "sleep", "100"]);
+    let id = d.docker_ok(&["run", "-d", "-m", "64m", "busybox", "sleep", "100"]);
     let limit = std::fs::read_to_string(format!(
         "/sys/fs/cgroup/memory/mini-docker/{id}/memory.limit_in_bytes"
     ));
@@ -573,7 +513,7 @@ fn isolation_pid_hostname_network_memory() {
         Ok(l) => assert_eq!(l.trim(), "67108864"),
         Err(e) => eprintln!("no v1 memory cgroup to check ({e})"),
     }
-    docker_ok(&d, &["rm", "-f", &id]);
+    d.docker_ok(&["rm", "-f", &id]);
 }
 
 /// bollard drives the same API: create with a HostConfig, start, wait for
@@ -640,37 +580,33 @@ async fn bollard_create_start_wait_remove() {
 #[test]
 fn pause_update_and_stats() {
     let d = TestDaemon::start();
-    if !real_runtime(&d) {
+    if !d.real_runtime() {
         eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
         return;
     }
-    let id = docker_ok(
-        &d,
-        &[
-            "run", "-d", "--name", "web", "-m", "64m", "busybox", "sleep", "100",
-        ],
-    );
-    docker_ok(&d, &["pause", "web"]);
-    assert!(docker_ok(&d, &["ps", "--format", "{{.Status}}"]).ends_with("(Paused)"));
+    let id = d.docker_ok(&[
+        "run", "-d", "--name", "web", "-m", "64m", "busybox", "sleep", "100",
+    ]);
+    d.docker_ok(&["pause", "web"]);
+    assert!(d
+        .docker_ok(&["ps", "--format", "{{.Status}}"])
+        .ends_with("(Paused)"));
     let out = d.docker(&["pause", "web"]);
     assert!(
         stderr(&out).contains(&format!("Container {id} is already paused")),
         "{}",
         stderr(&out)
     );
-    docker_ok(&d, &["unpause", "web"]);
+    d.docker_ok(&["unpause", "web"]);
     assert_eq!(inspect(&d, "web", "{{.State.Status}}"), "running");
 
-    let stats = docker_ok(
-        &d,
-        &[
-            "stats",
-            "--no-stream",
-            "--format",
-            "{{.Name}} {{.MemUsage}}",
-            "web",
-        ],
-    );
+    let stats = d.docker_ok(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}} {{.MemUsage}}",
+        "web",
+    ]);
     assert!(
         stats.starts_with("web ") && stats.ends_with("/ 64MiB"),
         "{stats}"
@@ -685,7 +621,7 @@ fn pause_update_and_stats() {
         inspect(&d, "web", "{{.HostConfig.Memory}}"),
         (128 * 1024 * 1024).to_string()
     );
-    docker_ok(&d, &["rm", "-f", "web"]);
+    d.docker_ok(&["rm", "-f", "web"]);
 }
 
 /// Restart policies across a daemon restart (moby `restore`): an `always`
@@ -695,35 +631,29 @@ fn pause_update_and_stats() {
 #[test]
 fn restart_policies_across_daemon_restart() {
     let mut d = TestDaemon::start();
-    docker_ok(
-        &d,
-        &[
-            "run",
-            "-d",
-            "--name",
-            "always",
-            "--restart",
-            "always",
-            "busybox",
-            "sleep",
-            "100",
-        ],
-    );
-    docker_ok(
-        &d,
-        &[
-            "run",
-            "-d",
-            "--name",
-            "manual",
-            "--restart",
-            "unless-stopped",
-            "busybox",
-            "sleep",
-            "100",
-        ],
-    );
-    docker_ok(&d, &["stop", "-t", "0", "manual"]);
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "always",
+        "--restart",
+        "always",
+        "busybox",
+        "sleep",
+        "100",
+    ]);
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "manual",
+        "--restart",
+        "unless-stopped",
+        "busybox",
+        "sleep",
+        "100",
+    ]);
+    d.docker_ok(&["stop", "-t", "0", "manual"]);
     d.restart();
     assert!(eventually(10, || inspect(
         &d,
@@ -732,22 +662,19 @@ fn restart_policies_across_daemon_restart() {
     ) == "running"));
     assert_eq!(inspect(&d, "manual", "{{.State.Status}}"), "exited");
 
-    docker_ok(
-        &d,
-        &[
-            "run",
-            "-d",
-            "--name",
-            "loop",
-            "--restart",
-            "always",
-            "busybox",
-            "sh",
-            "-c",
-            "exit 1",
-        ],
-    );
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "loop",
+        "--restart",
+        "always",
+        "busybox",
+        "sh",
+        "-c",
+        "exit 1",
+    ]);
     assert!(eventually(10, || inspect(&d, "loop", "{{.RestartCount}}") != "0"));
-    docker_ok(&d, &["rm", "-f", "loop", "always", "manual"]);
-    assert!(docker_ok(&d, &["ps", "-aq"]).is_empty());
+    d.docker_ok(&["rm", "-f", "loop", "always", "manual"]);
+    assert!(d.docker_ok(&["ps", "-aq"]).is_empty());
 }
