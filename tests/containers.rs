@@ -678,3 +678,59 @@ fn restart_policies_across_daemon_restart() {
     d.docker_ok(&["rm", "-f", "loop", "always", "manual"]);
     assert!(d.docker_ok(&["ps", "-aq"]).is_empty());
 }
+
+/// `-v name:/path` uses (and creates) a named volume whose files outlive
+/// the container, and a container that uses it makes `volume rm` a 409;
+/// `-v /host:/path:ro` binds a host directory read-only; inspect lists
+/// both under `Mounts`.
+#[test]
+fn volumes_and_binds() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    d.docker_ok(&[
+        "run",
+        "--rm",
+        "-v",
+        "v1:/data",
+        "busybox",
+        "sh",
+        "-c",
+        "echo x > /data/f",
+    ]);
+    assert_eq!(
+        d.docker_ok(&["run", "--rm", "-v", "v1:/data", "busybox", "cat", "/data/f"]),
+        "x"
+    );
+
+    let host = d.dir.join("hostdir");
+    std::fs::create_dir_all(&host).expect("host dir");
+    std::fs::write(host.join("h"), "from host").expect("host file");
+    let bind = format!("{}:/h:ro", host.display());
+    d.docker_ok(&[
+        "create", "--name", "user", "-v", "v1:/data", "-v", &bind, "busybox", "true",
+    ]);
+    let out = d.docker(&["volume", "rm", "v1"]);
+    assert!(!out.status.success(), "a volume in use is not removed");
+    let mounts = inspect(
+        &d,
+        "user",
+        "{{range .Mounts}}{{.Type}}:{{.Destination}}:{{.RW}} {{end}}",
+    );
+    assert_eq!(mounts.trim(), "volume:/data:true bind:/h:false");
+    let out = d.docker_ok(&[
+        "run",
+        "--rm",
+        "-v",
+        &bind,
+        "busybox",
+        "sh",
+        "-c",
+        "cat /h/h; touch /h/x 2>/dev/null || echo ro",
+    ]);
+    assert_eq!(out, "from hostro");
+    d.docker_ok(&["rm", "user"]);
+    d.docker_ok(&["volume", "rm", "v1"]);
+}

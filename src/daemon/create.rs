@@ -107,6 +107,9 @@ impl Daemon {
             self.release_name(&name);
             return Err(Error::system(format!("creating the container: {e}")));
         }
+        // Named volumes are created now and counted as used by us, as
+        // moby's `create` registers the mount points.
+        self.reference_volumes(&c, true);
         let labels = c.config.labels();
         let image_name = c.config.image.clone();
         self.containers.add(&id, Arc::new(Mutex::new(c)));
@@ -203,33 +206,35 @@ pub(crate) fn network_mode(mode: &str) -> Result<crate::runtime::NetworkMode> {
     }
 }
 
-/// Parse one `-v` bind: `src:dst[:opts]` (moby `volume/mounts/linux_parser.go`).
-/// Only absolute host paths are binds; anything else is a named volume,
-/// which needs a volume service mini-dockerd does not have.
-pub(crate) fn parse_bind(spec: &str) -> Result<BindMount> {
+/// One `-v` as the client wrote it: a host path or a named volume.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ParsedBind {
+    /// An absolute host path, or `None` for a named volume.
+    pub host_path: Option<std::path::PathBuf>,
+    /// The volume name when `host_path` is `None`.
+    pub volume: String,
+    pub destination: String,
+    pub read_only: bool,
+}
+
+/// Parse one `-v`: `src:dst[:opts]` (moby `volume/mounts/linux_parser.go`).
+/// An absolute `src` is a bind of a host path; anything else names a
+/// volume of the volume service, created on first use as `docker run -v
+/// name:/x` does.
+pub(crate) fn parse_bind(spec: &str) -> Result<ParsedBind> {
+    let invalid = || Error::invalid_parameter(format!("invalid volume specification: '{spec}'"));
     let parts: Vec<&str> = spec.split(':').collect();
     let (src, dst, mode) = match parts.as_slice() {
         [src, dst] => (*src, *dst, ""),
         [src, dst, mode] => (*src, *dst, *mode),
-        _ => {
-            return Err(Error::invalid_parameter(format!(
-                "invalid volume specification: '{spec}'"
-            )))
-        }
+        _ => return Err(invalid()),
     };
     if src.is_empty() || dst.is_empty() {
-        return Err(Error::invalid_parameter(format!(
-            "invalid volume specification: '{spec}'"
-        )));
+        return Err(invalid());
     }
     if !dst.starts_with('/') {
         return Err(Error::invalid_parameter(format!(
             "invalid volume specification: '{spec}': invalid mount config for type \"bind\": invalid mount path: '{dst}' mount path must be absolute"
-        )));
-    }
-    if !src.starts_with('/') {
-        return Err(Error::not_implemented(format!(
-            "named volume \"{src}\" in '{spec}': mini-dockerd has no volume service; use an absolute host path to bind-mount a directory"
         )));
     }
     let mut read_only = false;
@@ -241,11 +246,64 @@ pub(crate) fn parse_bind(spec: &str) -> Result<BindMount> {
             _ => return Err(Error::invalid_parameter(format!("invalid mode: {opt}"))),
         }
     }
-    Ok(BindMount {
-        source: src.into(),
+    if src.starts_with('/') {
+        return Ok(ParsedBind {
+            host_path: Some(src.into()),
+            volume: String::new(),
+            destination: dst.to_string(),
+            read_only,
+        });
+    }
+    // moby `volume/local` name rule, the same pattern as container names.
+    if !super::names::valid_name(src) {
+        return Err(Error::invalid_parameter(format!(
+            "create {src}: \"{src}\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path"
+        )));
+    }
+    Ok(ParsedBind {
+        host_path: None,
+        volume: src.to_string(),
         destination: dst.to_string(),
         read_only,
     })
+}
+
+impl Daemon {
+    /// The runtime's bind for one `-v`: a host path as is, a named volume
+    /// as its directory (created if missing: moby `registerMountPoints`).
+    pub(crate) fn resolve_bind(&self, b: &ParsedBind) -> Result<BindMount> {
+        let source = match &b.host_path {
+            Some(p) => p.clone(),
+            None => self.volumes.volume_path(&b.volume)?,
+        };
+        Ok(BindMount {
+            source,
+            destination: b.destination.clone(),
+            read_only: b.read_only,
+        })
+    }
+
+    /// Record (or drop) container `id`'s use of its named volumes, so that
+    /// `docker volume rm` answers 409 while the container exists.
+    pub(crate) fn reference_volumes(&self, c: &Container, add: bool) {
+        for b in c.host_config.binds.iter().flatten() {
+            if let Ok(p) = parse_bind(b) {
+                if p.host_path.is_none() {
+                    if add {
+                        if let Err(e) = self
+                            .volumes
+                            .volume_path(&p.volume)
+                            .and_then(|_| self.volumes.reference(&p.volume, &c.id))
+                        {
+                            tracing::warn!("volume {}: {}", p.volume, e.message);
+                        }
+                    } else {
+                        self.volumes.dereference(&p.volume, &c.id);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// moby `daemon/commit.go` `merge(userConf, imageConf)`: the image's
@@ -362,10 +420,8 @@ mod tests {
         let b = parse_bind("/tmp:/data:ro").unwrap();
         assert!(b.read_only);
         assert_eq!(b.destination, "/data");
-        assert_eq!(
-            parse_bind("v1:/data").unwrap_err().kind,
-            crate::errdefs::ErrorKind::NotImplemented
-        );
+        assert_eq!(parse_bind("v1:/data").unwrap().volume, "v1");
+        assert!(parse_bind("v 1:/data").is_err());
         assert!(parse_bind("/tmp:data").is_err());
     }
 }

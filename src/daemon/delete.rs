@@ -6,8 +6,10 @@
 //! at a time (`removal of container x is already in progress`); the
 //! runtime cleans up, the directory (config, log, hosts files) goes, the
 //! name is released, waiters for `removed` are woken, and a `destroy`
-//! event is logged. `v` (remove anonymous volumes) has nothing to act on:
-//! there are no volumes here.
+//! event is logged. The container's named volumes are released (they
+//! stay, as in dockerd); `v` removes anonymous volumes in dockerd, and
+//! mini-dockerd creates none (it ignores the image's `Volumes`), so it
+//! has nothing to act on.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -73,6 +75,7 @@ impl Daemon {
                     "unable to remove filesystem for {id}: {e}"
                 )));
             }
+            self.reference_volumes(&lock(&c), false);
             self.release_name(&name);
             self.containers.delete(&id);
             {

@@ -285,22 +285,37 @@ pub(crate) fn networks(c: &Container) -> Value {
     }})
 }
 
-/// `Mounts`: the binds, as dockerd shows `-v /src:/dst[:ro]`.
+/// `Mounts`: the binds and named volumes, as dockerd shows `-v
+/// /src:/dst[:ro]` and `-v name:/dst`.
 pub(crate) fn mounts(c: &Container) -> Vec<Value> {
     c.host_config
         .binds
         .iter()
         .flatten()
         .filter_map(|b| super::create::parse_bind(b).ok())
-        .map(|m| {
-            json!({
+        .map(|m| match &m.host_path {
+            Some(src) => json!({
                 "Type": "bind",
-                "Source": m.source,
+                "Source": src,
                 "Destination": m.destination,
                 "Mode": if m.read_only { "ro" } else { "" },
                 "RW": !m.read_only,
                 "Propagation": "rprivate",
-            })
+            }),
+            None => json!({
+                "Type": "volume",
+                "Name": m.volume,
+                // <data-root>/volumes/<name>/_data; the container dir is
+                // <data-root>/containers/<id>.
+                "Source": c.root.parent().and_then(|p| p.parent())
+                    .map(|root| root.join("volumes").join(&m.volume).join("_data"))
+                    .unwrap_or_default(),
+                "Destination": m.destination,
+                "Driver": "local",
+                "Mode": if m.read_only { "ro" } else { "z" },
+                "RW": !m.read_only,
+                "Propagation": "",
+            }),
         })
         .collect()
 }

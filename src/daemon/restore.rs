@@ -90,6 +90,7 @@ impl Daemon {
             if c.state.status.is_running() {
                 self.restore_lost_container(&mut c).await;
             }
+            self.reference_volumes(&c, true);
             let restart = c.host_config.restart_policy.is_always()
                 || (c.host_config.restart_policy.is_unless_stopped() && !c.state.manually_stopped);
             let id = c.id.clone();

@@ -195,7 +195,7 @@ impl Daemon {
         let network = super::create::network_mode(&c.host_config.network_mode)?;
         let mut mounts = Vec::new();
         for b in c.host_config.binds.iter().flatten() {
-            mounts.push(super::create::parse_bind(b)?);
+            mounts.push(self.resolve_bind(&super::create::parse_bind(b)?)?);
         }
         let hc = &c.host_config;
         let hostname = c.config.hostname.clone();
