@@ -166,9 +166,20 @@ impl Daemon {
         // data root gets `busybox:latest` built from the host's static
         // busybox (see src/image/busybox.rs). Failing that is not fatal.
         match images.ensure_busybox() {
-            Ok(Some(id)) => tracing::info!("built busybox:latest ({id}) from the host's busybox"),
-            Ok(None) => {}
-            Err(e) => tracing::warn!("could not build busybox:latest: {e}"),
+            Ok(Some(id)) => {
+                tracing::info!("built busybox:latest ({id}) from the host's busybox");
+                trace_event!("daemon", "event", "ensure_busybox", built = id.as_str());
+            }
+            Ok(None) => trace_event!("daemon", "event", "ensure_busybox", result = "present"),
+            Err(e) => {
+                tracing::warn!("could not build busybox:latest: {e}");
+                trace_event!(
+                    "daemon",
+                    "event",
+                    "ensure_busybox",
+                    error = e.message.as_str()
+                );
+            }
         }
         let _ = self.images.set(images);
         self.volumes.restore()?;

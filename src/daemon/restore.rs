@@ -16,8 +16,9 @@
 //! daemon process that died, so nothing can be reattached. On restore, a
 //! container stored as running becomes `Exited`, with:
 //! - exit code 137 and an `Error` saying we killed it, when its process is
-//!   still alive (the daemon was killed, the container was not): we
-//!   SIGKILL it, as dockerd without live-restore stops it;
+//!   still alive (the daemon was killed, the container was not): the
+//!   runtime's cleanup SIGKILLs what is left in its cgroup, as dockerd
+//!   without live-restore stops it;
 //! - exit code 255 and an `Error` saying the exit status was lost, when
 //!   the process is gone. 255 rather than moby's accidental 0: a learner
 //!   must not read "exited successfully" into a status nobody saw.
@@ -32,9 +33,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use super::kill::SIGKILL;
 use super::Daemon;
 use crate::container::{lock, Container, ContainerRef, Status};
 use crate::runtime::ExitStatus;
@@ -122,9 +121,13 @@ impl Daemon {
     /// watch (see the module documentation).
     async fn restore_lost_container(&self, c: &mut Container) {
         let pid = c.state.pid;
+        // Signal 0 only asks whether the pid exists, to choose the reason
+        // below (after a reboot an unrelated process may hold the pid, so
+        // it is never used to kill). The kill is `runtime.cleanup`'s: it
+        // SIGKILLs what is left in the container's own cgroup, then
+        // unmounts the rootfs and removes the cgroup.
         let alive = pid != 0 && self.runtime.signal(pid, 0).is_ok();
         let (code, reason) = if alive {
-            let _ = self.runtime.signal(pid, SIGKILL);
             (
                 137,
                 "killed at daemon start: the container was still running from a previous daemon whose stdio and exit it could not reattach (mini-dockerd has no live restore)",
@@ -137,14 +140,7 @@ impl Daemon {
         };
         if let Ok(spec) = self.container_spec(c) {
             let runtime = self.runtime.clone();
-            // Give a killed process a moment to leave its cgroup.
-            let _ = tokio::task::spawn_blocking(move || {
-                if alive {
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                runtime.cleanup(&spec)
-            })
-            .await;
+            let _ = tokio::task::spawn_blocking(move || runtime.cleanup(&spec)).await;
         }
         c.state.status = Status::Running;
         c.state.set_stopped(ExitStatus {
