@@ -78,6 +78,9 @@ impl Daemon {
             self.reference_volumes(&lock(&c), false);
             self.release_name(&name);
             self.containers.delete(&id);
+            // moby `daemon.cleanupContainer` also forgets the container's
+            // exec instances, so `docker exec` ids do not outlive it.
+            self.exec_commands.delete_for_container(&id);
             {
                 let ct = lock(&c);
                 ct.stream.reset();
