@@ -12,7 +12,8 @@
 //!   routers and their handlers (`api/server`);
 //! - [`errdefs`]: error kinds, mapped to statuses in `server::httpstatus`;
 //! - [`trace`]: trace records, the layer that makes them and the hub that
-//!   fans them out.
+//!   fans them out;
+//! - [`tui`]: the live view of those records (`--tui`, `tui --replay`).
 
 // The trace module comes first: its `trace_event!` macro is used everywhere.
 #[macro_use]
@@ -24,4 +25,5 @@ pub mod events;
 pub mod listeners;
 pub mod server;
 pub mod tlsconfig;
+pub mod tui;
 pub mod version;

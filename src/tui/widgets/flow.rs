@@ -1,0 +1,148 @@
+//! The flow pane: one request's path through the stages, as a diagram.
+//!
+//! It shows, top to bottom, what moby's `api/server` does with a request:
+//! the listener that accepted the connection (`daemon/listeners`), the
+//! request head, the mux's choice (`createMux`, gorilla/mux), each
+//! middleware wrapping the next (`api/server/middleware/*.go`, nested the
+//! way `handlerWithGlobalMiddlewares` nests them), the router's handler
+//! (`api/server/router/*/*_routes.go`), the backend and runtime calls it
+//! made (`daemon/*.go`), and the response. Each stage has its time; the
+//! stage where an error stopped the request is marked.
+//!
+//! tokio-console's task detail view is the nearest relative. The play/step
+//! animation is for presenting: `p` reveals one stage at a time.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::ellipsize;
+use crate::trace::Stage;
+use crate::tui::app::{App, FlowStep};
+use crate::tui::ui::{fmt_bytes, fmt_us, outcome_color, pane_block};
+
+/// A colour per stage, the same everywhere (flow, log, exports' legend).
+pub fn stage_color(s: Stage) -> Color {
+    match s {
+        Stage::Daemon => Color::Gray,
+        Stage::Listener => Color::Blue,
+        Stage::Request => Color::White,
+        Stage::Middleware => Color::Magenta,
+        Stage::Mux => Color::Cyan,
+        Stage::Handler => Color::Green,
+        Stage::Job => Color::Gray,
+        Stage::Backend => Color::Yellow,
+        Stage::Runtime => Color::LightRed,
+        Stage::Response => Color::Blue,
+        Stage::Upgrade => Color::LightMagenta,
+    }
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
+    let Some(req) = app.selected() else {
+        let block = pane_block("Flow".into(), focused);
+        Paragraph::new("No request yet. Run a docker command against this daemon.")
+            .style(Style::new().fg(Color::DarkGray))
+            .wrap(Wrap { trim: true })
+            .block(block)
+            .render(area, buf);
+        return;
+    };
+    let steps = app.flow_steps(req);
+    let play = app.play();
+    let shown = play.shown.unwrap_or(steps.len()).min(steps.len());
+    let anim = match (play.shown, play.playing) {
+        (_, true) => format!(
+            " ▶ {shown}/{} {}/stage",
+            steps.len(),
+            fmt_us(play.interval().as_micros() as u64)
+        ),
+        (Some(_), false) => format!(
+            " ⏸ {shown}/{} {}/stage",
+            steps.len(),
+            fmt_us(play.interval().as_micros() as u64)
+        ),
+        (None, false) => String::new(),
+    };
+    let block = pane_block(format!("Flow #{}{anim}", req.id), focused);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let width = inner.width as usize;
+
+    // Summary line: what was asked and how it ended.
+    let color = outcome_color(req.outcome());
+    let end = match (req.status, req.ended) {
+        (Some(s), true) => format!("{s} in {}", fmt_us(req.elapsed_us(app.now_ns()))),
+        (Some(s), false) if req.upgraded => format!(
+            "{s} hijacked, open ↑{} ↓{}",
+            fmt_bytes(req.bytes_in),
+            fmt_bytes(req.bytes_out)
+        ),
+        (Some(s), false) => format!("{s} streaming, {}", fmt_bytes(req.bytes_out)),
+        (None, _) => "in progress".into(),
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            format!("{} ", req.method),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(ellipsize(&req.uri, width.saturating_sub(end.len() + 12))),
+        Span::styled(format!("  → {end}"), Style::new().fg(color)),
+    ])];
+
+    let mut body = Vec::new();
+    for (i, s) in steps.iter().take(shown).enumerate() {
+        let current = play.shown.is_some() && i + 1 == shown;
+        body.push(step_line(s, width, current));
+        if let Some(e) = &s.error {
+            body.push(Line::from(Span::styled(
+                format!("{}  ✗ stopped here: {}", "  ".repeat(s.depth + 1), e),
+                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            )));
+        }
+    }
+    // Keep the newest revealed stage on screen.
+    let room = (inner.height as usize).saturating_sub(1);
+    let skip = body.len().saturating_sub(room);
+    lines.extend(body.into_iter().skip(skip));
+    Paragraph::new(lines).render(inner, buf);
+}
+
+fn step_line(s: &FlowStep, width: usize, current: bool) -> Line<'static> {
+    let indent = "│ ".repeat(s.depth);
+    let marker = if s.open { "◌ " } else { "● " };
+    let time = match s.dur_us {
+        Some(d) => fmt_us(d),
+        None if s.open => "open".into(),
+        None => format!("@{}", fmt_us(s.at_us)),
+    };
+    let name_w = 24usize.saturating_sub(indent.chars().count()).max(8);
+    let name = format!("{:<name_w$}", ellipsize(&s.name, name_w));
+    let fixed = indent.chars().count() + 2 + name.chars().count() + 1 + time.chars().count() + 1;
+    let detail = ellipsize(&s.detail, width.saturating_sub(fixed));
+    let pad = width.saturating_sub(fixed + detail.chars().count());
+    let color = stage_color(s.stage);
+    let mut style = Style::new().fg(color).add_modifier(Modifier::BOLD);
+    if current {
+        style = style.add_modifier(Modifier::REVERSED);
+    }
+    let time_style = if s.dur_us.is_some() {
+        Style::new().fg(Color::White)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    };
+    Line::from(vec![
+        Span::styled(indent, Style::new().fg(Color::DarkGray)),
+        Span::styled(marker, Style::new().fg(color)),
+        Span::styled(name, style),
+        Span::raw(" "),
+        Span::styled(detail, Style::new().fg(Color::Gray)),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(format!(" {time}"), time_style),
+    ])
+}
