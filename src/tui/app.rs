@@ -720,8 +720,10 @@ impl App {
     }
 
     fn clear(&mut self) {
-        self.requests.clear();
+        // Late records of cleared requests (a stream's end) must not
+        // bring them back.
         self.evicted_upto = self.evicted_upto.max(self.last_req_id());
+        self.requests.clear();
         self.log.clear();
         self.held.clear();
         self.selected = None;
@@ -1253,10 +1255,21 @@ impl App {
                     let pos = stack
                         .iter()
                         .rposition(|&i| steps[i].name == r.name && steps[i].stage == r.stage);
-                    match pos {
+                    // A stage that outlives its caller (a wait that ends
+                    // after its handler returned a streaming body) is no
+                    // longer on the stack: close it where it stands.
+                    let found = match pos {
                         Some(p) => {
                             let i = stack[p];
                             stack.truncate(p);
+                            Some(i)
+                        }
+                        None => steps
+                            .iter()
+                            .rposition(|s| s.open && s.name == r.name && s.stage == r.stage),
+                    };
+                    match found {
+                        Some(i) => {
                             let s = &mut steps[i];
                             s.open = false;
                             s.dur_us = r.dur_us;
