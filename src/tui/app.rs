@@ -1235,6 +1235,9 @@ impl App {
         });
         // Indices into `steps` of stages entered and not yet left.
         let mut stack: Vec<usize> = Vec::new();
+        // The enter record's fields of each step, so an exit shows only
+        // what it adds (a container id repeated on both is shown once).
+        let mut entered: Vec<Option<&serde_json::Map<String, Value>>> = vec![None];
         for r in &req.records {
             let at_us = r.ts_ns.saturating_sub(req.start_ns) / 1000;
             match r.phase {
@@ -1250,6 +1253,7 @@ impl App {
                         open: true,
                     });
                     stack.push(steps.len() - 1);
+                    entered.push(Some(&r.fields));
                 }
                 Phase::Exit => {
                     let pos = stack
@@ -1270,10 +1274,14 @@ impl App {
                     };
                     match found {
                         Some(i) => {
+                            let mut news = r.clone();
+                            if let Some(Some(before)) = entered.get(i) {
+                                news.fields.retain(|k, v| before.get(k) != Some(v));
+                            }
                             let s = &mut steps[i];
                             s.open = false;
                             s.dur_us = r.dur_us;
-                            let d = describe(r);
+                            let d = describe(&news);
                             if !d.is_empty() {
                                 s.detail = if s.detail.is_empty() {
                                     d
@@ -1283,16 +1291,19 @@ impl App {
                             }
                             s.error = r.field_str("error");
                         }
-                        None => steps.push(FlowStep {
-                            depth: stack.len(),
-                            stage: r.stage,
-                            name: r.name.clone(),
-                            detail: describe(r),
-                            at_us,
-                            dur_us: r.dur_us,
-                            error: r.field_str("error"),
-                            open: false,
-                        }),
+                        None => {
+                            steps.push(FlowStep {
+                                depth: stack.len(),
+                                stage: r.stage,
+                                name: r.name.clone(),
+                                detail: describe(r),
+                                at_us,
+                                dur_us: r.dur_us,
+                                error: r.field_str("error"),
+                                open: false,
+                            });
+                            entered.push(None);
+                        }
                     }
                 }
                 Phase::Event => {
@@ -1320,6 +1331,7 @@ impl App {
                         error: r.field_str("error"),
                         open: false,
                     });
+                    entered.push(None);
                 }
             }
         }
@@ -1387,10 +1399,13 @@ fn container_of(r: &TraceRecord) -> Option<String> {
         .or_else(|| r.field_str("container_id"));
     let id = match from_field {
         Some(id) => Some(id),
-        // `id` is too common a field name to trust everywhere; on backend
-        // and runtime records, and on container events, it is the container.
-        None if matches!(r.stage, Stage::Backend | Stage::Runtime)
-            || r.field_str("type").as_deref() == Some("container") =>
+        // `id` is too common a field name to trust everywhere (an image
+        // lookup has one too): only container events (`type=container`, as
+        // moby's events.Log writes them) and backend calls named after
+        // containers (`Daemon.ContainerStart`) count.
+        None if r.field_str("type").as_deref() == Some("container")
+            || (matches!(r.stage, Stage::Backend | Stage::Runtime)
+                && r.name.contains("Container")) =>
         {
             r.field_str("id")
         }
@@ -1487,27 +1502,56 @@ pub fn describe(r: &TraceRecord) -> String {
                 if complete { "" } else { " (cut short)" }
             )
         }
-        _ => r
-            .fields
-            .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "file" | "rust" | "error" | "router"))
-            .map(|(k, v)| {
-                let mut t = value_text(v);
-                if t.len() > 40 {
-                    let mut cut = 37;
-                    while !t.is_char_boundary(cut) {
-                        cut -= 1;
-                    }
-                    t.truncate(cut);
-                    t.push_str("...");
-                }
-                if k == "decision" {
-                    t
-                } else {
-                    format!("{k}={t}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
+        _ => describe_fields(r),
     }
+}
+
+/// `pass api_version=1.41`: the decision first (pass/reject is what a
+/// middleware is about), then the other fields; empty values and source
+/// locations (the mux pane shows those) are left out.
+fn describe_fields(r: &TraceRecord) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = r.fields.get("decision") {
+        parts.push(value_text(d));
+    }
+    for (k, v) in &r.fields {
+        if matches!(k.as_str(), "decision" | "file" | "rust" | "error" | "router") {
+            continue;
+        }
+        if matches!(v, Value::String(s) if s.is_empty()) {
+            continue;
+        }
+        let mut t = short_ids(&value_text(v));
+        if t.chars().count() > 40 {
+            t = t.chars().take(37).collect::<String>() + "...";
+        }
+        parts.push(format!("{k}={t}"));
+    }
+    parts.join(" ")
+}
+
+/// Container and image ids are 64 hex digits; on screen the first 12 say
+/// as much (as `docker ps` shows them): `/containers/559d479c69f8…/start`.
+pub fn short_ids(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() == 64 {
+            out.push_str(&run[..12]);
+            out.push('…');
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in path.chars() {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }

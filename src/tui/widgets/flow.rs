@@ -20,7 +20,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::ellipsize;
 use crate::trace::Stage;
-use crate::tui::app::{App, FlowStep};
+use crate::tui::app::{short_ids, App, FlowStep};
 use crate::tui::ui::{fmt_bytes, fmt_us, outcome_color, pane_block};
 
 /// A colour per stage, the same everywhere (flow, log, exports' legend).
@@ -91,7 +91,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             format!("{} ", req.method),
             Style::new().add_modifier(Modifier::BOLD),
         ),
-        Span::raw(ellipsize(&req.uri, width.saturating_sub(end.len() + 12))),
+        Span::raw(ellipsize(
+            &short_ids(&req.uri),
+            width.saturating_sub(end.len() + 12),
+        )),
         Span::styled(format!("  → {end}"), Style::new().fg(color)),
     ])];
 
@@ -106,9 +109,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             )));
         }
     }
-    // Keep the newest revealed stage on screen.
+    // While animating, keep the newest revealed stage on screen; otherwise
+    // start at the top (the listener). On a short screen, stepping (`n`)
+    // walks down to the stages that did not fit.
     let room = (inner.height as usize).saturating_sub(1);
-    let skip = body.len().saturating_sub(room);
+    let skip = if play.shown.is_some() {
+        body.len().saturating_sub(room)
+    } else {
+        0
+    };
     lines.extend(body.into_iter().skip(skip));
     Paragraph::new(lines).render(inner, buf);
 }
@@ -121,10 +130,10 @@ fn step_line(s: &FlowStep, width: usize, current: bool) -> Line<'static> {
         None if s.open => "open".into(),
         None => format!("@{}", fmt_us(s.at_us)),
     };
-    let name_w = 24usize.saturating_sub(indent.chars().count()).max(8);
+    let name_w = 26usize.saturating_sub(indent.chars().count()).max(15);
     let name = format!("{:<name_w$}", ellipsize(&s.name, name_w));
     let fixed = indent.chars().count() + 2 + name.chars().count() + 1 + time.chars().count() + 1;
-    let detail = ellipsize(&s.detail, width.saturating_sub(fixed));
+    let detail = ellipsize(&short_ids(&s.detail), width.saturating_sub(fixed));
     let pad = width.saturating_sub(fixed + detail.chars().count());
     let color = stage_color(s.stage);
     let mut style = Style::new().fg(color).add_modifier(Modifier::BOLD);

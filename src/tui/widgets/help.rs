@@ -33,7 +33,7 @@ pub const KEYS: &[(&str, &str)] = &[
 ];
 
 pub fn render(area: Rect, buf: &mut Buffer) {
-    let w = 56.min(area.width);
+    let w = 62.min(area.width);
     let h = (KEYS.len() as u16 + 2).min(area.height);
     let [v] = Layout::vertical([Constraint::Length(h)])
         .flex(Flex::Center)

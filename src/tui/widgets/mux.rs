@@ -16,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::ellipsize;
-use crate::tui::app::{miss_reason, App, MuxResult};
+use crate::tui::app::{miss_reason, short_ids, App, MuxResult};
 use crate::tui::ui::pane_block;
 
 /// How a route fared for the selected request.
@@ -88,7 +88,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
                 ),
                 Span::raw(format!(" → {handler}")),
             ]));
-            let v: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let v: Vec<String> = vars
+                .iter()
+                .map(|(k, v)| format!("{k}={}", short_ids(v)))
+                .collect();
             lines.push(Line::from(Span::styled(
                 format!(
                     "vars: {}",

@@ -12,7 +12,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, StatefulWidget, Table, TableState, Widget};
 
-use crate::tui::app::{App, Request};
+use crate::tui::app::{short_ids, App, Request};
 use crate::tui::ui::{fmt_bytes, fmt_time, fmt_us, outcome_color, pane_block};
 
 /// The first row shown, so that the selected row is on screen: the view
@@ -70,7 +70,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     widths.extend([
         Constraint::Length(4),
         Constraint::Length(7),
-        Constraint::Length(if wide { 13 } else { 7 }),
+        Constraint::Length(if wide { 13 } else { 9 }),
     ]);
     let table = Table::new(rows, widths)
         .header(
@@ -113,7 +113,7 @@ fn row<'a>(app: &App, r: &Request, wide: bool) -> Row<'a> {
             r.method.clone(),
             Style::new().add_modifier(Modifier::BOLD),
         )),
-        Cell::from(r.path.clone()),
+        Cell::from(short_ids(&r.path)),
     ];
     if wide {
         cells.push(Cell::from(r.route_label()));
