@@ -130,7 +130,9 @@ fn step_line(s: &FlowStep, width: usize, current: bool) -> Line<'static> {
         None if s.open => "open".into(),
         None => format!("@{}", fmt_us(s.at_us)),
     };
-    let name_w = 26usize.saturating_sub(indent.chars().count()).max(15);
+    // A wide screen has room for whole names even five levels deep.
+    let base: usize = if width >= 120 { 38 } else { 26 };
+    let name_w = base.saturating_sub(indent.chars().count()).max(15);
     let name = format!("{:<name_w$}", ellipsize(&s.name, name_w));
     let fixed = indent.chars().count() + 2 + name.chars().count() + 1 + time.chars().count() + 1;
     let detail = ellipsize(&short_ids(&s.detail), width.saturating_sub(fixed));
