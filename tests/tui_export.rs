@@ -23,7 +23,10 @@ fn json_export_parses_back_into_the_records() {
     assert_eq!(export_json(&app, 999), "[]");
     assert_eq!(
         file_names(2),
-        ("mini-dockerd-req-2.json".to_string(), "mini-dockerd-req-2.mmd".to_string())
+        (
+            "mini-dockerd-req-2.json".to_string(),
+            "mini-dockerd-req-2.mmd".to_string()
+        )
     );
 }
 
@@ -53,7 +56,10 @@ fn mermaid_export_has_participants_and_arrows_in_stage_order() {
             "Daemon.ContainerCreate",
         ]
     );
-    let pos = |needle: &str| m.find(needle).unwrap_or_else(|| panic!("no {needle:?} in\n{m}"));
+    let pos = |needle: &str| {
+        m.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in\n{m}"))
+    };
     // In: client → listener → mux; listener → Authz → Version → Experimental → handler → backend.
     let calls = [
         "P0->>P1: POST /v1.41/containers/create",

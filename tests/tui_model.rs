@@ -29,12 +29,21 @@ fn a_request_lifecycle_becomes_one_row() {
     assert!(create.ended && create.complete);
     assert_eq!(create.bytes_out, 88);
     assert_eq!(create.dur_us, Some(1330));
-    assert_eq!(create.route_label(), "/v{version:[0-9.]+}/containers/create");
+    assert_eq!(
+        create.route_label(),
+        "/v{version:[0-9.]+}/containers/create"
+    );
     assert_eq!(create.handler_label(), "postContainersCreate");
     assert_eq!(create.listener, "unix:///run/mini-dockerd/d.sock");
     assert!(create.containers.iter().any(|c| c == CID));
     match &create.mux {
-        Some(MuxResult::Matched { index, vars, tried, misses, .. }) => {
+        Some(MuxResult::Matched {
+            index,
+            vars,
+            tried,
+            misses,
+            ..
+        }) => {
             assert_eq!(*index, 22);
             assert_eq!(*tried, 23);
             // One miss byte per route tried before the match.
@@ -68,11 +77,21 @@ fn the_flow_nests_middlewares_handler_and_backend() {
             (5, "image.GetImage"),
         ]
     );
-    let version = steps.iter().find(|s| s.name == "VersionMiddleware").unwrap();
-    assert!(version.detail.contains("api_version=1.41"), "{}", version.detail);
+    let version = steps
+        .iter()
+        .find(|s| s.name == "VersionMiddleware")
+        .unwrap();
+    assert!(
+        version.detail.contains("api_version=1.41"),
+        "{}",
+        version.detail
+    );
     assert_eq!(version.dur_us, Some(1296));
     assert!(!version.open);
-    let backend = steps.iter().find(|s| s.name == "Daemon.ContainerCreate").unwrap();
+    let backend = steps
+        .iter()
+        .find(|s| s.name == "Daemon.ContainerCreate")
+        .unwrap();
     assert_eq!(backend.dur_us, Some(1290));
     assert_eq!(steps.last().unwrap().name, "response end");
 }
@@ -102,7 +121,10 @@ fn hijacked_and_streaming_requests_stay_open_until_they_end() {
     assert_eq!(wait.bytes_out, 30);
     // The wait's backend call outlived its handler; the flow still closes it.
     let steps = app.flow_steps(wait);
-    let w = steps.iter().find(|s| s.name == "Daemon.ContainerWait").unwrap();
+    let w = steps
+        .iter()
+        .find(|s| s.name == "Daemon.ContainerWait")
+        .unwrap();
     assert_eq!(w.dur_us, Some(4590));
     assert!(!w.open);
 }
@@ -117,7 +139,11 @@ fn a_404_records_who_answered() {
     assert_eq!(nope.status, Some(404));
     assert_eq!(nope.outcome(), Outcome::ClientError);
     match &nope.mux {
-        Some(MuxResult::NotFound { tried, misses, answered_by }) => {
+        Some(MuxResult::NotFound {
+            tried,
+            misses,
+            answered_by,
+        }) => {
             assert_eq!(*tried, app.routes().len());
             assert_eq!(misses.len(), app.routes().len());
             assert_eq!(misses.matches('m').count(), 1);
@@ -133,11 +159,20 @@ fn a_404_records_who_answered() {
 fn the_window_evicts_the_oldest_requests() {
     let mut app = App::new(3);
     for i in 0..5u64 {
-        app.update(Message::Records(simple_request(1 + i * 3, i * 1000, i + 1, "GET", "/_ping", 200)));
+        app.update(Message::Records(simple_request(
+            1 + i * 3,
+            i * 1000,
+            i + 1,
+            "GET",
+            "/_ping",
+            200,
+        )));
     }
     let ids: Vec<u64> = app.requests().iter().map(|r| r.id).collect();
     assert_eq!(ids, vec![3, 4, 5]);
-    app.update(Message::Records(simple_request(100, 9000, 1, "GET", "/late", 200)));
+    app.update(Message::Records(simple_request(
+        100, 9000, 1, "GET", "/late", 200,
+    )));
     assert_eq!(app.requests().len(), 3);
     assert!(app.request(1).is_none());
 }
@@ -194,9 +229,13 @@ fn clear_forgets_requests_and_records() {
     app.update(Message::Clear);
     assert!(app.requests().is_empty());
     assert!(app.log().is_empty());
-    app.update(Message::Records(simple_request(200, 9_000_000, 5, "GET", "/late", 200)));
+    app.update(Message::Records(simple_request(
+        200, 9_000_000, 5, "GET", "/late", 200,
+    )));
     assert!(app.requests().is_empty());
-    app.update(Message::Records(simple_request(203, 9_000_100, 7, "GET", "/version", 200)));
+    app.update(Message::Records(simple_request(
+        203, 9_000_100, 7, "GET", "/version", 200,
+    )));
     assert_eq!(app.requests().len(), 1);
 }
 
@@ -208,12 +247,23 @@ fn drops_are_counted_from_seq_gaps_and_dropped_records() {
     let mut app = App::new(10);
     let mut recs = simple_request(1, 0, 1, "GET", "/_ping", 200); // seq 1..3
     recs.extend(simple_request(7, 500, 2, "GET", "/_ping", 200)); // seq 7..9: 3 lost
-    recs.push(rec(10, 600, 0, 0, Stage::Daemon, Phase::Event, "dropped", serde_json::json!({"count": 12})));
+    recs.push(rec(
+        10,
+        600,
+        0,
+        0,
+        Stage::Daemon,
+        Phase::Event,
+        "dropped",
+        serde_json::json!({"count": 12}),
+    ));
     app.update(Message::Records(recs));
     assert_eq!(app.drops().gaps, 3);
     assert_eq!(app.drops().reported, 12);
     // A smaller seq is a new stream (the daemon restarted), not a gap.
-    app.update(Message::Records(simple_request(1, 900, 3, "GET", "/_ping", 200)));
+    app.update(Message::Records(simple_request(
+        1, 900, 3, "GET", "/_ping", 200,
+    )));
     assert_eq!(app.drops().gaps, 3);
 }
 
@@ -323,15 +373,30 @@ fn tab_cycles_panes() {
 #[test]
 fn keys_map_to_messages_by_mode() {
     let press = |c: KeyCode| Event::Key(KeyEvent::new(c, KeyModifiers::NONE));
-    assert_eq!(input::message(&press(KeyCode::Char('q')), Mode::Normal), Some(Message::Quit));
+    assert_eq!(
+        input::message(&press(KeyCode::Char('q')), Mode::Normal),
+        Some(Message::Quit)
+    );
     assert_eq!(
         input::message(&press(KeyCode::Char('q')), Mode::Filter),
         Some(Message::FilterChar('q'))
     );
-    assert_eq!(input::message(&press(KeyCode::Char('j')), Mode::Normal), Some(Message::Down));
-    assert_eq!(input::message(&press(KeyCode::Char('.')), Mode::Zoom), Some(Message::Step));
-    assert_eq!(input::message(&press(KeyCode::Esc), Mode::Zoom), Some(Message::Back));
-    assert_eq!(input::message(&press(KeyCode::Char('?')), Mode::Help), Some(Message::ToggleHelp));
+    assert_eq!(
+        input::message(&press(KeyCode::Char('j')), Mode::Normal),
+        Some(Message::Down)
+    );
+    assert_eq!(
+        input::message(&press(KeyCode::Char('.')), Mode::Zoom),
+        Some(Message::Step)
+    );
+    assert_eq!(
+        input::message(&press(KeyCode::Esc), Mode::Zoom),
+        Some(Message::Back)
+    );
+    assert_eq!(
+        input::message(&press(KeyCode::Char('?')), Mode::Help),
+        Some(Message::ToggleHelp)
+    );
     let mut release = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
     release.kind = KeyEventKind::Release;
     assert_eq!(input::message(&Event::Key(release), Mode::Normal), None);

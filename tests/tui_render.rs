@@ -112,7 +112,14 @@ fn large_all_panes() {
 fn large_zoomed_flow_stepping() {
     let mut app = state(160, 48, vec![]);
     app.select(3);
-    for m in [Message::Open, Message::Step, Message::Step, Message::Step, Message::Step, Message::Step] {
+    for m in [
+        Message::Open,
+        Message::Step,
+        Message::Step,
+        Message::Step,
+        Message::Step,
+        Message::Step,
+    ] {
         app.update(m);
     }
     insta::assert_snapshot!(draw(&app, 160, 48).backend());

@@ -22,7 +22,11 @@ use tui_support::*;
 
 /// Feed everything a source yields into a model until it ends (or, for a
 /// source that never ends, until `stop` says so), with a bounded deadline.
-async fn pump(src: &mut Source, app: &mut App, mut stop: impl FnMut(&App, &[String]) -> bool) -> Vec<String> {
+async fn pump(
+    src: &mut Source,
+    app: &mut App,
+    mut stop: impl FnMut(&App, &[String]) -> bool,
+) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut statuses = Vec::new();
     loop {
@@ -60,7 +64,10 @@ async fn replay_shows_the_docker_run_session() {
     let mut app = App::new(1000);
     let statuses = pump(&mut src, &mut app, |_, _| false).await;
     assert!(statuses[0].contains("98 records"), "{statuses:?}");
-    assert!(statuses.last().unwrap().contains("finished"), "{statuses:?}");
+    assert!(
+        statuses.last().unwrap().contains("finished"),
+        "{statuses:?}"
+    );
 
     let rows: Vec<(String, String)> = app
         .requests()
@@ -75,18 +82,30 @@ async fn replay_shows_the_docker_run_session() {
         ("POST", "postContainersStart"),
         ("GET", "MethodNotAllowedHandler"),
     ];
-    let expect: Vec<(String, String)> = expect.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    let expect: Vec<(String, String)> = expect
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
     assert_eq!(rows, expect);
 
     app.update(Message::Resize(160, 48));
     let table = screen_text(&app, 160, 48);
-    for path in ["/_ping", "/v1.41/containers/create", "559d479c69f8…/attach", "559d479c69f8…/wait", "559d479c69f8…/start", "/nope"] {
+    for path in [
+        "/_ping",
+        "/v1.41/containers/create",
+        "559d479c69f8…/attach",
+        "559d479c69f8…/wait",
+        "559d479c69f8…/start",
+        "/nope",
+    ] {
         assert!(table.contains(path), "requests pane lacks {path}:\n{table}");
     }
 
     app.select(2);
     match &app.request(2).unwrap().mux {
-        Some(MuxResult::Matched { template, handler, .. }) => {
+        Some(MuxResult::Matched {
+            template, handler, ..
+        }) => {
             assert_eq!(template, "/v{version:[0-9.]+}/containers/create");
             assert_eq!(handler, "postContainersCreate");
         }
@@ -138,10 +157,22 @@ async fn replay_scales_the_recorded_timing() {
 /// `-H`-style hosts for `mini-dockerd tui --host`.
 #[test]
 fn hosts_parse_like_dash_h() {
-    assert_eq!(parse_host("unix:///run/d.sock").unwrap(), Endpoint::Unix("/run/d.sock".into()));
-    assert_eq!(parse_host("/run/d.sock").unwrap(), Endpoint::Unix("/run/d.sock".into()));
-    assert_eq!(parse_host("tcp://127.0.0.1:2375").unwrap(), Endpoint::Tcp("127.0.0.1:2375".into()));
-    assert_eq!(parse_host("localhost:2375").unwrap(), Endpoint::Tcp("localhost:2375".into()));
+    assert_eq!(
+        parse_host("unix:///run/d.sock").unwrap(),
+        Endpoint::Unix("/run/d.sock".into())
+    );
+    assert_eq!(
+        parse_host("/run/d.sock").unwrap(),
+        Endpoint::Unix("/run/d.sock".into())
+    );
+    assert_eq!(
+        parse_host("tcp://127.0.0.1:2375").unwrap(),
+        Endpoint::Tcp("127.0.0.1:2375".into())
+    );
+    assert_eq!(
+        parse_host("localhost:2375").unwrap(),
+        Endpoint::Tcp("localhost:2375".into())
+    );
     assert!(parse_host("ftp://x").is_err());
     assert!(parse_host("unix://").is_err());
 }
@@ -156,24 +187,29 @@ async fn fake_daemon(listener: tokio::net::UnixListener) {
         .map(|l| Bytes::from(format!("{l}\n")))
         .collect();
     loop {
-        let Ok((stream, _)) = listener.accept().await else { return };
+        let Ok((stream, _)) = listener.accept().await else {
+            return;
+        };
         let lines = lines.clone();
         tokio::spawn(async move {
-            let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let lines = lines.clone();
-                async move {
-                    assert_eq!(req.uri().path(), "/debug/trace");
-                    let frames = futures_util::stream::iter(
-                        lines.into_iter().map(|b| Ok::<_, Infallible>(Frame::data(b))),
-                    );
-                    Ok::<_, Infallible>(
-                        hyper::Response::builder()
-                            .header("Content-Type", "application/x-ndjson")
-                            .body(StreamBody::new(frames))
-                            .unwrap(),
-                    )
-                }
-            });
+            let svc =
+                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let lines = lines.clone();
+                    async move {
+                        assert_eq!(req.uri().path(), "/debug/trace");
+                        let frames = futures_util::stream::iter(
+                            lines
+                                .into_iter()
+                                .map(|b| Ok::<_, Infallible>(Frame::data(b))),
+                        );
+                        Ok::<_, Infallible>(
+                            hyper::Response::builder()
+                                .header("Content-Type", "application/x-ndjson")
+                                .body(StreamBody::new(frames))
+                                .unwrap(),
+                        )
+                    }
+                });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), svc)
                 .await;
@@ -197,14 +233,22 @@ async fn attach_streams_records_and_reconnects() {
         st.iter().filter(|s| s.starts_with("attached")).count() >= 2
     })
     .await;
-    assert!(statuses[0].starts_with("attached to unix://"), "{statuses:?}");
     assert!(
-        statuses.iter().any(|s| s.starts_with("disconnected") && s.contains("retrying")),
+        statuses[0].starts_with("attached to unix://"),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .any(|s| s.starts_with("disconnected") && s.contains("retrying")),
         "{statuses:?}"
     );
     assert_eq!(app.routes().len(), 89);
     assert_eq!(app.requests().len(), 6);
-    assert_eq!(app.request(2).unwrap().handler_label(), "postContainersCreate");
+    assert_eq!(
+        app.request(2).unwrap().handler_label(),
+        "postContainersCreate"
+    );
     // The second stream starts again at seq 1: a new stream, not a gap.
     assert_eq!(app.drops().gaps, 0);
 }
@@ -218,6 +262,9 @@ async fn attach_without_daemon_reports_disconnected() {
     let mut src = Source::attach(&host).unwrap();
     let mut app = App::new(10);
     let statuses = pump(&mut src, &mut app, |_, st| !st.is_empty()).await;
-    assert!(statuses[0].starts_with("disconnected from unix://"), "{statuses:?}");
+    assert!(
+        statuses[0].starts_with("disconnected from unix://"),
+        "{statuses:?}"
+    );
     assert!(app.source().contains("retrying"));
 }

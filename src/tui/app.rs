@@ -150,9 +150,18 @@ pub enum Message {
     Export,
     /// A line for the footer (export paths, errors).
     Status(String),
-    Click { column: u16, row: u16 },
-    ScrollUp { column: u16, row: u16 },
-    ScrollDown { column: u16, row: u16 },
+    Click {
+        column: u16,
+        row: u16,
+    },
+    ScrollUp {
+        column: u16,
+        row: u16,
+    },
+    ScrollDown {
+        column: u16,
+        row: u16,
+    },
 }
 
 /// What the mux decided for a request (from the `mux` record).
@@ -844,7 +853,9 @@ impl App {
     // ----- the play/step state machine -----
 
     fn steps_of_selected(&self) -> usize {
-        self.selected().map(|r| self.flow_steps(r).len()).unwrap_or(0)
+        self.selected()
+            .map(|r| self.flow_steps(r).len())
+            .unwrap_or(0)
     }
 
     /// `p`: start playing from the first stage; while playing, pause; when
@@ -1022,21 +1033,25 @@ impl App {
             Err(i) => {
                 // A new request. It normally starts with `request head`, but
                 // if that record was dropped we still show what we have.
+                // Older than everything kept, with the window full: it
+                // would be evicted at once.
+                if i == 0 && self.requests.len() >= self.window {
+                    return;
+                }
                 let mut q = Request::new(r.req, r.conn, r.ts_ns);
                 if let Some(c) = self.conns.get_mut(&r.conn) {
                     q.listener = c.listener.clone();
                     c.requests += 1;
                 }
                 self.requests.insert(i, q);
-                let i = if self.requests.len() > self.window {
+                if self.requests.len() > self.window {
                     if let Some(old) = self.requests.pop_front() {
                         self.evicted_upto = self.evicted_upto.max(old.id);
                     }
-                    i.saturating_sub(1)
+                    i - 1
                 } else {
                     i
-                };
-                i
+                }
             }
         };
         let q = &mut self.requests[idx];
@@ -1052,10 +1067,8 @@ impl App {
             (Stage::Mux, _, "match") => {
                 let vars = match r.fields.get("vars") {
                     Some(Value::Object(m)) => {
-                        let mut v: Vec<(String, String)> = m
-                            .iter()
-                            .map(|(k, v)| (k.clone(), value_text(v)))
-                            .collect();
+                        let mut v: Vec<(String, String)> =
+                            m.iter().map(|(k, v)| (k.clone(), value_text(v))).collect();
                         v.sort();
                         v
                     }
@@ -1126,9 +1139,7 @@ impl App {
                 if phase == Phase::Exit || matches!(name, "end" | "close" | "done") {
                     q.ended = true;
                     q.complete = true;
-                    q.dur_us = r
-                        .dur_us
-                        .or(Some(r.ts_ns.saturating_sub(q.start_ns) / 1000));
+                    q.dur_us = r.dur_us.or(Some(r.ts_ns.saturating_sub(q.start_ns) / 1000));
                 }
             }
             _ => {}
@@ -1515,7 +1526,10 @@ fn describe_fields(r: &TraceRecord) -> String {
         parts.push(value_text(d));
     }
     for (k, v) in &r.fields {
-        if matches!(k.as_str(), "decision" | "file" | "rust" | "error" | "router") {
+        if matches!(
+            k.as_str(),
+            "decision" | "file" | "rust" | "error" | "router"
+        ) {
             continue;
         }
         if matches!(v, Value::String(s) if s.is_empty()) {

@@ -174,7 +174,9 @@ async fn replay_task(
         String::new()
     };
     let _ = tx
-        .send(Feed::Status(format!("replay {name}: {total} records{skipped}")))
+        .send(Feed::Status(format!(
+            "replay {name}: {total} records{skipped}"
+        )))
         .await;
     let mut prev: Option<u64> = None;
     // Sleeping for every few microseconds of a fast replay would cost more
@@ -196,7 +198,9 @@ async fn replay_task(
         }
     }
     let _ = tx
-        .send(Feed::Status(format!("replay {name}: finished, {total} records")))
+        .send(Feed::Status(format!(
+            "replay {name}: finished, {total} records"
+        )))
         .await;
 }
 
@@ -305,7 +309,9 @@ async fn stream_once(
     let mut pending: Vec<u8> = Vec::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(io_err)?;
-        let Ok(data) = frame.into_data() else { continue };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
         pending.extend_from_slice(&data);
         while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = pending.drain(..=pos).collect();

@@ -85,7 +85,8 @@ pub fn layout(area: Rect, app: &App) -> Areas {
     }
     if area.width >= WIDE.0 && area.height >= WIDE.1 {
         let [left, right] =
-            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+                .areas(body);
         let [req, flow] =
             Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(left);
         let [mux, ctx, log] = Layout::vertical([
@@ -121,7 +122,9 @@ impl Widget for &App {
         let areas = layout(area, self);
         for (pane, rect) in areas.panes() {
             let focused = self.focus() == pane
-                || (pane == Pane::Flow && self.focus() == Pane::Requests && self.mode() == Mode::Zoom);
+                || (pane == Pane::Flow
+                    && self.focus() == Pane::Requests
+                    && self.mode() == Mode::Zoom);
             match pane {
                 Pane::Requests => widgets::requests::render(self, rect, buf, focused),
                 Pane::Flow => widgets::flow::render(self, rect, buf, focused),

@@ -27,7 +27,10 @@ pub fn fixture() -> Vec<TraceRecord> {
 /// A model fed the records up to and including `upto_seq`.
 pub fn app_upto(upto_seq: u64) -> App {
     let mut app = App::new(1000);
-    let recs: Vec<_> = fixture().into_iter().filter(|r| r.seq <= upto_seq).collect();
+    let recs: Vec<_> = fixture()
+        .into_iter()
+        .filter(|r| r.seq <= upto_seq)
+        .collect();
     app.update(Message::Records(recs));
     app
 }
@@ -38,6 +41,7 @@ pub fn app_full() -> App {
 }
 
 /// One record, `us` microseconds after [`BASE_NS`].
+#[allow(clippy::too_many_arguments)]
 pub fn rec(
     seq: u64,
     us: u64,
@@ -62,7 +66,14 @@ pub fn rec(
 }
 
 /// The three records of a minimal finished request: head, match, end.
-pub fn simple_request(seq: u64, us: u64, req: u64, method: &str, path: &str, status: u64) -> Vec<TraceRecord> {
+pub fn simple_request(
+    seq: u64,
+    us: u64,
+    req: u64,
+    method: &str,
+    path: &str,
+    status: u64,
+) -> Vec<TraceRecord> {
     let mut end = rec(
         seq + 2,
         us + 100,

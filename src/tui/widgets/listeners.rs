@@ -46,10 +46,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             };
             lines.push(Line::from(Span::styled(
                 ellipsize(
-                    &format!(
-                        "  #{:<4} {state} {} req{bytes}",
-                        c.id, c.requests
-                    ),
+                    &format!("  #{:<4} {state} {} req{bytes}", c.id, c.requests),
                     width,
                 ),
                 style,

@@ -69,7 +69,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             Line::from(vec![
                 Span::styled(time, Style::new().fg(Color::DarkGray)),
                 Span::styled(
-                    ellipsize(&record_text(r), width.saturating_sub(if wide { 13 } else { 0 })),
+                    ellipsize(
+                        &record_text(r),
+                        width.saturating_sub(if wide { 13 } else { 0 }),
+                    ),
                     Style::new().fg(stage_color(r.stage)),
                 ),
             ])

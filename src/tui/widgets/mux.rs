@@ -155,10 +155,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             ),
             Mark::Miss(b'm') => ("✗m".to_string(), Style::new().fg(Color::Yellow)),
             Mark::Miss(b'v') => ("✗v".to_string(), Style::new().fg(Color::DarkGray)),
-            Mark::Miss(b) => (
-                format!("✗{}", b as char),
-                Style::new().fg(Color::DarkGray),
-            ),
+            Mark::Miss(b) => (format!("✗{}", b as char), Style::new().fg(Color::DarkGray)),
             Mark::NotTried => ("  ".to_string(), Style::new()),
         };
         let text = format!(

@@ -119,10 +119,6 @@ fn row<'a>(app: &App, r: &Request, wide: bool) -> Row<'a> {
         cells.push(Cell::from(r.route_label()));
         cells.push(Cell::from(r.handler_label()));
     }
-    cells.extend([
-        Cell::from(status),
-        Cell::from(dur),
-        Cell::from(bytes),
-    ]);
+    cells.extend([Cell::from(status), Cell::from(dur), Cell::from(bytes)]);
     Row::new(cells).style(Style::new().fg(color))
 }
