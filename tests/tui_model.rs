@@ -416,3 +416,51 @@ fn clicking_a_row_selects_it() {
     assert!(!app.follows());
     let _ = Duration::ZERO;
 }
+
+/// A request stopped by a middleware: moby's VersionMiddleware rejects a
+/// client version below the minimum with 400; the flow marks the stage that
+/// stopped the request with its error, and the handler never appears.
+#[test]
+fn an_error_marks_the_stage_that_stopped_the_request() {
+    let mut app = App::new(10);
+    let too_old = "client version 1.11 is too old. Minimum supported API version is 1.12, please upgrade your client to a newer version";
+    let mut exit = rec(
+        4,
+        30,
+        1,
+        1,
+        Stage::Middleware,
+        Phase::Exit,
+        "VersionMiddleware",
+        serde_json::json!({"decision": "reject", "api_version": "1.11", "error": too_old}),
+    );
+    exit.dur_us = Some(9);
+    app.update(Message::Records(vec![
+        rec(1, 0, 1, 1, Stage::Request, Phase::Event, "head", serde_json::json!({"method": "GET", "path": "/v1.11/version", "uri": "/v1.11/version"})),
+        rec(2, 10, 1, 1, Stage::Mux, Phase::Event, "match", serde_json::json!({"route_index": 80, "template": "/v{version:[0-9.]+}/version", "handler": "getVersion", "vars": {"version": "1.11"}, "tried": 81, "misses": ""})),
+        rec(3, 20, 1, 1, Stage::Middleware, Phase::Enter, "VersionMiddleware", serde_json::json!({})),
+        exit,
+        rec(5, 40, 1, 1, Stage::Response, Phase::Event, "head", serde_json::json!({"status": 400, "content_type": "application/json"})),
+        rec(6, 50, 1, 1, Stage::Response, Phase::Event, "end", serde_json::json!({"status": 400, "bytes": 130, "complete": true})),
+    ]));
+    let req = app.request(1).unwrap();
+    assert_eq!(req.outcome(), Outcome::ClientError);
+    assert_eq!(req.error.as_deref(), Some(too_old));
+    let steps = app.flow_steps(req);
+    let v = steps
+        .iter()
+        .find(|s| s.name == "VersionMiddleware")
+        .unwrap();
+    assert_eq!(v.error.as_deref(), Some(too_old));
+    assert!(v.detail.starts_with("reject"), "{}", v.detail);
+    assert!(!steps.iter().any(|s| s.stage == Stage::Handler));
+
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
+    app.update(Message::Resize(120, 30));
+    t.draw(|f| f.render_widget(&app, f.area())).unwrap();
+    let screen = t.backend().to_string();
+    assert!(
+        screen.contains("✗ stopped here: client version 1.11 is too old"),
+        "{screen}"
+    );
+}

@@ -268,3 +268,23 @@ async fn attach_without_daemon_reports_disconnected() {
     );
     assert!(app.source().contains("retrying"));
 }
+
+/// `mini-dockerd --tui`: the in-process hub's channel is drained once per
+/// frame, up to a cap (the rest waits for the next frame), and when the
+/// daemon drops its sender the footer says so.
+#[tokio::test]
+async fn local_source_drains_per_frame_with_a_cap() {
+    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    let mut src = Source::local(rx);
+    let mut app = App::new(1000);
+    for r in fixture() {
+        tx.send(r).await.unwrap();
+    }
+    assert_eq!(src.drain(&mut app, 40), 40);
+    assert_eq!(app.log().len(), 40);
+    assert_eq!(src.drain(&mut app, 4096), 58);
+    assert_eq!(app.requests().len(), 6);
+    drop(tx);
+    assert_eq!(src.drain(&mut app, 4096), 0);
+    assert_eq!(app.source(), "the daemon stopped sending records");
+}

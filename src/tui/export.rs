@@ -40,8 +40,9 @@ fn request_records(app: &App, req: u64) -> Vec<TraceRecord> {
 
 /// Mermaid text may not hold `;` or `#` (statement end, entity codes).
 fn clean(s: &str) -> String {
-    s.replace(';', ",")
-        .replace('#', "no.")
+    super::app::short_ids(s)
+        .replace(';', ",")
+        .replace('#', "")
         .replace("://", " ")
         .replace(['\n', '\r'], " ")
 }
@@ -96,9 +97,10 @@ pub fn export_mermaid(app: &App, req: u64) -> String {
                     clean(&q.method),
                     clean(&q.path)
                 ));
+                // "route 22 /v{version}/containers/create -> handler".
                 body.push(format!(
                     "    {mux}-->>{listener}: {}",
-                    clean(&super::app::describe(r))
+                    clean(&super::app::describe(r).replacen('#', "route ", 1))
                 ));
             }
             (Stage::Response, _, "head") => body.push(format!(
