@@ -74,7 +74,7 @@ fn the_flow_nests_middlewares_handler_and_backend() {
             (2, "ExperimentalMiddleware"),
             (3, "postContainersCreate"),
             (4, "Daemon.ContainerCreate"),
-            (5, "image.GetImage"),
+            (5, "ImageService.GetImage"),
         ]
     );
     let version = steps
@@ -102,7 +102,7 @@ fn the_flow_nests_middlewares_handler_and_backend() {
 #[test]
 fn hijacked_and_streaming_requests_stay_open_until_they_end() {
     // Up to the start request: attach hijacked, wait waiting.
-    let app = app_upto(80);
+    let app = app_upto(87);
     let attach = app.request(3).unwrap();
     assert_eq!(attach.status, Some(101));
     assert!(attach.upgraded);
@@ -125,7 +125,7 @@ fn hijacked_and_streaming_requests_stay_open_until_they_end() {
         .iter()
         .find(|s| s.name == "Daemon.ContainerWait")
         .unwrap();
-    assert_eq!(w.dur_us, Some(4590));
+    assert_eq!(w.dur_us, Some(3890));
     assert!(!w.open);
 }
 
@@ -207,11 +207,11 @@ fn the_filter_narrows_the_table() {
 /// order, on resume.
 #[test]
 fn pause_holds_records_until_resume() {
-    let mut app = app_upto(15);
+    let mut app = app_upto(17);
     assert_eq!(app.requests().len(), 1);
     app.update(Message::TogglePause);
     assert!(app.is_paused());
-    let rest: Vec<_> = fixture().into_iter().filter(|r| r.seq > 15).collect();
+    let rest: Vec<_> = fixture().into_iter().filter(|r| r.seq > 17).collect();
     let n = rest.len();
     app.update(Message::Records(rest));
     assert_eq!(app.requests().len(), 1);
@@ -309,13 +309,13 @@ fn play_and_step_reveal_the_flow_stage_by_stage() {
 /// down onto the newest row follows again.
 #[test]
 fn selection_follows_the_feed_until_the_user_scrolls() {
-    let mut app = app_upto(32);
+    let mut app = app_upto(33);
     assert!(app.follows());
     assert_eq!(app.selected_id(), Some(2));
     app.update(Message::Up);
     assert!(!app.follows());
     assert_eq!(app.selected_id(), Some(1));
-    let rest: Vec<_> = fixture().into_iter().filter(|r| r.seq > 32).collect();
+    let rest: Vec<_> = fixture().into_iter().filter(|r| r.seq > 33).collect();
     app.update(Message::Records(rest));
     assert_eq!(app.selected_id(), Some(1));
     app.update(Message::End);
@@ -328,7 +328,7 @@ fn selection_follows_the_feed_until_the_user_scrolls() {
 /// destroy event.
 #[test]
 fn containers_follow_backend_records_and_events() {
-    let app = app_upto(80);
+    let app = app_upto(87);
     let c = app.containers().find(|c| c.id == CID).unwrap();
     assert_eq!(c.state, "running");
     assert_eq!(c.name, "sleepy_turing");

@@ -71,11 +71,11 @@ fn small_listeners() {
     insta::assert_snapshot!(draw(&app, 80, 24).backend());
 }
 
-/// 80x24, the containers pane mid-session (seq 80): the busybox container
+/// 80x24, the containers pane mid-session (seq 87): the busybox container
 /// running.
 #[test]
 fn small_containers_running() {
-    let mut app = app_upto(80);
+    let mut app = app_upto(87);
     app.update(Message::Resize(80, 24));
     for _ in 0..4 {
         app.update(Message::NextPane);
@@ -135,5 +135,16 @@ fn large_filtered_and_paused() {
     }
     app.update(Message::FilterApply);
     app.update(Message::TogglePause);
+    insta::assert_snapshot!(draw(&app, 160, 48).backend());
+}
+
+/// 160x48, the attach zoomed: the handler answers 101 at once and returns;
+/// the hijacked stream (⇅, the upgrade stage) outlives it, carrying the
+/// container's output until it exits, with the bytes each way.
+#[test]
+fn large_zoomed_attach_hijack() {
+    let mut app = state(160, 48, vec![]);
+    app.select(3);
+    app.update(Message::Open);
     insta::assert_snapshot!(draw(&app, 160, 48).backend());
 }

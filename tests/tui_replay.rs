@@ -63,7 +63,7 @@ async fn replay_shows_the_docker_run_session() {
     let mut src = Source::replay(Path::new(FIXTURE), rx).await.unwrap();
     let mut app = App::new(1000);
     let statuses = pump(&mut src, &mut app, |_, _| false).await;
-    assert!(statuses[0].contains("98 records"), "{statuses:?}");
+    assert!(statuses[0].contains("102 records"), "{statuses:?}");
     assert!(
         statuses.last().unwrap().contains("finished"),
         "{statuses:?}"
@@ -121,7 +121,7 @@ async fn replay_shows_the_docker_run_session() {
         "#22 /v{version:[0-9.]+}/containers/create -> postContainersCreate",
         "postContainersCreate",
         "Daemon.ContainerCreate",
-        "image.GetImage",
+        "ImageService.GetImage",
         "201 application/json",
     ] {
         assert!(flow.contains(stage), "flow lacks {stage:?}:\n{flow}");
@@ -282,7 +282,7 @@ async fn local_source_drains_per_frame_with_a_cap() {
     }
     assert_eq!(src.drain(&mut app, 40), 40);
     assert_eq!(app.log().len(), 40);
-    assert_eq!(src.drain(&mut app, 4096), 58);
+    assert_eq!(src.drain(&mut app, 4096), 62);
     assert_eq!(app.requests().len(), 6);
     drop(tx);
     assert_eq!(src.drain(&mut app, 4096), 0);

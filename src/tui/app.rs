@@ -934,8 +934,11 @@ impl App {
                     self.drops.reported = self.drops.reported.max(n);
                 }
             }
-            (Stage::Daemon, "listen") => {
-                if let Some(addr) = r.field_str("addr") {
+            // `listen` when a server starts serving an address, `listener`
+            // when the daemon opened it (`-H`); either makes the pane show
+            // the listener before its first connection.
+            (Stage::Daemon, "listen" | "listener") => {
+                if let Some(addr) = r.field_str("addr").or_else(|| r.field_str("host")) {
                     self.listeners
                         .entry(addr.clone())
                         .or_insert_with(|| ListenerInfo {
@@ -1145,7 +1148,7 @@ impl App {
             _ => {}
         }
         if q.error.is_none() {
-            if let Some(e) = r.field_str("error") {
+            if let Some(e) = error_of(&r) {
                 q.error = Some(e);
             }
         }
@@ -1249,12 +1252,25 @@ impl App {
         // The enter record's fields of each step, so an exit shows only
         // what it adds (a container id repeated on both is shown once).
         let mut entered: Vec<Option<&serde_json::Map<String, Value>>> = vec![None];
+        // The hijacked stream of an attach or exec start: opened inside the
+        // handler, it outlives it. What happens on the stream afterwards
+        // (the backend attaching the container's output) is shown inside it.
+        let mut upgrade: Option<usize> = None;
         for r in &req.records {
             let at_us = r.ts_ns.saturating_sub(req.start_ns) / 1000;
+            if stack.is_empty() && !matches!(r.stage, Stage::Request | Stage::Response) {
+                if let Some(u) = upgrade.filter(|&u| steps[u].open) {
+                    stack.push(u);
+                }
+            }
+            let depth = stack.last().map(|&i| steps[i].depth + 1).unwrap_or(0);
             match r.phase {
                 Phase::Enter => {
+                    if r.stage == Stage::Upgrade {
+                        upgrade = Some(steps.len());
+                    }
                     steps.push(FlowStep {
-                        depth: stack.len(),
+                        depth,
                         stage: r.stage,
                         name: r.name.clone(),
                         detail: describe(r),
@@ -1300,17 +1316,17 @@ impl App {
                                     format!("{} {d}", s.detail)
                                 };
                             }
-                            s.error = r.field_str("error");
+                            s.error = error_of(r);
                         }
                         None => {
                             steps.push(FlowStep {
-                                depth: stack.len(),
+                                depth,
                                 stage: r.stage,
                                 name: r.name.clone(),
                                 detail: describe(r),
                                 at_us,
                                 dur_us: r.dur_us,
-                                error: r.field_str("error"),
+                                error: error_of(r),
                                 open: false,
                             });
                             entered.push(None);
@@ -1323,7 +1339,7 @@ impl App {
                     let depth = if r.stage == Stage::Response || r.stage == Stage::Request {
                         0
                     } else {
-                        stack.len()
+                        depth
                     };
                     let name = match (r.stage, r.name.as_str()) {
                         (Stage::Request, "head") => "request".to_string(),
@@ -1339,7 +1355,7 @@ impl App {
                         detail: describe(r),
                         at_us,
                         dur_us: r.dur_us,
-                        error: r.field_str("error"),
+                        error: error_of(r),
                         open: false,
                     });
                     entered.push(None);
@@ -1568,4 +1584,10 @@ pub fn short_ids(path: &str) -> String {
     }
     flush(&mut run, &mut out);
     out
+}
+
+/// The error a record reports, if any. Some stages always send an `error`
+/// field and leave it empty on success (`runtime.start`); that is no error.
+pub fn error_of(r: &TraceRecord) -> Option<String> {
+    r.field_str("error").filter(|e| !e.is_empty())
 }

@@ -131,7 +131,7 @@ pub fn export_mermaid(app: &App, req: u64) -> String {
                 if let Some(d) = r.dur_us {
                     what = format!("{what} ({d}us)").trim().to_string();
                 }
-                if let Some(e) = r.field_str("error") {
+                if let Some(e) = super::app::error_of(r) {
                     what = format!("{what} error {}", clean(&e));
                 }
                 body.push(format!("    {who}-->>-{caller}: {what}"));

@@ -133,7 +133,17 @@ fn step_line(s: &FlowStep, width: usize, current: bool) -> Line<'static> {
     // A wide screen has room for whole names even five levels deep.
     let base: usize = if width >= 120 { 38 } else { 26 };
     let name_w = base.saturating_sub(indent.chars().count()).max(15);
-    let name = format!("{:<name_w$}", ellipsize(&s.name, name_w));
+    // A hijacked stream carries its handler's name; the arrows say it is
+    // the upgraded connection, not the handler again.
+    let label = if s.stage == Stage::Upgrade
+        && s.name.starts_with(|c: char| c.is_lowercase())
+        && s.name != "hijacked"
+    {
+        format!("⇅ {}", s.name)
+    } else {
+        s.name.clone()
+    };
+    let name = format!("{:<name_w$}", ellipsize(&label, name_w));
     let fixed = indent.chars().count() + 2 + name.chars().count() + 1 + time.chars().count() + 1;
     let detail = ellipsize(&short_ids(&s.detail), width.saturating_sub(fixed));
     let pad = width.saturating_sub(fixed + detail.chars().count());
