@@ -15,14 +15,20 @@
 //!   fans them out;
 //! - [`tui`]: the live view of those records (`--tui`, `tui --replay`).
 
+#![recursion_limit = "256"]
+
 // The trace module comes first: its `trace_event!` macro is used everywhere.
 #[macro_use]
 pub mod trace;
 
+pub mod cmd;
+pub mod config;
 pub mod daemon;
 pub mod errdefs;
 pub mod events;
+pub mod image;
 pub mod listeners;
+pub mod runtime;
 pub mod server;
 pub mod tlsconfig;
 pub mod tui;

@@ -2,10 +2,16 @@
 //!
 //! Mirrors moby `daemon/daemon.go` (v20.10.24): one `Daemon` value holds
 //! the containers, the image service, the events service and the runtime,
-//! and implements the `Backend` trait of each router (`router/*/backend.rs`).
-//! As in moby, each operation lives in a file of its own
-//! (`daemon/create.rs`, `daemon/start.rs`, ...), each adding methods to
+//! and implements the `Backend` trait of each router (`router/*/backend.rs`;
+//! the impls are gathered in `daemon/backends.rs`). As in moby, each
+//! operation lives in a file of its own (`daemon/info.rs`,
+//! `daemon/create.rs`, `daemon/start.rs`, ...), each adding methods to
 //! `impl Daemon`.
+
+mod backends;
+pub mod disk_usage;
+pub mod events;
+pub mod info;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,7 +20,7 @@ use std::time::SystemTime;
 use crate::events::Events;
 
 /// What the daemon is configured with (a slice of moby `config.Config`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DaemonConfig {
     /// `--data-root`: containers, images, logs.
     pub data_root: PathBuf,
@@ -28,14 +34,35 @@ pub struct DaemonConfig {
     pub hosts: Vec<String>,
 }
 
+/// How many containers are in each state (for `/info`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ContainerCounts {
+    pub total: usize,
+    pub running: usize,
+    pub paused: usize,
+    pub stopped: usize,
+}
+
+/// What `/info` and `/version` say about the runtime.
+#[derive(Debug, Clone, Copy)]
+pub struct RuntimeSummary {
+    pub name: &'static str,
+    pub cgroup_driver: &'static str,
+    pub cgroup_version: &'static str,
+}
+
 /// See the module documentation.
 pub struct Daemon {
     pub config: DaemonConfig,
     /// moby `daemon.EventsService`.
     pub events: Arc<Events>,
-    /// The daemon's id, shown as `ID` in /info.
+    /// The daemon's id, shown as `ID` in /info (kept in the data root so it
+    /// survives restarts, as dockerd's engine id does).
     pub id: String,
     pub started: SystemTime,
+    /// Why containers run in the simulated runtime, when they do. Shown at
+    /// start-up, in `/info` and in the trace.
+    pub runtime_warning: Option<String>,
 }
 
 impl Daemon {
@@ -48,6 +75,7 @@ impl Daemon {
             events: Arc::new(Events::new()),
             id: String::new(),
             started: SystemTime::now(),
+            runtime_warning: None,
         })
     }
 
@@ -57,5 +85,25 @@ impl Daemon {
         std::fs::create_dir_all(&self.config.data_root)?;
         std::fs::create_dir_all(&self.config.exec_root)?;
         Ok(())
+    }
+
+    /// Container counts by state. There is no container store yet, so
+    /// there is nothing to count.
+    pub fn container_counts(&self) -> ContainerCounts {
+        ContainerCounts::default()
+    }
+
+    /// How many images the image service holds.
+    pub fn image_count(&self) -> usize {
+        0
+    }
+
+    /// The runtime's name and cgroup facts.
+    pub fn runtime_info(&self) -> RuntimeSummary {
+        RuntimeSummary {
+            name: "none",
+            cgroup_driver: "cgroupfs",
+            cgroup_version: "1",
+        }
     }
 }

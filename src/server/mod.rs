@@ -120,6 +120,35 @@ impl RouterSwapper {
     }
 }
 
+/// Rebuilds the mux with a new configuration and swaps it in while
+/// requests keep flowing: moby's `routerSwapper.Swap` as called from
+/// `DaemonCli.reloadConfig` when the debug setting changes (SIGHUP).
+pub struct Reloader {
+    cfg: Config,
+    routers: Vec<Arc<dyn Router>>,
+    middlewares: Vec<Arc<dyn Middleware>>,
+    swapper: Arc<RouterSwapper>,
+}
+
+impl Reloader {
+    /// Turn the debug request middleware on or off. Requests already in
+    /// flight finish on the old mux; the next one gets the new one.
+    pub fn reload(&self, debug_on: bool) {
+        let server = Server {
+            cfg: Arc::new(Config {
+                debug: debug_on,
+                ..self.cfg.clone()
+            }),
+            servers: Vec::new(),
+            routers: self.routers.clone(),
+            router_swapper: self.swapper.clone(),
+            middlewares: self.middlewares.clone(),
+        };
+        server.install_mux();
+        trace_event!("daemon", "event", "reload", debug = debug_on);
+    }
+}
+
 /// One HTTP server per listener (moby `HTTPServer`).
 pub struct HttpServer {
     pub addr: String,
@@ -134,6 +163,9 @@ pub struct Server {
     router_swapper: Arc<RouterSwapper>,
     middlewares: Vec<Arc<dyn Middleware>>,
 }
+
+/// The path of mini-dockerd's trace stream (not a moby route).
+pub const TRACE_ROUTE: &str = "/debug/trace";
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 static NEXT_REQ: AtomicU64 = AtomicU64::new(1);
@@ -183,6 +215,17 @@ impl Server {
         self.router_swapper.clone()
     }
 
+    /// What a live reload needs: the routers, the middlewares and the
+    /// swapper, without the listeners (which `serve_api` takes).
+    pub fn reloader(&self) -> Reloader {
+        Reloader {
+            cfg: (*self.cfg).clone(),
+            routers: self.routers.clone(),
+            middlewares: self.middlewares.clone(),
+            swapper: self.router_swapper.clone(),
+        }
+    }
+
     /// moby `handlerWithGlobalMiddlewares` (api/server/middleware.go; it
     /// lives here because Rust cannot have both a `middleware.rs` file and
     /// a `middleware/` folder for two different modules). Each middleware
@@ -204,7 +247,7 @@ impl Server {
         let mut m = ApiMux::new();
         for api_router in &self.routers {
             let is_debug = api_router.name() == "debug";
-            for r in api_router.routes() {
+            for r in api_router.clone().routes() {
                 let inner = traced_handler(&r, api_router.name());
                 let entry = |template: String, method: Option<Method>| {
                     Arc::new(RouteEntry {
@@ -238,6 +281,25 @@ impl Server {
                 }
             }
         }
+        // mini-dockerd's own route, not moby's: the trace stream that
+        // `mini-dockerd tui` attaches to (see router/debug/mod.rs).
+        let trace_handler: ApiFunc = Arc::new(|ctx, req, vars| {
+            Box::pin(router::debug::debug_routes::get_trace(ctx, req, vars))
+        });
+        m.handle(
+            Some(Method::GET),
+            TRACE_ROUTE,
+            Arc::new(RouteEntry {
+                handler: self.handler_with_global_middlewares(trace_handler),
+                method: Some(Method::GET),
+                template: TRACE_ROUTE.to_string(),
+                handler_name: "getTrace",
+                router: "debug",
+                moby_file: "(mini-dockerd only)",
+                rust_file: "src/server/router/debug/debug_routes.rs",
+                not_found: false,
+            }),
+        );
         let catch_all = format!("{VERSION_MATCHER}/{{path:.*}}");
         m.handle(
             None,
@@ -268,7 +330,7 @@ impl Server {
     pub fn route_table(&self) -> Vec<(String, String, String, String, String)> {
         let mut out = Vec::new();
         for r in &self.routers {
-            for route in r.routes() {
+            for route in r.clone().routes() {
                 let path = if r.name() == "debug" {
                     format!("/debug{}", route.path)
                 } else {
@@ -368,6 +430,9 @@ async fn serve_listener(
                 let mut conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(cfg.read_header_timeout)
+                    // Go writes header names in canonical case (`Api-Version`);
+                    // so do we, so that captures compare line for line.
+                    .title_case_headers(true)
                     .serve_connection(TokioIo::new(counted), service)
                     .with_upgrades();
                 let mut conn_shutdown = shutdown.clone();

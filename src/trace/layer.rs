@@ -38,16 +38,29 @@ struct Ids {
 #[derive(Default)]
 pub struct TraceLayer;
 
+/// Whether the trace layer wants to see a span or event: spans always
+/// (they are cheap and carry the ids), events only under the `mdtrace`
+/// target and only while somebody listens.
+///
+/// This is a *per-layer* filter (`TraceLayer.with_filter(...)`, see
+/// [`trace_layer`]): a `Layer::enabled` would be a global filter and would
+/// hide the ordinary log lines from the log layer beside it.
+pub fn wants(metadata: &Metadata<'_>) -> bool {
+    metadata.is_span() || (metadata.target() == TARGET && hub::active())
+}
+
+/// The trace layer with its filter, ready for `registry().with(...)`.
+pub fn trace_layer<S>() -> impl Layer<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    TraceLayer.with_filter(tracing_subscriber::filter::filter_fn(wants))
+}
+
 impl<S> Layer<S> for TraceLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        // Spans are always let through (they are cheap and carry the ids);
-        // events only while somebody listens.
-        metadata.is_span() || (metadata.target() == TARGET && hub::active())
-    }
-
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         // Inherit the parent's ids, then let this span's own fields override.

@@ -9,6 +9,20 @@
 //! mirrors and the moby file that defines it: the trace, the TUI and
 //! `mini-dockerd routes` show them so that a learner can open the Go code.
 
+pub mod build;
+pub mod checkpoint;
+pub mod container;
+pub mod debug;
+pub mod distribution;
+pub mod grpc;
+pub mod image;
+pub mod network;
+pub mod plugin;
+pub mod session;
+pub mod swarm;
+pub mod system;
+pub mod volume;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -22,7 +36,11 @@ pub trait Router: Send + Sync {
     /// The router's name as in moby's package (`container`, `image`, ...).
     fn name(&self) -> &'static str;
     /// moby `Routes()`: the route table, in registration order.
-    fn routes(&self) -> Vec<Route>;
+    ///
+    /// It takes `self: Arc<Self>` because each route's handler keeps the
+    /// router alive (in Go a method value `r.getContainersJSON` captures
+    /// the pointer `r` the same way).
+    fn routes(self: Arc<Self>) -> Vec<Route>;
 }
 
 /// moby `router.Route` (and `localRoute`).
@@ -105,15 +123,20 @@ pub fn experimental(mut route: Route, enabled: bool) -> Route {
     route
 }
 
+/// The error a route answers while its backend work does not exist: 501
+/// with a message naming the moby handler it mirrors, so that nobody
+/// mistakes it for a finished endpoint.
+pub fn not_implemented_error(handler_name: &str, moby_file: &str) -> Error {
+    Error::not_implemented(format!(
+        "{handler_name} is not implemented in mini-dockerd (moby: api/server/router/{moby_file})"
+    ))
+}
+
 /// A handler for a route whose backend work does not exist yet: 501 with a
 /// message naming the moby handler it mirrors, so that nobody mistakes it
 /// for a finished endpoint.
 pub fn not_implemented(handler_name: &'static str, moby_file: &'static str) -> ApiFunc {
     Arc::new(move |_ctx, _req, _vars| {
-        Box::pin(async move {
-            Err(Error::not_implemented(format!(
-                "{handler_name} is not implemented in mini-dockerd yet (moby: api/server/router/{moby_file})"
-            )))
-        })
+        Box::pin(async move { Err(not_implemented_error(handler_name, moby_file)) })
     })
 }

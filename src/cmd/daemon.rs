@@ -1,0 +1,348 @@
+//! Starting the daemon: configuration, logging and trace, listeners,
+//! middlewares, routers, serving, signals, shutdown.
+//!
+//! Mirrors moby `cmd/dockerd/daemon.go` (v20.10.24), `DaemonCli.start`,
+//! `initMiddlewares`, `initRouter`, `loadListeners`, `setupConfigReloadTrap`
+//! and `shutdownDaemon`, in the same order (seed 002 walks the 1.12
+//! version of the same function; walkthroughs/01-startup.md walks ours):
+//!
+//! 1. load the configuration (flags + daemon.json);
+//! 2. set up logging and the trace hub;
+//! 3. create the data root and the daemon;
+//! 4. open the listeners (`loadListeners` → `listeners.Init`) and hand
+//!    them to the server (`Accept`);
+//! 5. install the middlewares (`initMiddlewares`) and routers
+//!    (`initRouter`);
+//! 6. serve (`api.Wait` → `serveAPI`), with SIGHUP reloading and
+//!    SIGINT/SIGTERM shutting down.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, watch};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{reload, EnvFilter, Layer};
+
+use crate::config::{Config, DaemonFlags};
+use crate::daemon::{Daemon, DaemonConfig};
+use crate::server::middleware::{
+    AuthzMiddleware, CORSMiddleware, ExperimentalMiddleware, VersionMiddleware,
+};
+use crate::server::router::{self, Router};
+use crate::server::{self, Server};
+use crate::trace::{Hub, HubOptions, TraceRecord};
+use crate::version::{API_VERSION, ENGINE_VERSION, MIN_API_VERSION};
+
+/// How many trace records may wait between the layer and the hub before
+/// new ones are dropped (and counted).
+const TRACE_CAPACITY: usize = 8192;
+
+/// `mini-dockerd` with no subcommand: run the daemon until a signal.
+pub fn run_daemon(flags: &DaemonFlags) -> ExitCode {
+    let config = match Config::load(flags) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mini-dockerd: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Two worker threads: the machines this runs on have two cores, and a
+    // Docker API server spends its time waiting, not computing.
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mini-dockerd: starting the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(start(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("mini-dockerd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A way to change the log level of the running daemon (SIGHUP).
+type SetLevel = Box<dyn Fn(&str) + Send + Sync>;
+
+/// Logging: ordinary log lines go to stderr, or to a file when the TUI owns
+/// the screen; trace records go to the trace layer. The two have separate
+/// filters, so the trace never floods the log and the log level never
+/// hides a trace record.
+fn init_logging(config: &Config) -> Result<SetLevel, String> {
+    let directives = |level: &str| format!("{level},mdtrace=off,hyper=info,h2=info");
+    let (filter, handle) = reload::Layer::new(
+        EnvFilter::try_new(directives(&config.log_level)).map_err(|e| e.to_string())?,
+    );
+    let writer: Box<dyn Fn() -> Box<dyn Write + Send> + Send + Sync> = if config.tui {
+        std::fs::create_dir_all(&config.data_root).map_err(|e| e.to_string())?;
+        let path = config.data_root.join("mini-dockerd.log");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| format!("opening {}: {e}", path.display()))?;
+        let file = Arc::new(std::sync::Mutex::new(file));
+        Box::new(move || Box::new(SharedFile(file.clone())))
+    } else {
+        Box::new(|| Box::new(std::io::stderr()))
+    };
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
+        .with_target(false)
+        .with_filter(filter);
+    tracing_subscriber::registry()
+        .with(crate::trace::layer::trace_layer())
+        .with(fmt)
+        .try_init()
+        .map_err(|e| e.to_string())?;
+    Ok(Box::new(move |level: &str| {
+        if let Ok(f) = EnvFilter::try_new(directives(level)) {
+            let _ = handle.modify(|old| *old = f);
+        }
+    }))
+}
+
+/// A log file shared by every log line.
+struct SharedFile(Arc<std::sync::Mutex<std::fs::File>>);
+
+impl Write for SharedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).flush()
+    }
+}
+
+/// moby `DaemonCli.start`.
+pub async fn start(config: Config) -> Result<(), String> {
+    let set_level = init_logging(&config)?;
+
+    // The trace hub: the --trace-json writer and the in-process TUI are
+    // its local sinks; viewers attach later over GET /debug/trace.
+    let json: Option<Box<dyn Write + Send>> = match config.trace_json.as_deref() {
+        None => None,
+        Some("-") => Some(Box::new(std::io::stdout())),
+        Some(path) => Some(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| format!("opening {path}: {e}"))?,
+        ))),
+    };
+    let (tui_tx, tui_rx) = if config.tui {
+        let (tx, rx) = mpsc::channel::<TraceRecord>(TRACE_CAPACITY);
+        (Some(tx), Some(rx))
+    } else {
+        (None, None)
+    };
+    Hub::start(HubOptions {
+        capacity: TRACE_CAPACITY,
+        json,
+        tui: tui_tx,
+    });
+    router::debug::debug_routes::mark_started();
+    tracing::info!("Starting up mini-dockerd {ENGINE_VERSION} (API {API_VERSION})");
+    trace_event!(
+        "daemon",
+        "event",
+        "start",
+        version = ENGINE_VERSION,
+        api_version = API_VERSION
+    );
+
+    // The daemon (moby `daemon.NewDaemon`), then its state from disk.
+    let daemon = Daemon::new(DaemonConfig {
+        data_root: config.data_root.clone(),
+        exec_root: config.exec_root.clone(),
+        experimental: config.experimental,
+        debug: config.debug,
+        runtime: config.runtime.clone(),
+        hosts: config.hosts.clone(),
+    });
+    daemon
+        .restore()
+        .map_err(|e| format!("creating the data root {}: {e}", config.data_root.display()))?;
+
+    // moby `loadListeners`: listeners come before anything serves, so a
+    // port or socket in use stops the start-up early and clearly.
+    let mut server = Server::new(server::Config {
+        logging: true,
+        debug: config.debug,
+        cors_headers: config.cors_headers.clone(),
+        ..server::Config::default()
+    });
+    let tls = crate::tlsconfig::server_acceptor(
+        config.tls,
+        config.tls_verify,
+        config.tls_ca.as_deref(),
+        config.tls_cert.as_deref(),
+        config.tls_key.as_deref(),
+    )?;
+    for host in &config.hosts {
+        let (proto, addr) = crate::listeners::parse_host(host)?;
+        let ls = crate::listeners::init(
+            &proto,
+            &addr,
+            &config.group,
+            tls.clone(),
+            config.insecure_tcp,
+        )?;
+        for l in &ls {
+            trace_event!(
+                "daemon",
+                "event",
+                "listener",
+                host = host.as_str(),
+                proto = l.proto()
+            );
+        }
+        server.accept(host, ls);
+    }
+
+    init_middlewares(&mut server, &config)?;
+    server.init_router(init_router(&daemon, config.experimental));
+
+    // Shutdown is a watch channel: every connection task holds a receiver
+    // and sees the flag flip at once.
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    spawn_signal_handlers(
+        shutdown_tx.clone(),
+        server.reloader(),
+        config.clone(),
+        set_level,
+    );
+
+    // Tell the user how to reach us. This line is also what the tests wait
+    // for: it is printed only once every listener is bound.
+    let export = export_line(&config.hosts);
+    if config.trace_json.as_deref() == Some("-") || config.tui {
+        eprintln!("{export}");
+    } else {
+        println!("{export}");
+        let _ = std::io::stdout().flush();
+    }
+    tracing::info!("Daemon has completed initialization");
+
+    let serve = tokio::spawn(server.serve_api(shutdown_rx));
+    if let Some(rx) = tui_rx {
+        run_local_tui(rx).await;
+        // Leaving the TUI stops the daemon it belongs to.
+        let _ = shutdown_tx.send(true);
+    }
+    let result = serve.await.map_err(|e| e.to_string())?;
+    trace_event!("daemon", "event", "shutdown");
+    tracing::info!("Daemon shutdown complete");
+    result.map_err(|e| format!("shutting down due to ServeAPI error: {e}"))
+}
+
+/// The in-process TUI (`--tui`). Until the TUI is built in, the records
+/// are drained so that the hub never counts them as dropped.
+async fn run_local_tui(mut rx: mpsc::Receiver<TraceRecord>) {
+    while rx.recv().await.is_some() {}
+}
+
+/// The line to paste into a shell to point the docker CLI at us.
+fn export_line(hosts: &[String]) -> String {
+    let first = hosts.first().map(String::as_str).unwrap_or_default();
+    format!("export DOCKER_HOST={first}")
+}
+
+/// moby `initMiddlewares`: experimental, version, CORS (when configured),
+/// authorization, in that order. Each wraps the previous chain, so a
+/// request meets them in reverse: authz first, experimental last.
+fn init_middlewares(server: &mut Server, config: &Config) -> Result<(), String> {
+    server.use_middleware(Arc::new(ExperimentalMiddleware::new(config.experimental)));
+    server.use_middleware(Arc::new(VersionMiddleware::new(
+        ENGINE_VERSION,
+        API_VERSION,
+        MIN_API_VERSION,
+    )));
+    if !config.cors_headers.is_empty() {
+        server.use_middleware(Arc::new(CORSMiddleware::new(&config.cors_headers)));
+    }
+    let policy = match &config.authz_policy {
+        Some(p) => Some(crate::server::middleware::authz::Policy::load(p)?),
+        None => None,
+    };
+    server.use_middleware(Arc::new(AuthzMiddleware::new(policy)));
+    Ok(())
+}
+
+/// moby `initRouter`: the routers in moby's order. The checkpoint router
+/// comes before the container router "or the DELETE gets masked" (moby's
+/// own comment): `DELETE /containers/{name:.*}` would match
+/// `/containers/x/checkpoints/y` first. The debug router comes last; the
+/// server registers its routes once, under /debug, as `createMux` does.
+pub fn init_router(daemon: &Arc<Daemon>, experimental: bool) -> Vec<Arc<dyn Router>> {
+    let _ = daemon;
+    vec![
+        router::checkpoint::CheckpointRouter::new(experimental),
+        router::container::ContainerRouter::new(),
+        router::image::ImageRouter::new(),
+        router::system::SystemRouter::new(daemon.clone()),
+        router::volume::VolumeRouter::new(),
+        router::build::BuildRouter::new(),
+        router::session::SessionRouter::new(),
+        router::swarm::SwarmRouter::new(),
+        router::plugin::PluginRouter::new(),
+        router::distribution::DistributionRouter::new(),
+        router::grpc::GrpcRouter::new(),
+        router::network::NetworkRouter::new(),
+        router::debug::DebugRouter::new(),
+    ]
+}
+
+/// A server with every router, for `mini-dockerd routes`: no listeners,
+/// no data root, nothing started.
+pub fn build_server_for_listing() -> Server {
+    let daemon = Daemon::new(DaemonConfig::default());
+    let mut server = Server::new(server::Config::default());
+    server.init_router(init_router(&daemon, false));
+    server
+}
+
+/// moby `trap.Trap(cli.stop)` and `setupConfigReloadTrap`: SIGINT and
+/// SIGTERM stop the daemon; SIGHUP re-reads daemon.json and applies what
+/// can change live (the debug flag and the log level).
+fn spawn_signal_handlers(
+    shutdown: watch::Sender<bool>,
+    reloader: server::Reloader,
+    config: Config,
+    set_level: SetLevel,
+) {
+    use tokio::signal::unix::{signal, SignalKind};
+    tokio::spawn(async move {
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            tracing::error!("cannot install signal handlers");
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = int.recv() => break,
+                _ = term.recv() => break,
+                _ = hup.recv() => match config.reloadable() {
+                    Ok((debug_on, level)) => {
+                        set_level(&level);
+                        reloader.reload(debug_on);
+                        tracing::info!("Reloaded configuration: debug={debug_on} log-level={level}");
+                    }
+                    Err(e) => tracing::error!("Error reconfiguring the daemon: {e}"),
+                },
+            }
+        }
+        tracing::info!("Processing signal: shutting down");
+        let _ = shutdown.send(true);
+    });
+}

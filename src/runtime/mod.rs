@@ -1,0 +1,251 @@
+//! The container runtime: the one place in mini-dockerd that touches
+//! namespaces, mounts, cgroups and ptys.
+//!
+//! In moby, `daemon/start.go` hands an OCI spec to libcontainerd
+//! (`libcontainerd/remote/client.go`), which asks containerd to create a
+//! task; containerd starts `containerd-shim-runc-v2`, which runs
+//! `runc create` and `runc start`. mini-dockerd collapses that chain of
+//! three programs into this module: the daemon calls [`Runtime::start`]
+//! with a [`ContainerSpec`], and the runtime prepares the rootfs and the
+//! cgroup, clones the namespaces, re-executes its own binary as the
+//! container init ([`init`]), and watches the exit with a pidfd.
+//!
+//! Two runtimes implement the trait:
+//! - [`linux::LinuxRuntime`]: the real one (root on Linux), close to
+//!   runc's sequence (see the design notes, runtime-notes.md §7);
+//! - [`sim::SimRuntime`]: a clearly labelled simulation for machines
+//!   where containers cannot run (not root, not Linux). It runs nothing in
+//!   isolation; it only lets the API be exercised end to end.
+//!
+//! [`detect`] picks one. The hidden init verbs are handled by
+//! [`init::maybe_run_init`], which `main()` must call first, the way
+//! moby's `cmd/dockerd` calls `reexec.Init()`.
+
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub mod cgroups;
+pub mod init;
+pub mod linux;
+pub mod mount;
+pub mod pty;
+pub mod sim;
+pub mod sync;
+pub mod user;
+
+/// Resource limits, in docker's `HostConfig` units. 0 means "not set",
+/// as in the API.
+#[derive(Debug, Clone, Default)]
+pub struct Resources {
+    /// Memory limit in bytes (`--memory`).
+    pub memory: i64,
+    /// Memory + swap in bytes (`--memory-swap`); -1 = unlimited swap,
+    /// 0 = docker's default of twice `memory`.
+    pub memory_swap: i64,
+    /// CPUs in units of 1e-9 (`--cpus`).
+    pub nano_cpus: i64,
+    /// Relative CPU weight (`--cpu-shares`).
+    pub cpu_shares: i64,
+    /// CFS quota in µs (`--cpu-quota`).
+    pub cpu_quota: i64,
+    /// CFS period in µs (`--cpu-period`).
+    pub cpu_period: i64,
+    /// Maximum number of tasks (`--pids-limit`); `None`, 0 or -1 = unlimited.
+    pub pids_limit: Option<i64>,
+}
+
+/// Which network namespace the container gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NetworkMode {
+    /// docker's "default"/"bridge". Here: a new network namespace with only
+    /// `lo` up. There is no bridge and no veth yet, so the container has no
+    /// way out; dockerd would plug it into `docker0` through libnetwork.
+    #[default]
+    Private,
+    /// `--network none`: a new network namespace with `lo` up.
+    None,
+    /// `--network host`: the host's network namespace.
+    Host,
+}
+
+/// A `-v /host:/container[:ro]` bind mount.
+#[derive(Debug, Clone)]
+pub struct BindMount {
+    pub source: PathBuf,
+    pub destination: String,
+    pub read_only: bool,
+}
+
+/// The process to run: the container's init (`start`) or an `exec`.
+#[derive(Debug, Clone, Default)]
+pub struct ProcessSpec {
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    /// "", "uid", "uid:gid", "name", "name:group"; names are resolved
+    /// against the container's /etc/passwd and /etc/group.
+    pub user: String,
+    pub tty: bool,
+    pub stdin: bool,
+    /// (height, width) of the terminal, applied before exec.
+    pub console_size: Option<(u16, u16)>,
+}
+
+/// Everything the runtime needs to run one container.
+#[derive(Debug, Clone)]
+pub struct ContainerSpec {
+    /// 64-hex container id.
+    pub id: String,
+    /// Short id by default.
+    pub hostname: String,
+    /// Extracted image layer dirs, BOTTOM first (read-only lowerdirs).
+    pub layers: Vec<PathBuf>,
+    /// Per-container dir under the data root. The runtime owns `rootfs/`,
+    /// `upper/`, `work/`, `l/`, `hostname`, `hosts`, `resolv.conf` in it.
+    pub container_dir: PathBuf,
+    /// `-v` binds.
+    pub mounts: Vec<BindMount>,
+    pub network: NetworkMode,
+    pub resources: Resources,
+    pub process: ProcessSpec,
+    /// Contents for /etc/hosts.
+    pub etc_hosts: String,
+    /// Contents for /etc/resolv.conf.
+    pub resolv_conf: String,
+}
+
+/// The process's stdio as the daemon sees it. Without a TTY: pipes (stdin
+/// only when `ProcessSpec.stdin`). With a TTY: only `pty` (the master;
+/// read = output, write = input).
+pub struct ProcessIo {
+    pub stdin: Option<OwnedFd>,
+    pub stdout: Option<OwnedFd>,
+    pub stderr: Option<OwnedFd>,
+    pub pty: Option<OwnedFd>,
+}
+
+/// How a process ended. Killed by signal N => code 128+N, as docker
+/// reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitStatus {
+    pub code: i32,
+    pub oom_killed: bool,
+}
+
+/// A started process: its host pid, its stdio and its exit.
+pub struct Spawned {
+    pub pid: u32,
+    pub io: ProcessIo,
+    pub exit: tokio::sync::oneshot::Receiver<ExitStatus>,
+}
+
+/// Why a start failed, with the exit code docker records: 127 executable
+/// not found, 126 not executable/permission denied, 128 anything else
+/// (moby `daemon/errors.go::translateContainerdStartErr`).
+#[derive(Debug, Clone)]
+pub struct RuntimeError {
+    pub message: String,
+    pub exit_code: i32,
+}
+
+impl RuntimeError {
+    /// An error with docker's catch-all start exit code, 128.
+    pub fn other(message: impl Into<String>) -> Self {
+        RuntimeError {
+            message: message.into(),
+            exit_code: 128,
+        }
+    }
+}
+
+impl std::fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RuntimeError {}
+
+/// What `docker info` shows about the runtime.
+#[derive(Debug, Clone)]
+pub struct RuntimeInfo {
+    pub name: &'static str,
+    pub cgroup_driver: &'static str,
+    pub cgroup_version: &'static str,
+    pub warnings: Vec<String>,
+}
+
+/// The runtime interface the daemon uses: libcontainerd's client, as one
+/// trait.
+pub trait Runtime: Send + Sync {
+    fn info(&self) -> RuntimeInfo;
+    /// Prepare the rootfs, cgroup and namespaces and start process.args as
+    /// PID 1. Must be called inside a tokio runtime (exit is watched by a
+    /// task). Returns only once the process has exec'd (or failed to).
+    fn start(&self, spec: &ContainerSpec) -> Result<Spawned, RuntimeError>;
+    /// docker exec: run `process` inside the namespaces and cgroup of the
+    /// running container whose init is `pid`.
+    fn exec(
+        &self,
+        spec: &ContainerSpec,
+        pid: u32,
+        process: &ProcessSpec,
+    ) -> Result<Spawned, RuntimeError>;
+    fn signal(&self, pid: u32, signal: i32) -> Result<(), RuntimeError>;
+    fn resize(&self, pty: BorrowedFd<'_>, height: u16, width: u16) -> Result<(), RuntimeError>;
+    /// `docker top`: (titles, rows) of the container's processes as `ps`
+    /// shows them with ps_args (default "-ef").
+    fn top(
+        &self,
+        spec: &ContainerSpec,
+        pid: u32,
+        ps_args: &str,
+    ) -> Result<(Vec<String>, Vec<Vec<String>>), RuntimeError>;
+    /// After exit (and on daemon start for leftovers): unmount the rootfs,
+    /// remove the cgroup. Idempotent.
+    fn cleanup(&self, spec: &ContainerSpec);
+    fn pause(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
+        let _ = spec;
+        Err(RuntimeError {
+            message: "pause is not supported by this runtime".into(),
+            exit_code: 0,
+        })
+    }
+    fn resume(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
+        let _ = spec;
+        Err(RuntimeError {
+            message: "unpause is not supported by this runtime".into(),
+            exit_code: 0,
+        })
+    }
+}
+
+/// The cgroup parent every container of the daemon lives under. dockerd
+/// uses `/docker`; we must not collide with a real dockerd on the host.
+pub const DEFAULT_CGROUP_PARENT: &str = "mini-docker";
+
+/// Pick a runtime: `choice` is `--runtime` ("linux" | "sim" | None =
+/// linux when possible). Returns the runtime and, when we fell back to
+/// sim, the loud reason (not root, not Linux, no namespaces).
+pub fn detect(choice: Option<&str>) -> (Arc<dyn Runtime>, Option<String>) {
+    if choice == Some("sim") {
+        return (Arc::new(sim::SimRuntime::new()), None);
+    }
+    match linux::LinuxRuntime::probe() {
+        Ok(()) => {
+            let exe = PathBuf::from("/proc/self/exe");
+            (
+                Arc::new(linux::LinuxRuntime::new(exe, DEFAULT_CGROUP_PARENT)),
+                None,
+            )
+        }
+        Err(why) => {
+            let reason = format!(
+                "containers cannot run here ({why}); using the SIMULATED runtime \"sim\": \
+                 commands are interpreted, nothing is isolated"
+            );
+            (Arc::new(sim::SimRuntime::new()), Some(reason))
+        }
+    }
+}

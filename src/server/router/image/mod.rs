@@ -1,0 +1,137 @@
+//! The image router: images: list, inspect, import, load, save, tag, remove, ....
+//!
+//! Mirrors moby `api/server/router/image/image.go` (v20.10.24): the router
+//! struct and its one route table, in moby's registration order. The
+//! handlers live in the `*_routes.rs` files beside it, as in moby.
+//!
+//! Until the image service exists, each route answers 501 naming the moby
+//! handler.
+
+mod image_routes;
+
+use std::sync::Arc;
+
+use crate::route;
+use crate::server::router::{Route, Router};
+
+/// moby `imageRouter`.
+pub struct ImageRouter;
+
+impl ImageRouter {
+    /// moby `NewRouter`.
+    pub fn new() -> Arc<ImageRouter> {
+        Arc::new(ImageRouter)
+    }
+}
+
+impl Router for ImageRouter {
+    fn name(&self) -> &'static str {
+        "image"
+    }
+
+    /// moby `initRoutes`.
+    fn routes(self: Arc<Self>) -> Vec<Route> {
+        let r = &self;
+        vec![
+            // GET
+            route!(
+                r,
+                GET,
+                "/images/json",
+                "getImagesJSON",
+                "image/image_routes.go",
+                Self::get_images_json
+            ),
+            route!(
+                r,
+                GET,
+                "/images/search",
+                "getImagesSearch",
+                "image/image_routes.go",
+                Self::get_images_search
+            ),
+            route!(
+                r,
+                GET,
+                "/images/get",
+                "getImagesGet",
+                "image/image_routes.go",
+                Self::get_images_get
+            ),
+            route!(
+                r,
+                GET,
+                "/images/{name:.*}/get",
+                "getImagesGet",
+                "image/image_routes.go",
+                Self::get_images_get
+            ),
+            route!(
+                r,
+                GET,
+                "/images/{name:.*}/history",
+                "getImagesHistory",
+                "image/image_routes.go",
+                Self::get_images_history
+            ),
+            route!(
+                r,
+                GET,
+                "/images/{name:.*}/json",
+                "getImagesByName",
+                "image/image_routes.go",
+                Self::get_images_by_name
+            ),
+            // POST
+            route!(
+                r,
+                POST,
+                "/images/load",
+                "postImagesLoad",
+                "image/image_routes.go",
+                Self::post_images_load
+            ),
+            route!(
+                r,
+                POST,
+                "/images/create",
+                "postImagesCreate",
+                "image/image_routes.go",
+                Self::post_images_create
+            ),
+            route!(
+                r,
+                POST,
+                "/images/{name:.*}/push",
+                "postImagesPush",
+                "image/image_routes.go",
+                Self::post_images_push
+            ),
+            route!(
+                r,
+                POST,
+                "/images/{name:.*}/tag",
+                "postImagesTag",
+                "image/image_routes.go",
+                Self::post_images_tag
+            ),
+            route!(
+                r,
+                POST,
+                "/images/prune",
+                "postImagesPrune",
+                "image/image_routes.go",
+                Self::post_images_prune
+            ),
+            // DELETE
+            route!(
+                r,
+                DELETE,
+                "/images/{name:.*}",
+                "deleteImages",
+                "image/image_routes.go",
+                Self::delete_images
+            ),
+        ]
+    }
+}
