@@ -464,3 +464,48 @@ fn an_error_marks_the_stage_that_stopped_the_request() {
         "{screen}"
     );
 }
+
+/// Under load the model stays bounded: the window of requests, the record
+/// log and the remembered connections have caps, whatever the daemon sends.
+#[test]
+fn memory_stays_bounded_under_load() {
+    use mini_dockerd::tui::app::{CLOSED_CONNS_CAP, LOG_CAP};
+    let mut app = App::new(500);
+    let mut seq = 1;
+    for i in 0..20_000u64 {
+        let mut recs = vec![rec(
+            seq,
+            i * 100,
+            i + 1,
+            0,
+            Stage::Listener,
+            Phase::Event,
+            "accept",
+            serde_json::json!({"listener": "unix:///d.sock", "proto": "unix"}),
+        )];
+        for r in simple_request(seq + 1, i * 100 + 1, i + 1, "GET", "/_ping", 200) {
+            let mut r = r;
+            r.conn = i + 1;
+            recs.push(r);
+        }
+        recs.push(rec(
+            seq + 4,
+            i * 100 + 50,
+            i + 1,
+            0,
+            Stage::Listener,
+            Phase::Event,
+            "close",
+            serde_json::json!({"bytes_in": 80, "bytes_out": 100}),
+        ));
+        seq += 5;
+        app.update(Message::Records(recs));
+    }
+    assert_eq!(app.requests().len(), 500);
+    assert_eq!(app.requests().front().unwrap().id, 19_501);
+    assert_eq!(app.log().len(), LOG_CAP);
+    assert!(app.conns().count() <= CLOSED_CONNS_CAP);
+    assert_eq!(app.drops().gaps, 0);
+    let l = app.listeners().next().unwrap();
+    assert_eq!((l.accepted, l.open), (20_000, 0));
+}

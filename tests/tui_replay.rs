@@ -288,3 +288,19 @@ async fn local_source_drains_per_frame_with_a_cap() {
     assert_eq!(src.drain(&mut app, 4096), 0);
     assert_eq!(app.source(), "the daemon stopped sending records");
 }
+
+/// Pausing a replay stops its clock (speed 0): nothing more arrives until
+/// the speed is set again, then the rest plays.
+#[tokio::test]
+async fn a_paused_replay_waits() {
+    let (tx, rx) = watch::channel(0.0);
+    let mut src = Source::replay(Path::new(FIXTURE), rx).await.unwrap();
+    // The status line comes first; then nothing while paused.
+    assert!(matches!(src.recv().await, Some(Feed::Status(_))));
+    let waited = tokio::time::timeout(Duration::from_millis(200), src.recv()).await;
+    assert!(waited.is_err(), "a record arrived while paused: {waited:?}");
+    tx.send(100_000.0).unwrap();
+    let mut app = App::new(1000);
+    pump(&mut src, &mut app, |_, _| false).await;
+    assert_eq!(app.requests().len(), 6);
+}

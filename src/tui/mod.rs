@@ -154,11 +154,25 @@ fn handle(app: &mut App, msg: Message, replay_speed: Option<&watch::Sender<f64>>
             };
             app.update(Message::Status(status));
         }
+        // Pausing a replay stops its clock too, so that nothing piles up
+        // while the presenter talks; a live daemon cannot be paused, so
+        // its records are held instead (see `App::update`).
+        Message::TogglePause => {
+            app.update(msg);
+            if let Some(tx) = replay_speed {
+                let _ = tx.send(if app.is_paused() {
+                    0.0
+                } else {
+                    app.replay_speed()
+                });
+            }
+        }
         Message::ReplayFaster | Message::ReplaySlower => {
             app.update(msg);
             if let Some(tx) = replay_speed {
-                let _ = tx.send(app.replay_speed());
-                app.update(Message::Status(format!("replay ×{}", app.replay_speed())));
+                if !app.is_paused() {
+                    let _ = tx.send(app.replay_speed());
+                }
             }
         }
         other => app.update(other),

@@ -74,7 +74,8 @@ impl Source {
     }
 
     /// A `--trace-json` recording, played with its own timing divided by
-    /// the speed in `speed` (which the user can change while it plays).
+    /// the speed in `speed` (which the user can change while it plays; 0
+    /// pauses it).
     pub async fn replay(path: &Path, speed: watch::Receiver<f64>) -> std::io::Result<Source> {
         let text = tokio::fs::read_to_string(path).await?;
         let (records, bad) = parse_lines(&text);
@@ -164,7 +165,7 @@ async fn replay_task(
     records: Vec<TraceRecord>,
     bad: usize,
     name: String,
-    speed: watch::Receiver<f64>,
+    mut speed: watch::Receiver<f64>,
     tx: mpsc::Sender<Feed>,
 ) {
     let total = records.len();
@@ -183,6 +184,13 @@ async fn replay_task(
     // than the gap itself: owe the time and sleep when it adds up.
     let mut owed = Duration::ZERO;
     for r in records {
+        // Speed 0 is the pause key: the recording's clock stops until the
+        // speed changes again.
+        while *speed.borrow() <= 0.0 {
+            if speed.changed().await.is_err() {
+                return;
+            }
+        }
         if let Some(p) = prev {
             let gap = Duration::from_nanos(r.ts_ns.saturating_sub(p)).min(REPLAY_MAX_GAP);
             let s = (*speed.borrow()).max(0.001);

@@ -237,6 +237,12 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer) {
     ));
     if !app.source().is_empty() {
         spans.push(Span::raw(format!(" │ {}", app.source())));
+        if app.source().starts_with("replay") {
+            spans.push(Span::styled(
+                format!(" ×{}", app.replay_speed()),
+                Style::new().fg(Color::Magenta),
+            ));
+        }
     }
     if !app.filter().is_empty() {
         spans.push(Span::styled(

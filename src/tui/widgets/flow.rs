@@ -98,10 +98,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         Span::styled(format!("  → {end}"), Style::new().fg(color)),
     ])];
 
+    // The whole request's time, for the waterfall bars.
+    let total_us = req.elapsed_us(app.now_ns());
     let mut body = Vec::new();
     for (i, s) in steps.iter().take(shown).enumerate() {
         let current = play.shown.is_some() && i + 1 == shown;
-        body.push(step_line(s, width, current));
+        body.push(step_line(s, width, current, total_us));
         if let Some(e) = &s.error {
             body.push(Line::from(Span::styled(
                 format!("{}  ✗ stopped here: {}", "  ".repeat(s.depth + 1), e),
@@ -122,7 +124,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     Paragraph::new(lines).render(inner, buf);
 }
 
-fn step_line(s: &FlowStep, width: usize, current: bool) -> Line<'static> {
+fn step_line(s: &FlowStep, width: usize, current: bool, total_us: u64) -> Line<'static> {
     let indent = "│ ".repeat(s.depth);
     let marker = if s.open { "◌ " } else { "● " };
     let time = match s.dur_us {
@@ -144,7 +146,20 @@ fn step_line(s: &FlowStep, width: usize, current: bool) -> Line<'static> {
         s.name.clone()
     };
     let name = format!("{:<name_w$}", ellipsize(&label, name_w));
-    let fixed = indent.chars().count() + 2 + name.chars().count() + 1 + time.chars().count() + 1;
+    // Right-aligned in a fixed column, so the bars line up.
+    let time = format!("{time:>7}");
+    let bar = if width >= 120 {
+        format!(" {}", waterfall(s, total_us, WATERFALL_WIDTH))
+    } else {
+        String::new()
+    };
+    let fixed = indent.chars().count()
+        + 2
+        + name.chars().count()
+        + 1
+        + bar.chars().count()
+        + time.chars().count()
+        + 1;
     let detail = ellipsize(&short_ids(&s.detail), width.saturating_sub(fixed));
     let pad = width.saturating_sub(fixed + detail.chars().count());
     let color = stage_color(s.stage);
@@ -164,6 +179,33 @@ fn step_line(s: &FlowStep, width: usize, current: bool) -> Line<'static> {
         Span::raw(" "),
         Span::styled(detail, Style::new().fg(Color::Gray)),
         Span::raw(" ".repeat(pad)),
+        Span::styled(bar, Style::new().fg(color)),
         Span::styled(format!(" {time}"), time_style),
     ])
+}
+
+/// Columns of the waterfall bar on a wide screen.
+pub const WATERFALL_WIDTH: usize = 24;
+
+/// A browser-devtools style waterfall: where in the request's time a stage
+/// started and how long it took, `width` columns for the whole request.
+/// A stage with no duration (an event) is a tick at its moment.
+pub fn waterfall(s: &FlowStep, total_us: u64, width: usize) -> String {
+    if total_us == 0 || width == 0 {
+        return " ".repeat(width);
+    }
+    let col =
+        |us: u64| ((us as u128 * width as u128) / total_us as u128).min(width as u128 - 1) as usize;
+    let start = col(s.at_us);
+    let mut cells = vec!['·'; width];
+    match s.dur_us {
+        Some(d) => {
+            let end = col(s.at_us.saturating_add(d)).max(start);
+            for c in &mut cells[start..=end] {
+                *c = '█';
+            }
+        }
+        None => cells[start] = '▏',
+    }
+    cells.into_iter().collect()
 }
