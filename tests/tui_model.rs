@@ -509,3 +509,19 @@ fn memory_stays_bounded_under_load() {
     let l = app.listeners().next().unwrap();
     assert_eq!((l.accepted, l.open), (20_000, 0));
 }
+
+/// The panic hook restores the terminal for a panic of the TUI itself (or
+/// when no TUI runs), but a panic on another thread of an in-process
+/// daemon (a handler, which the server survives as a 500) only goes to the
+/// log, so it cannot wreck the screen the TUI is still drawing.
+#[test]
+fn only_the_tuis_own_panics_restore_the_terminal() {
+    use mini_dockerd::tui::term::{panic_action, PanicAction};
+    let me = std::thread::current().id();
+    let other = std::thread::spawn(|| std::thread::current().id())
+        .join()
+        .unwrap();
+    assert_eq!(panic_action(None, me), PanicAction::RestoreAndPrint);
+    assert_eq!(panic_action(Some(me), me), PanicAction::RestoreAndPrint);
+    assert_eq!(panic_action(Some(me), other), PanicAction::Log);
+}

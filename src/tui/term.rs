@@ -6,11 +6,19 @@
 //! [`TerminalGuard`] is dropped, whether the TUI quit, returned an error or
 //! unwound from a panic. A panic hook restores the terminal *before* the
 //! panic message is printed, or the message would be lost on the alternate
-//! screen and the shell left in raw mode.
+//! screen and the shell left in raw mode. With `--tui` the daemon shares the
+//! process: a panic in one of its handlers (on another thread, turned into a
+//! 500 by the server) must neither restore the terminal under the running
+//! TUI nor print over it, so it goes to the log.
+//!
+//! The TUI must run on the thread that called [`init`] (the run loop is
+//! `block_on`'d there, never spawned), which is how the hook tells its own
+//! panics from the daemon's.
 
 use std::io::{self, Stdout};
 use std::ops::{Deref, DerefMut};
-use std::sync::Once;
+use std::sync::{Mutex, Once};
+use std::thread::ThreadId;
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
@@ -55,6 +63,7 @@ pub fn restore() -> io::Result<()> {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        set_tui_thread(None);
         if let Err(e) = restore() {
             eprintln!("mini-dockerd tui: could not restore the terminal: {e}");
         }
@@ -62,14 +71,50 @@ impl Drop for TerminalGuard {
 }
 
 static HOOK: Once = Once::new();
+/// The thread the TUI draws from, while it owns the terminal.
+static TUI_THREAD: Mutex<Option<ThreadId>> = Mutex::new(None);
 
-/// Restore the terminal first, then let the previous hook print the panic.
+fn tui_thread() -> Option<ThreadId> {
+    *TUI_THREAD.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn set_tui_thread(id: Option<ThreadId>) {
+    *TUI_THREAD.lock().unwrap_or_else(|e| e.into_inner()) = id;
+}
+
+/// What the panic hook does for a panic on `current` while the TUI runs on
+/// `tui` (if it runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PanicAction {
+    /// Restore the terminal, then print the panic as usual: the TUI itself
+    /// is going down (or no TUI runs).
+    RestoreAndPrint,
+    /// Another thread of the same process (a handler in the in-process
+    /// daemon, which the server turns into a 500 and survives): keep the
+    /// screen, and send the message to the log instead of over the TUI.
+    Log,
+}
+
+pub fn panic_action(tui: Option<ThreadId>, current: ThreadId) -> PanicAction {
+    match tui {
+        Some(t) if t != current => PanicAction::Log,
+        _ => PanicAction::RestoreAndPrint,
+    }
+}
+
+/// Restore the terminal first, then let the previous hook print the panic;
+/// see [`PanicAction`] for panics on other threads.
 fn install_panic_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let _ = restore();
-            previous(info);
+            match panic_action(tui_thread(), std::thread::current().id()) {
+                PanicAction::RestoreAndPrint => {
+                    let _ = restore();
+                    previous(info);
+                }
+                PanicAction::Log => tracing::error!("panic while the TUI runs: {info}"),
+            }
         }));
     });
 }
@@ -87,7 +132,10 @@ pub fn init() -> io::Result<TerminalGuard> {
         Ok(t)
     };
     match setup() {
-        Ok(terminal) => Ok(TerminalGuard { terminal }),
+        Ok(terminal) => {
+            set_tui_thread(Some(std::thread::current().id()));
+            Ok(TerminalGuard { terminal })
+        }
         Err(e) => {
             let _ = restore();
             Err(e)
