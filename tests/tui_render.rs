@@ -148,3 +148,16 @@ fn large_zoomed_attach_hijack() {
     app.update(Message::Open);
     insta::assert_snapshot!(draw(&app, 160, 48).backend());
 }
+
+/// The requests table shows templates without their patterns (the mux
+/// pane shows them whole).
+#[test]
+fn templates_are_compact_in_the_table() {
+    use mini_dockerd::tui::widgets::requests::compact_template;
+    assert_eq!(
+        compact_template("/v{version:[0-9.]+}/containers/{name:.*}/attach"),
+        "/v{version}/containers/{name}/attach"
+    );
+    assert_eq!(compact_template("/_ping"), "/_ping");
+    assert_eq!(compact_template("/exec/{id}/json"), "/exec/{id}/json");
+}

@@ -84,15 +84,19 @@ pub fn layout(area: Rect, app: &App) -> Areas {
         return a;
     }
     if area.width >= WIDE.0 && area.height >= WIDE.1 {
-        let [left, right] =
-            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
-                .areas(body);
-        let [req, flow] =
-            Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(left);
+        // Large screen: the requests table across the top (wide enough for
+        // the route and handler columns), the flow of the selected request
+        // below it, and the mux, listeners, containers and records beside
+        // the flow.
+        let [req, rest] =
+            Layout::vertical([Constraint::Percentage(36), Constraint::Percentage(64)]).areas(body);
+        let [flow, right] =
+            Layout::horizontal([Constraint::Percentage(56), Constraint::Percentage(44)])
+                .areas(rest);
         let [mux, ctx, log] = Layout::vertical([
-            Constraint::Percentage(45),
-            Constraint::Percentage(25),
-            Constraint::Percentage(30),
+            Constraint::Percentage(50),
+            Constraint::Percentage(22),
+            Constraint::Percentage(28),
         ])
         .areas(right);
         let [lis, cont] =

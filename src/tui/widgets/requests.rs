@@ -60,12 +60,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         .map(|r| row(app, r, wide));
     let mut widths = vec![
         Constraint::Length(if wide { 12 } else { 8 }),
-        Constraint::Length(if wide { 10 } else { 4 }),
+        Constraint::Length(if wide { 8 } else { 4 }),
         Constraint::Length(6),
-        Constraint::Fill(2),
+        Constraint::Fill(3),
     ];
     if wide {
-        widths.extend([Constraint::Fill(2), Constraint::Fill(1)]);
+        // Templates are shown without their patterns here (the mux pane
+        // has them whole); handler names take at most 23 characters
+        // (`MethodNotAllowedHandler`).
+        widths.extend([Constraint::Fill(3), Constraint::Length(23)]);
     }
     widths.extend([
         Constraint::Length(4),
@@ -116,9 +119,35 @@ fn row<'a>(app: &App, r: &Request, wide: bool) -> Row<'a> {
         Cell::from(short_ids(&r.path)),
     ];
     if wide {
-        cells.push(Cell::from(r.route_label()));
+        cells.push(Cell::from(compact_template(&r.route_label())));
         cells.push(Cell::from(r.handler_label()));
     }
     cells.extend([Cell::from(status), Cell::from(dur), Cell::from(bytes)]);
     Row::new(cells).style(Style::new().fg(color))
+}
+
+/// A template without its variables' patterns, for the table:
+/// `/v{version:[0-9.]+}/containers/{name:.*}/attach` becomes
+/// `/v{version}/containers/{name}/attach`.
+pub fn compact_template(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    let mut skipping = false;
+    for c in t.chars() {
+        match c {
+            ':' if out.ends_with(|p: char| p != '}') && in_var(&out) => skipping = true,
+            '}' => {
+                skipping = false;
+                out.push(c);
+            }
+            _ if skipping => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `s` ends inside an open `{`.
+fn in_var(s: &str) -> bool {
+    s.rfind('{')
+        .is_some_and(|o| s.rfind('}').is_none_or(|c| c < o))
 }
