@@ -83,3 +83,33 @@ fn mermaid_export_has_participants_and_arrows_in_stage_order() {
     assert!(!m.contains(';'));
     assert!(!m.lines().skip(1).any(|l| l.contains('#')), "{m}");
 }
+
+/// An attach in Mermaid: the handler opens the hijacked stream (101) and
+/// returns at once; the stream outlives it, the backend attaches the
+/// container's output on it, and it ends with the bytes each way.
+#[test]
+fn mermaid_export_of_an_attach_shows_the_hijacked_stream() {
+    let app = app_full();
+    let m = export_mermaid(&app, 3);
+    assert!(
+        m.contains("participant P7 as hijacked stream of postContainersAttach"),
+        "{m}"
+    );
+    let order = [
+        "P5->>+P6: handle",
+        "P6->>+P7: 101 upgrade",
+        "P6-->>-P5: status=101",
+        "P1-->>P0: 101 application/vnd.docker.raw-stream",
+        "P7->>+P8: call",
+        "P8-->>-P7:",
+        "P7-->>-P0: stream ends bytes_in=0 bytes_out=11",
+    ];
+    let at: Vec<usize> = order
+        .iter()
+        .map(|c| m.find(c).unwrap_or_else(|| panic!("no {c:?} in\n{m}")))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "out of order:\n{m}");
+    // Every activation (`+`) is matched by a deactivation (`-`), or
+    // Mermaid refuses the diagram.
+    assert_eq!(m.matches("->>+").count(), m.matches("-->>-").count(), "{m}");
+}

@@ -86,7 +86,17 @@ pub fn export_mermaid(app: &App, req: u64) -> String {
         clean(&q.method),
         clean(&q.uri)
     ));
+    // The hijacked stream of an attach or exec start outlives its handler;
+    // what runs on it afterwards is drawn as called from it.
+    let mut stream: Option<String> = None;
     for r in &q.records {
+        if stack.len() == 1 && !matches!(r.stage, Stage::Request | Stage::Response | Stage::Mux) {
+            if let Some(s) = &stream {
+                if !(r.stage == Stage::Upgrade && r.phase == Phase::Exit) {
+                    stack.push(s.clone());
+                }
+            }
+        }
         let top = stack.last().cloned().unwrap_or_else(|| listener.clone());
         match (r.stage, r.phase, r.name.as_str()) {
             (Stage::Request, _, _) => {}
@@ -113,6 +123,23 @@ pub fn export_mermaid(app: &App, req: u64) -> String {
                     clean(&r.name),
                     clean(&super::app::describe(r)),
                     r.dur_us.map(|d| format!(" in {d}us")).unwrap_or_default()
+                ));
+            }
+            (Stage::Upgrade, Phase::Enter, name) => {
+                let who = p.id(&format!("hijacked stream of {}", clean(name)));
+                body.push(format!("    {top}->>+{who}: 101 upgrade"));
+                stack.push(who.clone());
+                stream = Some(who);
+            }
+            (Stage::Upgrade, Phase::Exit, name) => {
+                let who = p.id(&format!("hijacked stream of {}", clean(name)));
+                if let Some(pos) = stack.iter().rposition(|s| *s == who) {
+                    stack.truncate(pos);
+                }
+                stream = None;
+                body.push(format!(
+                    "    {who}-->>-{client}: stream ends {}",
+                    clean(&super::app::describe(r))
                 ));
             }
             (_, Phase::Enter, name) => {
