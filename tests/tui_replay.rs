@@ -304,3 +304,64 @@ async fn a_paused_replay_waits() {
     pump(&mut src, &mut app, |_, _| false).await;
     assert_eq!(app.requests().len(), 6);
 }
+
+/// A recording made by mini-dockerd itself (`--trace-json`, with
+/// `docker version`, a `docker run` before containers were implemented, a
+/// `docker ps`, `docker events`, `curl /nope` and a too-old API version):
+/// the model reads the daemon's real record shapes. The 400 is stopped by
+/// moby's VersionMiddleware, which the flow marks; the 501 by the handler.
+#[tokio::test]
+async fn a_recording_of_the_real_daemon_replays() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/mini-dockerd-recorded.jsonl"
+    );
+    let (_tx, rx) = watch::channel(100_000.0);
+    let mut src = Source::replay(Path::new(path), rx).await.unwrap();
+    let mut app = App::new(1000);
+    pump(&mut src, &mut app, |_, _| false).await;
+    let statuses: Vec<u16> = app
+        .requests()
+        .iter()
+        .map(|r| r.status.unwrap_or(0))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![200, 200, 200, 501, 200, 501, 200, 200, 404, 400]
+    );
+    assert_eq!(app.routes().len(), 237);
+    assert_eq!(app.drops(), Default::default());
+
+    let too_old = app.requests().back().unwrap();
+    assert_eq!(too_old.path, "/v1.11/version");
+    let steps = app.flow_steps(too_old);
+    let version = steps
+        .iter()
+        .find(|s| s.name == "VersionMiddleware")
+        .unwrap();
+    assert!(version
+        .error
+        .as_deref()
+        .unwrap()
+        .starts_with("client version 1.11 is too old"));
+    // Rejected before the inner middleware and the handler ran.
+    assert!(!steps
+        .iter()
+        .any(|s| s.name == "ExperimentalMiddleware" || s.name == "getVersion"));
+
+    let create = app
+        .requests()
+        .iter()
+        .find(|r| r.path == "/v1.41/containers/create")
+        .unwrap();
+    let steps = app.flow_steps(create);
+    let handler = steps
+        .iter()
+        .find(|s| s.name == "postContainersCreate")
+        .unwrap();
+    assert!(handler
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("not implemented"));
+}
