@@ -50,11 +50,20 @@ pub fn wants(metadata: &Metadata<'_>) -> bool {
 }
 
 /// The trace layer with its filter, ready for `registry().with(...)`.
+///
+/// The filter is a *dynamic* one: tracing caches a plain `filter_fn`'s
+/// answer per call site the first time the site runs, but [`wants`]
+/// changes its mind when a viewer attaches. A call site first reached
+/// while nobody listened (a connection's `accept`, a middleware's `enter`)
+/// would stay off for good, and a viewer attached later would miss those
+/// records. `dynamic_filter_fn` is asked every time (one atomic load).
 pub fn trace_layer<S>() -> impl Layer<S>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    TraceLayer.with_filter(tracing_subscriber::filter::filter_fn(wants))
+    TraceLayer.with_filter(tracing_subscriber::filter::dynamic_filter_fn(
+        |metadata, _cx| wants(metadata),
+    ))
 }
 
 impl<S> Layer<S> for TraceLayer
