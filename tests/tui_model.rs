@@ -525,3 +525,50 @@ fn only_the_tuis_own_panics_restore_the_terminal() {
     assert_eq!(panic_action(Some(me), me), PanicAction::RestoreAndPrint);
     assert_eq!(panic_action(Some(me), other), PanicAction::Log);
 }
+
+/// A new stream (the attached daemon restarted) keeps the old rows, moves
+/// the new daemon's ids (which start at 1 again) above them, and closes
+/// what the old stream left open: its end went down with the connection.
+#[test]
+fn a_new_stream_does_not_mix_into_old_rows() {
+    let mut app = app_upto(87);
+    assert!(!app.request(3).unwrap().ended);
+    app.update(Message::NewStream);
+    app.update(Message::Records(fixture()));
+    let ids: Vec<u64> = app.requests().iter().map(|r| r.id).collect();
+    assert_eq!(ids, (1..=11).collect::<Vec<u64>>());
+    let old_attach = app.request(3).unwrap();
+    assert!(old_attach.ended && !old_attach.complete);
+    let new_create = app.request(7).unwrap();
+    assert_eq!(new_create.path, "/v1.41/containers/create");
+    assert_eq!(new_create.status, Some(201));
+    assert_eq!(app.drops().gaps, 0);
+    // Connections of the new stream are new rows too.
+    assert!(app.conn(5).is_some());
+}
+
+/// A request whose head was not seen (dropped, or sent before a viewer
+/// attached, as the viewer's own `GET /debug/trace`) says so, and still
+/// shows the handler its records name.
+#[test]
+fn a_request_without_its_head_says_so() {
+    let mut app = App::new(10);
+    let mut exit = rec(
+        1,
+        0,
+        1,
+        1,
+        Stage::Handler,
+        Phase::Exit,
+        "getTrace",
+        serde_json::json!({"status": 200}),
+    );
+    exit.dur_us = Some(40);
+    app.update(Message::Records(vec![exit]));
+    let r = app.request(1).unwrap();
+    assert_eq!(
+        (r.method.as_str(), r.path.as_str()),
+        ("?", "(head not seen)")
+    );
+    assert_eq!(r.handler_label(), "getTrace");
+}

@@ -33,6 +33,7 @@ async fn pump(
         let left = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, src.recv()).await {
             Ok(Some(Feed::Record(r))) => app.update(Message::Records(vec![r])),
+            Ok(Some(Feed::NewStream)) => app.update(Message::NewStream),
             Ok(Some(Feed::Status(s))) => {
                 app.update(Message::Source(s.clone()));
                 statuses.push(s);
@@ -219,7 +220,8 @@ async fn fake_daemon(listener: tokio::net::UnixListener) {
 
 /// `mini-dockerd tui --host unix://…` attaches to the trace stream, builds
 /// the same model as the in-process TUI would, says "disconnected" when
-/// the daemon ends the stream, and reconnects.
+/// the daemon ends the stream, and reconnects to what may be a restarted
+/// daemon, whose ids start over.
 #[tokio::test]
 async fn attach_streams_records_and_reconnects() {
     let dir = tempfile::tempdir().unwrap();
@@ -229,8 +231,9 @@ async fn attach_streams_records_and_reconnects() {
     let host = format!("unix://{}", sock.display());
     let mut src = Source::attach(&host).unwrap();
     let mut app = App::new(1000);
-    let statuses = pump(&mut src, &mut app, |_, st| {
-        st.iter().filter(|s| s.starts_with("attached")).count() >= 2
+    let statuses = pump(&mut src, &mut app, |app, st| {
+        // Both streams whole: 102 records each.
+        st.iter().filter(|s| s.starts_with("attached")).count() >= 2 && app.log().len() == 204
     })
     .await;
     assert!(
@@ -244,9 +247,16 @@ async fn attach_streams_records_and_reconnects() {
         "{statuses:?}"
     );
     assert_eq!(app.routes().len(), 89);
-    assert_eq!(app.requests().len(), 6);
+    // Both streams' requests are kept: the second daemon's ids (from 1
+    // again) are moved above the first's rather than mixed into its rows.
+    let ids: Vec<u64> = app.requests().iter().map(|r| r.id).collect();
+    assert_eq!(ids, (1..=12).collect::<Vec<u64>>());
     assert_eq!(
         app.request(2).unwrap().handler_label(),
+        "postContainersCreate"
+    );
+    assert_eq!(
+        app.request(8).unwrap().handler_label(),
         "postContainersCreate"
     );
     // The second stream starts again at seq 1: a new stream, not a gap.

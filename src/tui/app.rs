@@ -110,6 +110,9 @@ pub enum Message {
     Records(Vec<TraceRecord>),
     /// A line for the footer about the record source ("disconnected", ...).
     Source(String),
+    /// The source (re)connected: what follows is a new stream from a
+    /// daemon that may have restarted, with ids and `seq` counting afresh.
+    NewStream,
     /// Time passed (drives the play animation).
     Tick(Duration),
     /// The terminal's size, needed to map mouse clicks to rows.
@@ -226,6 +229,9 @@ pub struct Request {
     pub uri: String,
     pub user_agent: String,
     pub mux: Option<MuxResult>,
+    /// The handler that ran, from the handler records (the mux record
+    /// says it too, when it was seen).
+    pub handler: String,
     pub status: Option<u16>,
     pub content_type: String,
     /// Bytes the daemon sent (the response body, or the hijacked stream).
@@ -255,11 +261,14 @@ impl Request {
             listener: String::new(),
             start_ns: ts,
             last_ns: ts,
-            method: String::new(),
-            path: String::new(),
+            // Overwritten by the `request head` record; a request whose head
+            // was not seen (dropped, or sent before a viewer attached) says so.
+            method: "?".into(),
+            path: "(head not seen)".into(),
             uri: String::new(),
             user_agent: String::new(),
             mux: None,
+            handler: String::new(),
             status: None,
             content_type: String::new(),
             bytes_out: 0,
@@ -304,7 +313,7 @@ impl Request {
             Some(MuxResult::Matched { handler, .. }) => handler.clone(),
             Some(MuxResult::NotFound { answered_by, .. }) => answered_by.clone(),
             Some(MuxResult::Redirect { .. }) => "cleanPath".into(),
-            None => String::new(),
+            None => self.handler.clone(),
         }
     }
 
@@ -441,6 +450,14 @@ pub struct App {
     held: VecDeque<TraceRecord>,
     drops: Drops,
     last_seq: u64,
+    /// Added to the request and connection ids of the current stream, so
+    /// that a restarted daemon's ids (from 1 again) do not collide with the
+    /// rows of the previous one.
+    req_base: u64,
+    conn_base: u64,
+    /// The largest ids seen so far (after the bases).
+    max_req: u64,
+    max_conn: u64,
     now_ns: u64,
     play: Play,
     source: String,
@@ -486,6 +503,10 @@ impl App {
             held: VecDeque::new(),
             drops: Drops::default(),
             last_seq: 0,
+            req_base: 0,
+            conn_base: 0,
+            max_req: 0,
+            max_conn: 0,
             now_ns: 0,
             play: Play {
                 shown: None,
@@ -642,6 +663,7 @@ impl App {
                 }
             }
             Message::Source(s) => self.source = s,
+            Message::NewStream => self.new_stream(),
             Message::Status(s) => self.status = s,
             Message::Tick(dt) => self.tick(dt),
             Message::Resize(w, h) => self.size = (w, h),
@@ -742,6 +764,25 @@ impl App {
         self.conns.retain(|_, c| c.open);
         self.containers.retain(|_, c| c.state != "removed");
         self.status.clear();
+    }
+
+    /// A new stream: ids continue above everything seen, `seq` starts
+    /// over, and what was open in the old stream is closed (its end, if it
+    /// came, was lost with the connection).
+    fn new_stream(&mut self) {
+        self.last_seq = 0;
+        self.req_base = self.max_req;
+        self.conn_base = self.max_conn;
+        for q in self.requests.iter_mut().filter(|q| !q.ended) {
+            q.ended = true;
+            q.complete = false;
+        }
+        for c in self.conns.values_mut() {
+            c.open = false;
+        }
+        for l in self.listeners.values_mut() {
+            l.open = 0;
+        }
     }
 
     fn last_req_id(&self) -> u64 {
@@ -911,7 +952,15 @@ impl App {
 
     // ----- records -----
 
-    fn ingest(&mut self, r: TraceRecord) {
+    fn ingest(&mut self, mut r: TraceRecord) {
+        if r.req != 0 {
+            r.req += self.req_base;
+            self.max_req = self.max_req.max(r.req);
+        }
+        if r.conn != 0 {
+            r.conn += self.conn_base;
+            self.max_conn = self.max_conn.max(r.conn);
+        }
         // Sequence numbers: a gap means records were lost between the hub
         // and us; a smaller number means a new stream (daemon restarted,
         // viewer reconnected), which starts counting afresh.
@@ -1099,6 +1148,11 @@ impl App {
                 q.mux = Some(MuxResult::Redirect {
                     location: r.field_str("location").unwrap_or_default(),
                 });
+            }
+            (Stage::Handler, _, name) => {
+                if q.handler.is_empty() {
+                    q.handler = name.to_string();
+                }
             }
             (Stage::Response, _, "head") => {
                 q.status = r.field_u64("status").map(|s| s as u16);

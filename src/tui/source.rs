@@ -38,6 +38,8 @@ pub enum Feed {
     Record(TraceRecord),
     /// A line for the footer: "attached to …", "disconnected: …".
     Status(String),
+    /// A new stream begins (the attach source reconnected).
+    NewStream,
 }
 
 /// A stream of records for the TUI.
@@ -115,12 +117,15 @@ impl Source {
             };
             match item {
                 Ok(Feed::Record(r)) => records.push(r),
-                Ok(Feed::Status(s)) => {
-                    // Keep the order: records before the status first.
+                Ok(other @ (Feed::Status(_) | Feed::NewStream)) => {
+                    // Keep the order: records before it first.
                     if !records.is_empty() {
                         app.update(Message::Records(std::mem::take(&mut records)));
                     }
-                    app.update(Message::Source(s));
+                    app.update(match other {
+                        Feed::Status(s) => Message::Source(s),
+                        _ => Message::NewStream,
+                    });
                 }
                 Err(mpsc::error::TryRecvError::Empty) => break,
                 Err(mpsc::error::TryRecvError::Disconnected) => {
@@ -312,6 +317,7 @@ async fn stream_once(
         return Err(io_err(format!("GET {TRACE_PATH}: {}", resp.status())));
     }
     *backoff = Duration::from_millis(250);
+    let _ = tx.send(Feed::NewStream).await;
     let _ = tx.send(Feed::Status(format!("attached to {host}"))).await;
     let mut body = resp.into_body();
     let mut pending: Vec<u8> = Vec::new();
