@@ -1149,10 +1149,8 @@ impl App {
                     location: r.field_str("location").unwrap_or_default(),
                 });
             }
-            (Stage::Handler, _, name) => {
-                if q.handler.is_empty() {
-                    q.handler = name.to_string();
-                }
+            (Stage::Handler, _, name) if q.handler.is_empty() => {
+                q.handler = name.to_string();
             }
             (Stage::Response, _, "head") => {
                 q.status = r.field_u64("status").map(|s| s as u16);
