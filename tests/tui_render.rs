@@ -161,3 +161,41 @@ fn templates_are_compact_in_the_table() {
     assert_eq!(compact_template("/_ping"), "/_ping");
     assert_eq!(compact_template("/exec/{id}/json"), "/exec/{id}/json");
 }
+
+/// 80x24, before any request: the flow pane says how to point the docker
+/// CLI at the daemon (from the daemon's listener records).
+#[test]
+fn small_waiting_for_the_first_request() {
+    let mut app = app_upto(4);
+    app.update(Message::Resize(80, 24));
+    insta::assert_snapshot!(draw(&app, 80, 24).backend());
+}
+
+/// 80x24, from a recording made by mini-dockerd itself: `GET
+/// /v1.11/version` rejected by moby's VersionMiddleware (400, "client
+/// version 1.11 is too old"); the flow marks where it stopped, and the
+/// handler never ran.
+#[test]
+fn small_flow_of_a_rejected_version() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/mini-dockerd-recorded.jsonl"
+    ))
+    .unwrap();
+    let (records, _) = mini_dockerd::tui::source::parse_lines(&text);
+    let mut app = App::new(1000);
+    app.update(Message::Records(records));
+    app.update(Message::Resize(80, 24));
+    insta::assert_snapshot!(draw(&app, 80, 24).backend());
+}
+
+/// Error messages in the flow pane wrap at spaces instead of being cut.
+#[test]
+fn errors_wrap_at_spaces() {
+    use mini_dockerd::tui::widgets::flow::wrap_words;
+    assert_eq!(
+        wrap_words("client version 1.11 is too old", 12),
+        vec!["client", "version 1.11", "is too old"]
+    );
+    assert_eq!(wrap_words("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+}

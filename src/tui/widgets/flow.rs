@@ -42,10 +42,20 @@ pub fn stage_color(s: Stage) -> Color {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let Some(req) = app.selected() else {
+        // Before the first request: tell the room how to reach the daemon.
         let block = pane_block("Flow".into(), focused);
-        Paragraph::new("No request yet. Run a docker command against this daemon.")
-            .style(Style::new().fg(Color::DarkGray))
-            .wrap(Wrap { trim: true })
+        let mut lines = vec![Line::from(Span::styled(
+            "No request yet. Run a docker command against this daemon:",
+            Style::new().fg(Color::DarkGray),
+        ))];
+        for l in app.listeners() {
+            lines.push(Line::from(Span::styled(
+                format!("  export DOCKER_HOST={}", l.addr),
+                Style::new().fg(Color::Yellow),
+            )));
+        }
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
             .block(block)
             .render(area, buf);
         return;
@@ -105,10 +115,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         let current = play.shown.is_some() && i + 1 == shown;
         body.push(step_line(s, width, current, total_us));
         if let Some(e) = &s.error {
-            body.push(Line::from(Span::styled(
-                format!("{}  ✗ stopped here: {}", "  ".repeat(s.depth + 1), e),
-                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-            )));
+            // The whole message, wrapped: it is dockerd's text, and the
+            // point of the pane is to read it.
+            let indent = "  ".repeat(s.depth + 1);
+            let text = format!("✗ stopped here: {e}");
+            let room = width.saturating_sub(indent.chars().count() + 2).max(20);
+            for chunk in wrap_words(&text, room) {
+                body.push(Line::from(Span::styled(
+                    format!("{indent}  {chunk}"),
+                    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                )));
+            }
         }
     }
     // While animating, keep the newest revealed stage on screen; otherwise
@@ -208,4 +225,33 @@ pub fn waterfall(s: &FlowStep, total_us: u64, width: usize) -> String {
         None => cells[start] = '▏',
     }
     cells.into_iter().collect()
+}
+
+/// Split `text` into lines of at most `width` characters, at spaces where
+/// it can.
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        let wlen = word.chars().count();
+        let clen = cur.chars().count();
+        if clen > 0 && clen + 1 + wlen > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+        // A word longer than a line is cut.
+        while cur.chars().count() > width {
+            let head: String = cur.chars().take(width).collect();
+            let tail: String = cur.chars().skip(width).collect();
+            lines.push(head);
+            cur = tail;
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
 }
