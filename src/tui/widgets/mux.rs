@@ -142,7 +142,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
         None => focus_row.saturating_sub(room / 2),
     }
     .min(routes.len().saturating_sub(room.max(1)));
-    let tmpl_w = width.saturating_sub(4 + 3 + 7 + 1).min(44);
+    let tmpl_w = width.saturating_sub(4 + 3 + 8 + 1).min(44);
     for r in routes.iter().skip(start).take(room) {
         let m = mark(result, r.index);
         let (sym, style) = match m {
@@ -159,9 +159,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
             Mark::NotTried => ("  ".to_string(), Style::new()),
         };
         let text = format!(
-            "{:>3} {sym} {:<6} {:<tmpl_w$} {}",
+            "{:>3} {sym} {:<7} {:<tmpl_w$} {}",
             r.index,
-            ellipsize(&r.method, 6),
+            ellipsize(&r.method, 7),
             ellipsize(&r.template, tmpl_w),
             r.handler
         );
@@ -170,18 +170,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     Paragraph::new(lines).render(inner, buf);
 }
 
-/// `✗ path 40 version 15 method 2`: the misses string, counted.
+/// `✗p path 40 · ✗v version prefix 40 · ✗m method 2`: the misses string,
+/// counted.
 pub fn miss_counts(misses: &str) -> String {
     let mut out = Vec::new();
     for b in [b'p', b'v', b'm'] {
         let n = misses.bytes().filter(|x| *x == b).count();
         if n > 0 {
-            out.push(format!("{} {n}", miss_reason(b)));
+            // `✗p path 44`: the letter as the rows show it, so the summary
+            // doubles as the legend.
+            out.push(format!("✗{} {} {n}", b as char, miss_reason(b)));
         }
     }
-    if out.is_empty() {
-        String::new()
-    } else {
-        format!("✗ {}", out.join(", "))
-    }
+    out.join(" · ")
 }
