@@ -22,6 +22,7 @@
 
 pub mod app;
 pub mod export;
+pub mod flow;
 pub mod input;
 pub mod source;
 pub mod term;
