@@ -572,3 +572,46 @@ fn a_request_without_its_head_says_so() {
     );
     assert_eq!(r.handler_label(), "getTrace");
 }
+
+/// Container states follow what succeeded: a start that failed leaves the
+/// container created; a state reported as such (a container restored at
+/// daemon start-up) is taken as it is.
+#[test]
+fn container_states_follow_only_what_succeeded() {
+    let mut app = App::new(10);
+    let mut create = rec(
+        1,
+        0,
+        1,
+        1,
+        Stage::Backend,
+        Phase::Exit,
+        "Daemon.ContainerCreate",
+        serde_json::json!({"container": "abc"}),
+    );
+    create.dur_us = Some(5);
+    let failed_start = rec(
+        2,
+        10,
+        1,
+        2,
+        Stage::Backend,
+        Phase::Exit,
+        "Daemon.ContainerStart",
+        serde_json::json!({"container": "abc", "error": "no such file or directory"}),
+    );
+    let restored = rec(
+        3,
+        20,
+        0,
+        0,
+        Stage::Daemon,
+        Phase::Event,
+        "restore.container",
+        serde_json::json!({"container": "def", "status": "exited"}),
+    );
+    app.update(Message::Records(vec![create, failed_start, restored]));
+    let state = |id: &str| app.containers().find(|c| c.id == id).unwrap().state.clone();
+    assert_eq!(state("abc"), "created");
+    assert_eq!(state("def"), "exited");
+}

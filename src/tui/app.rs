@@ -1212,7 +1212,13 @@ impl App {
             .or_else(|| r.field_str("status"))
             .filter(|a| !a.chars().all(|c| c.is_ascii_digit()))
             .unwrap_or_else(|| r.name.clone());
-        let state = container_state(&action, r.phase);
+        // A call that failed (`Daemon.ContainerStart` exiting with an
+        // error) did not change the state.
+        let state = if error_of(r).is_some() {
+            None
+        } else {
+            container_state(&action, r.phase)
+        };
         let c = self
             .containers
             .entry(id.clone())
@@ -1356,6 +1362,11 @@ fn container_state(action: &str, phase: Phase) -> Option<&'static str> {
     let a = a.rsplit('.').next().unwrap_or(&a).to_string();
     let a = a.trim_start_matches("container");
     Some(match a {
+        // A state reported as such (`restore.container status=running`).
+        "running" | "restarting" => "running",
+        "exited" | "dead" => "exited",
+        "created" => "created",
+        "paused" => "paused",
         s if s.starts_with("create") => "created",
         s if s.starts_with("start") || s.starts_with("restart") || s.starts_with("unpause") => {
             "running"
