@@ -9,6 +9,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget};
 
+use super::flow::stage_color;
+use crate::trace::Stage;
 use crate::tui::ui::pane_block;
 
 /// The keys, as (key, what it does). Kept next to the overlay so the two
@@ -32,9 +34,22 @@ pub const KEYS: &[(&str, &str)] = &[
     ("mouse", "click to select, wheel to scroll"),
 ];
 
+/// The stages, in the order a request meets them, for the colour legend.
+const STAGES: [Stage; 9] = [
+    Stage::Listener,
+    Stage::Request,
+    Stage::Mux,
+    Stage::Middleware,
+    Stage::Handler,
+    Stage::Backend,
+    Stage::Runtime,
+    Stage::Response,
+    Stage::Upgrade,
+];
+
 pub fn render(area: Rect, buf: &mut Buffer) {
     let w = 62.min(area.width);
-    let h = (KEYS.len() as u16 + 2).min(area.height);
+    let h = (KEYS.len() as u16 + 5).min(area.height);
     let [v] = Layout::vertical([Constraint::Length(h)])
         .flex(Flex::Center)
         .areas(area);
@@ -54,6 +69,18 @@ pub fn render(area: Rect, buf: &mut Buffer) {
             ])
         })
         .collect();
+    let mut lines = lines;
+    lines.push(Line::from(""));
+    // The colours the flow and records panes give each stage, in two rows
+    // so they fit 80 columns.
+    for row in STAGES.chunks(5) {
+        let mut legend = vec![Span::raw(" ")];
+        for st in row {
+            legend.push(Span::styled(st.as_str(), Style::new().fg(stage_color(*st))));
+            legend.push(Span::raw(" "));
+        }
+        lines.push(Line::from(legend));
+    }
     Paragraph::new(lines)
         .block(pane_block("Keys".into(), true))
         .render(popup, buf);
