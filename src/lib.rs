@@ -10,6 +10,9 @@
 //! - [`listeners`]: unix, tcp (+TLS) and systemd sockets (`daemon/listeners`);
 //! - [`server`]: the HTTP server, the mux, the middleware chain, the
 //!   routers and their handlers (`api/server`);
+//! - [`runtime`]: the container runtime (namespaces, overlay rootfs,
+//!   cgroups, ptys): libcontainerd + containerd + runc collapsed into one
+//!   module, the only code that touches the OS that way;
 //! - [`errdefs`]: error kinds, mapped to statuses in `server::httpstatus`;
 //! - [`trace`]: trace records, the layer that makes them and the hub that
 //!   fans them out;
