@@ -46,6 +46,27 @@ impl Session {
     }
 }
 
+/// Start a detached 160x48 tmux session running `cmd`.
+fn start_session(name: String, cmd: &str) -> Session {
+    let session = Session(name);
+    let started = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &session.0,
+            "-x",
+            "160",
+            "-y",
+            "48",
+        ])
+        .arg(cmd)
+        .status()
+        .unwrap();
+    assert!(started.success(), "tmux new-session failed");
+    session
+}
+
 fn have(cmd: &str) -> bool {
     Command::new(cmd)
         .arg("-V")
@@ -109,22 +130,7 @@ fn tui_shows_docker_requests_live() {
         root.display(),
         stderr.display()
     );
-    let session = Session(format!("mdtui-test-{}", std::process::id()));
-    let started = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &session.0,
-            "-x",
-            "160",
-            "-y",
-            "48",
-        ])
-        .arg(&cmd)
-        .status()
-        .unwrap();
-    assert!(started.success(), "tmux new-session failed");
+    let session = start_session(format!("mdtui-test-{}", std::process::id()), &cmd);
 
     // The daemon is up when its socket exists.
     let end = Instant::now() + Duration::from_secs(20);
@@ -141,6 +147,19 @@ fn tui_shows_docker_requests_live() {
     }
     session.wait_for("the TUI's first frame", Duration::from_secs(10), |s| {
         s.contains("Requests") && s.contains("Mux")
+    });
+    // A second TUI attached over GET /debug/trace (`mini-dockerd tui -H`)
+    // sees the same requests.
+    let viewer = start_session(
+        format!("mdtui-viewer-{}", std::process::id()),
+        &format!(
+            "{} tui -H unix://{}; sleep 60",
+            bin.display(),
+            sock.display()
+        ),
+    );
+    viewer.wait_for("the viewer to attach", Duration::from_secs(10), |s| {
+        s.contains("attached to unix://")
     });
 
     let out = docker(&sock, &["version"], Duration::from_secs(20)).expect("docker version hung");
@@ -160,6 +179,15 @@ fn tui_shows_docker_requests_live() {
         },
     );
     assert!(screen.contains("VersionMiddleware"), "{screen}");
+    viewer.wait_for(
+        "the attached viewer to show the version request",
+        Duration::from_secs(15),
+        |s| {
+            s.contains("/v1.41/version")
+                && s.contains("getVersion")
+                && s.contains("VersionMiddleware")
+        },
+    );
 
     // `docker run` needs the container backend; where this build has it,
     // its create and start requests must appear too.
@@ -182,6 +210,9 @@ fn tui_shows_docker_requests_live() {
         None => eprintln!("note: docker run timed out; checked docker version only"),
     }
 
+    // Detach the viewer first: the daemon gives open streams (the viewer's
+    // trace stream is one) its shutdown timeout to finish.
+    drop(viewer);
     // `q` leaves the TUI, which stops the daemon it belongs to.
     let _ = Command::new("tmux")
         .args(["send-keys", "-t", &session.0, "q"])
@@ -191,4 +222,50 @@ fn tui_shows_docker_requests_live() {
     });
     assert!(screen.contains("TUI-EXITED rc=0"), "{screen}");
     assert!(!sock.exists(), "the daemon left its socket behind");
+}
+
+/// `mini-dockerd tui --replay FILE --speed N`: a recorded session plays in
+/// a real terminal without a daemon (what a class without root or Linux
+/// uses), and `q` leaves with the terminal restored.
+#[test]
+fn replay_plays_in_a_terminal() {
+    if !have("tmux") {
+        eprintln!("skipping replay_plays_in_a_terminal: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin: PathBuf = dir.path().join("mini-dockerd");
+    std::fs::copy(env!("CARGO_BIN_EXE_mini-dockerd"), &bin).unwrap();
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/docker-run-busybox.jsonl"
+    );
+    let session = start_session(
+        format!("mdtui-replay-{}", std::process::id()),
+        &format!(
+            "{} tui --replay {fixture} --speed 1000; echo TUI-EXITED rc=$?; sleep 60",
+            bin.display()
+        ),
+    );
+    let screen = session.wait_for("the replay to finish", Duration::from_secs(20), |s| {
+        s.contains("finished, 102 records")
+    });
+    for want in [
+        "/_ping",
+        "/v1.41/containers/create",
+        "559d479c69f8…/attach",
+        "/nope",
+        "404",
+    ] {
+        assert!(screen.contains(want), "no {want:?} on screen:\n{screen}");
+    }
+    let _ = Command::new("tmux")
+        .args(["send-keys", "-t", &session.0, "q"])
+        .status();
+    let screen = session.wait_for("the TUI to exit", Duration::from_secs(10), |s| {
+        s.contains("TUI-EXITED")
+    });
+    assert!(screen.contains("TUI-EXITED rc=0"), "{screen}");
+    // Back on the normal screen: the TUI's frame is gone.
+    assert!(!screen.contains("Requests"), "{screen}");
 }
