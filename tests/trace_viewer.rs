@@ -16,6 +16,8 @@ fn accept(conn: u64) {
     mini_dockerd::trace_event!("listener", "event", "accept", conn = conn);
 }
 
+/// The record from a call site first reached before the viewer attached
+/// still reaches the viewer when the site runs again.
 #[tokio::test]
 async fn a_viewer_attached_later_sees_call_sites_first_hit_before() {
     tracing_subscriber::registry()

@@ -4,8 +4,6 @@
 
 mod tui_support;
 
-use std::time::Duration;
-
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use mini_dockerd::trace::{Phase, Stage};
 use mini_dockerd::tui::app::{App, Message, Mode, MuxResult, Outcome, Pane, PLAY_INTERVALS};
@@ -414,7 +412,6 @@ fn clicking_a_row_selects_it() {
     app.update(Message::Click { column: 10, row: 3 });
     assert_eq!(app.selected_id(), Some(2));
     assert!(!app.follows());
-    let _ = Duration::ZERO;
 }
 
 /// A request stopped by a middleware: moby's VersionMiddleware rejects a
