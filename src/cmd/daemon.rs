@@ -288,7 +288,7 @@ pub fn init_router(daemon: &Arc<Daemon>, experimental: bool) -> Vec<Arc<dyn Rout
     vec![
         router::checkpoint::CheckpointRouter::new(experimental),
         router::container::ContainerRouter::new(),
-        router::image::ImageRouter::new(),
+        router::image::ImageRouter::new(daemon.clone()),
         router::system::SystemRouter::new(daemon.clone()),
         router::volume::VolumeRouter::new(),
         router::build::BuildRouter::new(),

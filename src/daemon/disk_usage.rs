@@ -12,9 +12,10 @@ use crate::errdefs::Result;
 impl Daemon {
     /// moby `SystemDiskUsage`.
     pub fn system_disk_usage(&self) -> Result<Value> {
+        let images = self.image_service()?.disk_usage()?;
         Ok(json!({
-            "LayersSize": 0,
-            "Images": [],
+            "LayersSize": images.total_size,
+            "Images": images.images,
             "Containers": [],
             "Volumes": [],
             "BuildCache": [],

@@ -14,10 +14,12 @@ pub mod events;
 pub mod info;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
+use crate::errdefs::{Error, Result};
 use crate::events::Events;
+use crate::image::ImageService;
 
 /// What the daemon is configured with (a slice of moby `config.Config`).
 #[derive(Debug, Clone, Default)]
@@ -63,6 +65,8 @@ pub struct Daemon {
     /// Why containers run in the simulated runtime, when they do. Shown at
     /// start-up, in `/info` and in the trace.
     pub runtime_warning: Option<String>,
+    /// moby `daemon.imageService`: opened by [`Daemon::restore`].
+    pub images: OnceLock<Arc<ImageService>>,
 }
 
 impl Daemon {
@@ -76,6 +80,7 @@ impl Daemon {
             id: String::new(),
             started: SystemTime::now(),
             runtime_warning: None,
+            images: OnceLock::new(),
         })
     }
 
@@ -84,7 +89,29 @@ impl Daemon {
     pub fn restore(&self) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.config.data_root)?;
         std::fs::create_dir_all(&self.config.exec_root)?;
+        // The image store (moby `images.NewImageService` in `NewDaemon`).
+        let images = Arc::new(ImageService::new(
+            &self.config.data_root,
+            self.events.clone(),
+        )?);
+        // dockerd gets images from a registry; we have none, so a fresh
+        // data root gets `busybox:latest` built from the host's static
+        // busybox (see src/image/busybox.rs). Failing that is not fatal.
+        match images.ensure_busybox() {
+            Ok(Some(id)) => tracing::info!("built busybox:latest ({id}) from the host's busybox"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("could not build busybox:latest: {e}"),
+        }
+        let _ = self.images.set(images);
         Ok(())
+    }
+
+    /// The image service, once [`Daemon::restore`] has opened it.
+    pub fn image_service(&self) -> Result<Arc<ImageService>> {
+        self.images
+            .get()
+            .cloned()
+            .ok_or_else(|| Error::unavailable("the image store is not open yet"))
     }
 
     /// Container counts by state. There is no container store yet, so
@@ -95,7 +122,7 @@ impl Daemon {
 
     /// How many images the image service holds.
     pub fn image_count(&self) -> usize {
-        0
+        self.images.get().map(|i| i.count()).unwrap_or(0)
     }
 
     /// The runtime's name and cgroup facts.
