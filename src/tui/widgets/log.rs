@@ -7,7 +7,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
@@ -56,6 +56,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     let end = log.len().saturating_sub(app.log_scroll());
     let start = end.saturating_sub(room);
     let wide = width >= 100;
+    // The selected request's records stand out from the rest of the stream.
+    let selected = app.selected_id();
     let lines: Vec<Line> = log
         .iter()
         .skip(start)
@@ -73,7 +75,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
                         &record_text(r),
                         width.saturating_sub(if wide { 13 } else { 0 }),
                     ),
-                    Style::new().fg(stage_color(r.stage)),
+                    if selected.is_some_and(|id| id == r.req) {
+                        Style::new()
+                            .fg(stage_color(r.stage))
+                            .add_modifier(Modifier::BOLD)
+                    } else {
+                        Style::new().fg(stage_color(r.stage))
+                    },
                 ),
             ])
         })
