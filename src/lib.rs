@@ -36,3 +36,4 @@ pub mod server;
 pub mod tlsconfig;
 pub mod tui;
 pub mod version;
+pub mod volume;

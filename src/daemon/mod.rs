@@ -12,6 +12,7 @@ mod backends;
 pub mod disk_usage;
 pub mod events;
 pub mod info;
+pub mod network;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -20,6 +21,7 @@ use std::time::SystemTime;
 use crate::errdefs::{Error, Result};
 use crate::events::Events;
 use crate::image::ImageService;
+use crate::volume::VolumesService;
 
 /// What the daemon is configured with (a slice of moby `config.Config`).
 #[derive(Debug, Clone, Default)]
@@ -58,6 +60,12 @@ pub struct Daemon {
     pub config: DaemonConfig,
     /// moby `daemon.EventsService`.
     pub events: Arc<Events>,
+    /// moby `daemon.volumes` (`VolumesService()`): named volumes under
+    /// `<data-root>/volumes`. Containers resolve `-v name:/path` with
+    /// `volumes.volume_path(name)`.
+    pub volumes: Arc<VolumesService>,
+    /// The built-in networks (moby: `daemon.netController`).
+    pub networks: network::Networks,
     /// The daemon's id, shown as `ID` in /info (kept in the data root so it
     /// survives restarts, as dockerd's engine id does).
     pub id: String,
@@ -74,9 +82,17 @@ impl Daemon {
     /// `mini-dockerd routes` can build the routers without a data root;
     /// [`Daemon::restore`] does that work at start-up.
     pub fn new(config: DaemonConfig) -> Arc<Daemon> {
+        let events = Arc::new(Events::new());
+        let volumes = Arc::new(VolumesService::new(
+            config.data_root.join("volumes"),
+            events.clone(),
+        ));
+        let networks = network::Networks::new(&config.data_root);
         Arc::new(Daemon {
             config,
-            events: Arc::new(Events::new()),
+            events,
+            volumes,
+            networks,
             id: String::new(),
             started: SystemTime::now(),
             runtime_warning: None,
@@ -103,6 +119,8 @@ impl Daemon {
             Err(e) => tracing::warn!("could not build busybox:latest: {e}"),
         }
         let _ = self.images.set(images);
+        self.volumes.restore()?;
+        self.networks.restore()?;
         Ok(())
     }
 
