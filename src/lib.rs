@@ -24,8 +24,10 @@
 #[macro_use]
 pub mod trace;
 
+pub mod api;
 pub mod cmd;
 pub mod config;
+pub mod container;
 pub mod daemon;
 pub mod errdefs;
 pub mod events;
@@ -33,6 +35,7 @@ pub mod image;
 pub mod listeners;
 pub mod runtime;
 pub mod server;
+pub mod stdcopy;
 pub mod tlsconfig;
 pub mod tui;
 pub mod version;
