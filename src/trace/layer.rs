@@ -93,7 +93,7 @@ where
         let mut v = RecordVisitor {
             stage: None,
             phase: Phase::Event,
-            name: String::new(),
+            name: None,
             dur_us: None,
             ids: &mut ids,
             fields: Map::new(),
@@ -118,7 +118,7 @@ where
             req: ids.req,
             stage,
             phase,
-            name,
+            name: name.unwrap_or_default(),
             dur_us,
             fields,
         };
@@ -145,7 +145,10 @@ impl Visit for IdVisitor<'_> {
 struct RecordVisitor<'a> {
     stage: Option<Stage>,
     phase: Phase,
-    name: String,
+    /// The record's name: the macro's third argument, which `tracing`
+    /// records first. A later field that is also called `name` (the
+    /// container name in `Daemon.ContainerCreate`) is an ordinary field.
+    name: Option<String>,
     dur_us: Option<u64>,
     ids: &'a mut Ids,
     fields: Map<String, Value>,
@@ -162,7 +165,7 @@ impl Visit for RecordVisitor<'_> {
                     _ => Phase::Event,
                 }
             }
-            "name" => self.name = value.to_string(),
+            "name" if self.name.is_none() => self.name = Some(value.to_string()),
             other => {
                 // A field that holds JSON (vars, lists) is kept as JSON.
                 let v = if (value.starts_with('{') && value.ends_with('}'))
