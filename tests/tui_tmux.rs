@@ -190,7 +190,8 @@ fn tui_shows_docker_requests_live() {
     );
 
     // `docker run` needs the container backend; where this build has it,
-    // its create and start requests must appear too.
+    // its create, attach (hijacked: 101, then "hi" as an 11-byte stdcopy
+    // frame) and start requests must appear too.
     match docker(
         &sock,
         &["run", "--rm", "busybox", "echo", "hi"],
@@ -200,7 +201,14 @@ fn tui_shows_docker_requests_live() {
             session.wait_for(
                 "the container create request",
                 Duration::from_secs(15),
-                |s| s.contains("/v1.41/containers/create") && s.contains("/start"),
+                |s| {
+                    s.contains("/v1.41/containers/create")
+                        && s.contains("/start")
+                        // The hijacked attach: 101, with bytes each way.
+                        && s.contains("/attach")
+                        && s.contains("101")
+                        && s.contains("↑0B ↓11B")
+                },
             );
         }
         Some(out) => eprintln!(
