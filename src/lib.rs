@@ -15,7 +15,8 @@
 //!   module, the only code that touches the OS that way;
 //! - [`errdefs`]: error kinds, mapped to statuses in `server::httpstatus`;
 //! - [`trace`]: trace records, the layer that makes them and the hub that
-//!   fans them out.
+//!   fans them out;
+//! - [`tui`]: the live view of those records (`--tui`, `tui --replay`).
 
 #![recursion_limit = "256"]
 
@@ -36,5 +37,6 @@ pub mod runtime;
 pub mod server;
 pub mod stdcopy;
 pub mod tlsconfig;
+pub mod tui;
 pub mod version;
 pub mod volume;

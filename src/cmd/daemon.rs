@@ -268,10 +268,12 @@ fn read_header_timeout() -> std::time::Duration {
         .unwrap_or_else(|| server::Config::default().read_header_timeout)
 }
 
-/// The in-process TUI (`--tui`). Until the TUI is built in, the records
-/// are drained so that the hub never counts them as dropped.
-async fn run_local_tui(mut rx: mpsc::Receiver<TraceRecord>) {
-    while rx.recv().await.is_some() {}
+/// The in-process TUI (`--tui`): it owns the terminal until the user
+/// quits (or fails to set the terminal up, which it reports).
+async fn run_local_tui(rx: mpsc::Receiver<TraceRecord>) {
+    if let Err(e) = crate::tui::run_local(rx, crate::tui::TuiOptions::default()).await {
+        eprintln!("mini-dockerd: the TUI stopped: {e}");
+    }
 }
 
 /// The line to paste into a shell to point the docker CLI at us.
