@@ -170,9 +170,7 @@ fn run_t_gives_the_container_a_sized_pty() {
         ])
         .env("DOCKER_HOST", &d.host)
         .env("DOCKER_CONFIG", cli_config(&d))
-        .stdin(Stdio::null())
-        .output()
-        .expect("script (bsdutils)");
+        .run_in_pty();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("/dev/pts/0\r\n"), "got {text:?}");
     assert!(text.contains("33 111\r\n"), "got {text:?}");
@@ -738,11 +736,50 @@ fn exec_t_gets_a_pty() {
         ])
         .env("DOCKER_HOST", &d.host)
         .env("DOCKER_CONFIG", cli_config(&d))
-        .stdin(Stdio::null())
-        .output()
-        .expect("script (bsdutils)");
+        .run_in_pty();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("/dev/pts/"), "got {text:?}");
     assert!(text.contains("20 70\r\n"), "got {text:?}");
     d.docker(&["rm", "-f", "web"]);
+}
+
+/// Running a command under `script` (bsdutils), which gives it a pseudo-
+/// terminal, as a user's terminal would.
+trait RunInPty {
+    fn run_in_pty(&mut self) -> std::process::Output;
+}
+
+impl RunInPty for Command {
+    /// `script`'s own stdin stays open (a pipe we hold) until the command
+    /// is done. With `/dev/null` there, `script` meets end-of-file at once,
+    /// sends it to the terminal and may hang the terminal up before the
+    /// command has written everything, which made the pty tests flaky.
+    fn run_in_pty(&mut self) -> std::process::Output {
+        use std::io::Read;
+        let mut child = self
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("script (bsdutils)");
+        let stdin = child.stdin.take();
+        let mut stdout = Vec::new();
+        child
+            .stdout
+            .take()
+            .expect("piped stdout")
+            .read_to_end(&mut stdout)
+            .expect("read script's output");
+        let mut stderr = Vec::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = e.read_to_end(&mut stderr);
+        }
+        let status = child.wait().expect("wait for script");
+        drop(stdin);
+        std::process::Output {
+            status,
+            stdout,
+            stderr,
+        }
+    }
 }
