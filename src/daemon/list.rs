@@ -287,12 +287,21 @@ pub(crate) fn networks(c: &Container) -> Value {
 
 /// `Mounts`: the binds and named volumes, as dockerd shows `-v
 /// /src:/dst[:ro]` and `-v name:/dst`.
+///
+/// dockerd lists them in Go map order, which is random, and the docker CLI
+/// sends `Binds` in map order too; we sort by destination so that the same
+/// container always inspects the same way.
 pub(crate) fn mounts(c: &Container) -> Vec<Value> {
-    c.host_config
+    let mut binds: Vec<_> = c
+        .host_config
         .binds
         .iter()
         .flatten()
         .filter_map(|b| super::create::parse_bind(b).ok())
+        .collect();
+    binds.sort_by(|a, b| a.destination.cmp(&b.destination));
+    binds
+        .into_iter()
         .map(|m| match &m.host_path {
             Some(src) => json!({
                 "Type": "bind",
