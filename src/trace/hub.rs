@@ -6,7 +6,7 @@
 //!
 //! - the `--trace-json` writer (a file or stdout), one JSON object a line;
 //! - the in-process TUI (`--tui`), through another bounded channel;
-//! - viewers attached over `GET /debug/pprof/trace`, through a broadcast
+//! - viewers attached over `GET /debug/trace`, through a broadcast
 //!   channel of already-serialised lines (a slow viewer lags and loses
 //!   lines; it never holds the server back).
 //!
