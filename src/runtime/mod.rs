@@ -313,7 +313,11 @@ pub const DEFAULT_CGROUP_PARENT: &str = "mini-docker";
 /// sim, the loud reason (not root, not Linux, no namespaces).
 pub fn detect(choice: Option<&str>) -> (Arc<dyn Runtime>, Option<String>) {
     if choice == Some("sim") {
-        return (Arc::new(sim::SimRuntime::new()), None);
+        // Chosen on purpose, but still said out loud: a learner must never
+        // mistake the simulation for isolation.
+        let note = "containers run in the SIMULATED runtime \"sim\" (--runtime sim): \
+                    commands are interpreted, nothing is isolated";
+        return (Arc::new(sim::SimRuntime::new()), Some(note.to_string()));
     }
     match linux::LinuxRuntime::probe() {
         Ok(()) => {
@@ -354,13 +358,13 @@ pub fn exit_code_for_start_error(message: &str) -> i32 {
 mod tests {
     use super::*;
 
-    /// `--runtime sim` forces the simulation without a warning; otherwise
-    /// root gets the real runtime and anybody else a loud reason.
+    /// `--runtime sim` forces the simulation, saying so; otherwise root
+    /// gets the real runtime and anybody else a loud reason.
     #[test]
     fn detect_picks_a_runtime() {
         let (rt, why) = detect(Some("sim"));
         assert_eq!(rt.info().name, "sim");
-        assert!(why.is_none());
+        assert!(why.unwrap().contains("SIMULATED"));
         let (rt, why) = detect(None);
         if nix::unistd::geteuid().is_root() {
             assert_eq!(rt.info().name, "linux");
