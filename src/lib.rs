@@ -10,6 +10,7 @@
 //! - [`listeners`]: unix, tcp (+TLS) and systemd sockets (`daemon/listeners`);
 //! - [`server`]: the HTTP server, the mux, the middleware chain, the
 //!   routers and their handlers (`api/server`);
+//! - [`engine`]: the docker 1.x Engine and its jobs (`--engine-jobs`);
 //! - [`errdefs`]: error kinds, mapped to statuses in `server::httpstatus`;
 //! - [`trace`]: trace records, the layer that makes them and the hub that
 //!   fans them out.
@@ -23,6 +24,7 @@ pub mod trace;
 pub mod cmd;
 pub mod config;
 pub mod daemon;
+pub mod engine;
 pub mod errdefs;
 pub mod events;
 pub mod image;
