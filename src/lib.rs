@@ -33,3 +33,4 @@ pub mod runtime;
 pub mod server;
 pub mod tlsconfig;
 pub mod version;
+pub mod walkthrough;

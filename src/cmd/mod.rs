@@ -5,7 +5,9 @@
 //! is the daemon, as `dockerd` is; the subcommands are mini-dockerd's own:
 //!
 //! - `routes`: print the route table (method, template, handler, moby file);
-//! - `tui`: attach the TUI to a running daemon, or replay a trace file.
+//! - `tui`: attach the TUI to a running daemon, or replay a trace file;
+//! - `walkthrough NAME`: replay a lesson's requests and narrate their
+//!   stages (src/walkthrough/).
 
 pub mod daemon;
 
@@ -43,6 +45,14 @@ pub enum Command {
         #[arg(long = "speed", default_value_t = 1.0)]
         speed: f64,
     },
+    /// Replay a lesson's requests (walkthroughs/NAME.md) and narrate the stages each went through
+    Walkthrough {
+        /// The lesson: `03-the-mux`, `03` or `the-mux`
+        name: String,
+        /// The daemon to talk to (default: the default socket; a private daemon when none answers)
+        #[arg(short = 'H', long = "host", value_name = "HOST")]
+        host: Option<String>,
+    },
 }
 
 /// The binary's entry point after the re-exec check (see
@@ -59,6 +69,7 @@ pub fn run() -> ExitCode {
             replay,
             speed,
         }) => run_tui(host, replay, speed),
+        Some(Command::Walkthrough { name, host }) => crate::walkthrough::run(&name, host),
         None => daemon::run_daemon(&cli.daemon),
     }
 }

@@ -82,10 +82,17 @@ pub fn active() -> bool {
 
 fn recompute_active() {
     let Some(h) = HUB.get() else { return };
-    ACTIVE.store(
-        h.has_local_sinks || VIEWERS.load(Ordering::Relaxed) > 0,
-        Ordering::Relaxed,
-    );
+    let now = h.has_local_sinks || VIEWERS.load(Ordering::Relaxed) > 0;
+    let before = ACTIVE.swap(now, Ordering::Relaxed);
+    if before != now {
+        // `tracing` caches, per call site, whether anybody is interested
+        // in it; a call site first reached while nobody listened can stay
+        // switched off after a viewer attaches (the middlewares' `enter`
+        // records went missing for `GET /debug/trace` viewers). Asking
+        // `tracing` to recompute its caches when the answer changes fixes
+        // that; it is rare (a viewer attaching or leaving) and cheap.
+        tracing::callsite::rebuild_interest_cache();
+    }
 }
 
 /// Called by the layer: never blocks, counts what does not fit.
