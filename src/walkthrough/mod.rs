@@ -172,10 +172,17 @@ async fn replay(lesson: &Lesson, host: Option<String>) -> Result<(), String> {
     let mut last_id = String::new();
     for (i, step) in lesson.requests.iter().enumerate() {
         let n = i + 1;
-        let path = step.path.replace("{id}", &last_id);
         if !step.note.is_empty() {
             println!("# {}", step.note);
         }
+        if step.path.contains("{id}") && last_id.is_empty() {
+            println!(
+                "request {n}: {} {} → (skipped: no container id, the create request failed)\n",
+                step.method, step.path
+            );
+            continue;
+        }
+        let path = step.path.replace("{id}", &last_id);
         let ua = format!("mini-dockerd-walkthrough/{n}");
         let resp = client::request(&target, step.method, &path, step.body, &ua).await?;
         if let Some(id) = resp.json_id() {

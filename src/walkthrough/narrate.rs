@@ -31,7 +31,26 @@ pub fn narrate(n: usize, method: &str, path: &str, records: &[TraceRecord]) -> S
                         "mux matched the versioned catch-all {template} after {tries} tries → notFoundHandler (no middlewares)"
                     ));
                 } else {
-                    parts.push(format!("mux matched {template} after {tries} tries"));
+                    // The path variables the handler gets (mux.Vars), minus
+                    // the version, which every versioned route has.
+                    let vars: Vec<String> = r
+                        .field_str("vars")
+                        .and_then(|v| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&v).ok())
+                        .map(|m| {
+                            m.iter()
+                                .filter(|(k, _)| k.as_str() != "version")
+                                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    if vars.is_empty() {
+                        parts.push(format!("mux matched {template} after {tries} tries"));
+                    } else {
+                        parts.push(format!(
+                            "mux matched {template} after {tries} tries ({})",
+                            vars.join(", ")
+                        ));
+                    }
                 }
             }
             (Stage::Mux, _) if r.name == "notfound" => {
