@@ -287,8 +287,21 @@ fn has_subsequence(seq: &[(String, String)], want: &[String]) -> bool {
     })
 }
 
+/// The binary under test. `WALK_BIN` overrides cargo's (useful when
+/// several work trees share one target directory and another build may
+/// replace `target/debug/mini-dockerd` while these tests run).
 fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_mini-dockerd"))
+    std::env::var_os("WALK_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mini-dockerd")))
+}
+
+/// A directory holding `mini-dockerd` (a symlink to [`bin`]), put first
+/// on the commands' PATH.
+fn bin_dir(bin: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(bin, dir.path().join("mini-dockerd")).expect("symlink");
+    dir
 }
 
 // ---------------------------------------------------------------------
@@ -301,7 +314,8 @@ fn bin() -> PathBuf {
 #[test]
 fn lessons_run_as_written() {
     let bin = bin();
-    let bin_dir = bin.parent().expect("binary dir").to_path_buf();
+    let bin_dir_guard = bin_dir(&bin);
+    let bin_dir = bin_dir_guard.path().to_path_buf();
     let have_docker = Command::new("docker")
         .arg("--version")
         .output()

@@ -61,6 +61,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Routes) => {
+            restore_default_sigpipe();
             print_routes();
             ExitCode::SUCCESS
         }
@@ -69,8 +70,24 @@ pub fn run() -> ExitCode {
             replay,
             speed,
         }) => run_tui(host, replay, speed),
-        Some(Command::Walkthrough { name, host }) => crate::walkthrough::run(&name, host),
+        Some(Command::Walkthrough { name, host }) => {
+            restore_default_sigpipe();
+            crate::walkthrough::run(&name, host)
+        }
         None => daemon::run_daemon(&cli.daemon),
+    }
+}
+
+/// Let a printing command die quietly when its reader goes away
+/// (`mini-dockerd routes | head -3`), as C programs do. Rust ignores
+/// SIGPIPE so that a write to a closed socket is an error, not a death;
+/// the daemon needs that, a command that only prints does not, and would
+/// otherwise panic in `println!`.
+fn restore_default_sigpipe() {
+    // SAFETY: setting a signal's disposition to its default, before any
+    // thread that could be writing exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
