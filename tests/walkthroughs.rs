@@ -229,7 +229,10 @@ impl Daemon {
             }
             std::thread::sleep(Duration::from_millis(25));
         }
-        panic!("mini-dockerd did not listen on {} within 20 s", d.sock.display());
+        panic!(
+            "mini-dockerd did not listen on {} within 20 s",
+            d.sock.display()
+        );
     }
 
     fn env(&self, bin_dir: &Path) -> Vec<(String, String)> {
@@ -240,7 +243,10 @@ impl Daemon {
         );
         vec![
             ("SOCK".into(), self.sock.display().to_string()),
-            ("DOCKER_HOST".into(), format!("unix://{}", self.sock.display())),
+            (
+                "DOCKER_HOST".into(),
+                format!("unix://{}", self.sock.display()),
+            ),
             ("PID".into(), self.child.id().to_string()),
             ("TRACE".into(), self.trace.display().to_string()),
             ("TMP".into(), self.dir.path().display().to_string()),
@@ -314,8 +320,7 @@ fn feature_ready(sock: &Path) -> bool {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    if s
-        .write_all(b"GET /v1.41/containers/json HTTP/1.0\r\nHost: docker\r\n\r\n")
+    if s.write_all(b"GET /v1.41/containers/json HTTP/1.0\r\nHost: docker\r\n\r\n")
         .is_err()
     {
         return false;
@@ -388,7 +393,9 @@ fn run_command(cmd: &str, env: &[(String, String)], dir: &Path) -> String {
     // a pipe (a lesson that starts a daemon with `&` and forgets to
     // redirect its output): wait a little, then kill the group.
     let mut collect = |rx: std::sync::mpsc::Receiver<Vec<u8>>| {
-        let left = deadline.saturating_duration_since(Instant::now()).min(Duration::from_secs(5));
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .min(Duration::from_secs(5));
         match rx.recv_timeout(left) {
             Ok(b) => b,
             Err(_) => {
@@ -598,14 +605,26 @@ fn defines(text: &str, name: &str, go: bool) -> bool {
                         || (t.starts_with("func (") && t.contains(&format!(") {item}(")))
                         || t.starts_with(&format!("type {item} "))
                         || t.starts_with(&format!("{item} "))
-                            && (t.contains(" = ") || t.contains(" struct") || t.contains(" interface"))
+                            && (t.contains(" = ")
+                                || t.contains(" struct")
+                                || t.contains(" interface"))
                         || t.starts_with(&format!("const {item} "))
                         || t.starts_with(&format!("var {item} "))
                 }
             }
         })
     } else {
-        let defs = ["fn ", "struct ", "enum ", "trait ", "const ", "static ", "type ", "mod ", "macro_rules! "];
+        let defs = [
+            "fn ",
+            "struct ",
+            "enum ",
+            "trait ",
+            "const ",
+            "static ",
+            "type ",
+            "mod ",
+            "macro_rules! ",
+        ];
         let has_item = lines.iter().any(|l| {
             let t = l
                 .trim_start()
@@ -616,12 +635,16 @@ fn defines(text: &str, name: &str, go: bool) -> bool {
             defs.iter().any(|d| {
                 t.strip_prefix(d).is_some_and(|r| {
                     r.starts_with(item)
-                        && !r[item.len()..]
-                            .starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                        && !r[item.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
                 })
             })
         });
-        has_item && recv.is_none_or(|r| text.contains(&format!("impl {r}")) || text.contains(&format!("for {r}")) || text.contains(&format!("trait {r}")))
+        has_item
+            && recv.is_none_or(|r| {
+                text.contains(&format!("impl {r}"))
+                    || text.contains(&format!("for {r}"))
+                    || text.contains(&format!("trait {r}"))
+            })
     }
 }
 
@@ -691,7 +714,10 @@ fn moby_references_exist() {
         };
         if let Some(n) = &r.name {
             if !defines(&text, n, true) {
-                bad.push(format!("{}: {}:{} does not define {n}", r.at, r.tag, r.path));
+                bad.push(format!(
+                    "{}: {}:{} does not define {n}",
+                    r.at, r.tag, r.path
+                ));
             }
         }
     }
@@ -707,7 +733,10 @@ fn matcher_wildcards() {
     assert!(line_matches("[..]", "anything"));
     assert!(!line_matches("a[..]d", "abc"));
     assert!(line_matches("\"Id\":\"[..]\"", "\"Id\":\"4f2a\""));
-    let exp: Vec<String> = ["first", "...", "last"].iter().map(|s| s.to_string()).collect();
+    let exp: Vec<String> = ["first", "...", "last"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     assert!(lines_match(&exp, &["first", "x", "y", "last"]));
     assert!(lines_match(&exp, &["first", "last"]));
     assert!(!lines_match(&exp, &["first", "x"]));

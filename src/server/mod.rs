@@ -261,8 +261,9 @@ impl Server {
                 // The job's own handler calls the same traced handler
                 // (src/engine/builtins.rs), so only a `job` stage is added.
                 let inner = match &self.cfg.engine {
-                    Some(eng) => crate::engine::builtins::route_as_job(eng, r.handler_name)
-                        .unwrap_or(inner),
+                    Some(eng) => {
+                        crate::engine::builtins::route_as_job(eng, r.handler_name).unwrap_or(inner)
+                    }
                     None => inner,
                 };
                 let entry = |template: String, method: Option<Method>| {

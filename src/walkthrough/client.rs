@@ -40,7 +40,9 @@ impl Host {
         match crate::listeners::parse_host(host)? {
             (p, addr) if p == "unix" => Ok(Host::Unix(PathBuf::from(addr))),
             (p, addr) if p == "tcp" => Ok(Host::Tcp(addr)),
-            (p, _) => Err(format!("cannot connect to a {p}:// host; use unix:// or tcp://")),
+            (p, _) => Err(format!(
+                "cannot connect to a {p}:// host; use unix:// or tcp://"
+            )),
         }
     }
 }
@@ -159,7 +161,14 @@ impl Drop for TraceStream {
 /// Attach to `GET /debug/trace` and deliver its records on a channel.
 /// Fails when the daemon has no such route (a real dockerd answers 404).
 pub async fn open_trace(host: &Host) -> Result<TraceStream, String> {
-    let resp = send(host, "GET", "/debug/trace", None, "mini-dockerd-walkthrough (trace)").await?;
+    let resp = send(
+        host,
+        "GET",
+        "/debug/trace",
+        None,
+        "mini-dockerd-walkthrough (trace)",
+    )
+    .await?;
     if resp.status().as_u16() != 200 {
         return Err(format!("GET /debug/trace answered {}", resp.status()));
     }

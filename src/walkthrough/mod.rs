@@ -148,7 +148,9 @@ async fn replay(lesson: &Lesson, host: Option<String>) -> Result<(), String> {
     if !wants_private && client::ping(&target).await {
         trace = client::open_trace(&target).await.ok();
         if trace.is_none() {
-            println!("(the daemon at {host_str} has no trace stream: starting a private mini-dockerd)");
+            println!(
+                "(the daemon at {host_str} has no trace stream: starting a private mini-dockerd)"
+            );
         }
     } else if !wants_private {
         println!("(no daemon answers at {host_str}: starting a private mini-dockerd)");

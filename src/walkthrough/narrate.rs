@@ -35,7 +35,10 @@ pub fn narrate(n: usize, method: &str, path: &str, records: &[TraceRecord]) -> S
                     // the version, which every versioned route has.
                     let vars: Vec<String> = r
                         .field_str("vars")
-                        .and_then(|v| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&v).ok())
+                        .and_then(|v| {
+                            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&v)
+                                .ok()
+                        })
                         .map(|m| {
                             m.iter()
                                 .filter(|(k, _)| k.as_str() != "version")
@@ -56,7 +59,9 @@ pub fn narrate(n: usize, method: &str, path: &str, records: &[TraceRecord]) -> S
             (Stage::Mux, _) if r.name == "notfound" => {
                 let tries = r.field_u64("tried").unwrap_or(0);
                 let by = r.field_str("answered_by").unwrap_or_default();
-                parts.push(format!("mux: no route after {tries} tries → {by} (no middlewares)"));
+                parts.push(format!(
+                    "mux: no route after {tries} tries → {by} (no middlewares)"
+                ));
             }
             (Stage::Mux, _) if r.name == "redirect" => {
                 let to = r.field_str("location").unwrap_or_default();
