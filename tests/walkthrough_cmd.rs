@@ -217,3 +217,40 @@ fn an_unknown_lesson_lists_the_lessons() {
     assert!(err.contains("no lesson named \"nope\""), "{err}");
     assert!(err.contains("08-engine-jobs"), "{err}");
 }
+
+/// The recorded sessions the README offers for `tui --replay` are valid
+/// trace records, each with at least one complete request, and the
+/// engine-jobs recording shows jobs.
+#[test]
+fn recorded_traces_are_valid_trace_records() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("walkthroughs/traces");
+    let mut files = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "jsonl") {
+            continue;
+        }
+        files += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        let records: Vec<TraceRecord> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}: {l}", path.display()))
+            })
+            .collect();
+        assert!(
+            records
+                .iter()
+                .any(|r| r.stage == mini_dockerd::trace::Stage::Response && r.name == "end"),
+            "{}: no complete request",
+            path.display()
+        );
+        if path.ends_with("08-engine-jobs.jsonl") {
+            assert!(records
+                .iter()
+                .any(|r| r.stage == mini_dockerd::trace::Stage::Job && r.name == "version"));
+        }
+    }
+    assert!(files >= 5, "the README lists at least five recordings");
+}

@@ -87,7 +87,9 @@ pub fn narrate(n: usize, method: &str, path: &str, records: &[TraceRecord]) -> S
             }
             (Stage::Backend, Phase::Enter | Phase::Event)
             | (Stage::Runtime, Phase::Enter | Phase::Event)
-            | (Stage::Upgrade, Phase::Enter | Phase::Event) => {
+            | (Stage::Upgrade, Phase::Enter | Phase::Event)
+                if !r.name.is_empty() =>
+            {
                 parts.push(format!("{} {}", r.stage.as_str(), r.name));
             }
             (Stage::Response, _) if r.name == "end" => end = Some(r),
