@@ -11,6 +11,9 @@
 //! - [`server`]: the HTTP server, the mux, the middleware chain, the
 //!   routers and their handlers (`api/server`);
 //! - [`engine`]: the docker 1.x Engine and its jobs (`--engine-jobs`);
+//! - [`runtime`]: the container runtime (namespaces, overlay rootfs,
+//!   cgroups, ptys): libcontainerd + containerd + runc collapsed into one
+//!   module, the only code that touches the OS that way;
 //! - [`errdefs`]: error kinds, mapped to statuses in `server::httpstatus`;
 //! - [`trace`]: trace records, the layer that makes them and the hub that
 //!   fans them out.

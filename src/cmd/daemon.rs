@@ -97,7 +97,7 @@ fn init_logging(config: &Config) -> Result<SetLevel, String> {
         Box::new(|| Box::new(std::io::stderr()))
     };
     let fmt = tracing_subscriber::fmt::layer()
-        .with_writer(move || writer())
+        .with_writer(writer)
         .with_target(false)
         .with_filter(filter);
     tracing_subscriber::registry()

@@ -20,6 +20,29 @@
 //! [`detect`] picks one. The hidden init verbs are handled by
 //! [`init::maybe_run_init`], which `main()` must call first, the way
 //! moby's `cmd/dockerd` calls `reexec.Init()`.
+//!
+//! # How the daemon uses it
+//!
+//! - [`Runtime::start`] and [`Runtime::exec`] block for a few milliseconds
+//!   (until the process has exec'd), so call them from
+//!   `tokio::task::spawn_blocking`; the tokio context is still there, and
+//!   the exit is watched by a task on it. [`Runtime::cleanup`] may block
+//!   too (it retries while a cgroup drains).
+//! - The fds in [`ProcessIo`] are blocking and close-on-exec. A pipe or
+//!   the pty master reaches end of file (for a pty: `EIO`) when the
+//!   process and everything it started have closed their side.
+//! - `Spawned.exit` fires once, with docker's exit code (128+N for signal
+//!   N) and whether the OOM killer struck; then call `cleanup`.
+//! - `signal(pid, ..)` is `docker kill`/`stop`. The container's process is
+//!   PID 1 of its pid namespace, so it ignores SIGTERM unless it handles
+//!   it, exactly as under dockerd, and `stop` needs its SIGKILL. For an
+//!   exec, `pid` is the exec helper's, which forwards signals.
+//! - The runtime (re)writes `hostname`, `hosts` and `resolv.conf` in
+//!   `container_dir` from the spec and bind-mounts them over the
+//!   container's /etc files, as dockerd does; it owns `rootfs/`, `upper/`
+//!   (the container's layer, kept across restarts), `work/` and `l/`.
+//!   Removing the container means removing `container_dir` after
+//!   `cleanup`.
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::PathBuf;
@@ -167,6 +190,58 @@ impl std::fmt::Display for RuntimeError {
 
 impl std::error::Error for RuntimeError {}
 
+/// One block-I/O counter: `major:minor op value` (moby `BlkioStatEntry`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlkioEntry {
+    pub major: u64,
+    pub minor: u64,
+    pub op: String,
+    pub value: u64,
+}
+
+/// Raw resource usage of a running container, read from its cgroup: what
+/// containerd's `Metrics` carry to moby `daemon/daemon_unix.go::statsV1`/
+/// `statsV2`, which turn them into the `GET /containers/{id}/stats` JSON.
+/// The daemon does that conversion (and moby's clamp of an unlimited
+/// memory limit to the machine's memory).
+#[derive(Debug, Clone, Default)]
+pub struct CgroupStats {
+    /// "1" or "2": which key set `memory_stat` uses.
+    pub cgroup_version: &'static str,
+    /// Total CPU time, ns (`cpuacct.usage`; v2 `usage_usec` * 1000).
+    pub cpu_total_ns: u64,
+    /// Per-CPU time, ns (v1 only, `cpuacct.usage_percpu`).
+    pub cpu_percpu_ns: Vec<u64>,
+    /// Kernel and user mode CPU time, ns.
+    pub cpu_kernel_ns: u64,
+    pub cpu_user_ns: u64,
+    /// CFS throttling: periods, throttled periods, throttled time (ns).
+    pub throttling_periods: u64,
+    pub throttled_periods: u64,
+    pub throttled_time_ns: u64,
+    /// Memory in bytes: usage, peak (v1 only), limit (a huge number when
+    /// unlimited), failcnt (v2: the `oom` count of memory.events).
+    pub memory_usage: u64,
+    pub memory_max_usage: u64,
+    pub memory_limit: u64,
+    pub memory_failcnt: u64,
+    /// `memory.stat` as the kernel names it.
+    pub memory_stat: std::collections::BTreeMap<String, u64>,
+    /// Tasks now and the limit (0 = unlimited).
+    pub pids_current: u64,
+    pub pids_limit: u64,
+    /// Bytes read/written per device (v1 throttle counters; v2 `io.stat`
+    /// as "read"/"write").
+    pub blkio_service_bytes: Vec<BlkioEntry>,
+    /// I/O operations per device (v1 only).
+    pub blkio_serviced: Vec<BlkioEntry>,
+    /// The host's CPU time in ns and its CPU count, from /proc/stat (moby
+    /// `daemon/stats/collector_unix.go::getSystemCPUUsage`), read together
+    /// with the cgroup so the CLI's percentages line up.
+    pub system_cpu_ns: u64,
+    pub online_cpus: u32,
+}
+
 /// What `docker info` shows about the runtime.
 #[derive(Debug, Clone)]
 pub struct RuntimeInfo {
@@ -205,6 +280,14 @@ pub trait Runtime: Send + Sync {
     /// After exit (and on daemon start for leftovers): unmount the rootfs,
     /// remove the cgroup. Idempotent.
     fn cleanup(&self, spec: &ContainerSpec);
+    /// `docker stats`: the container's resource usage, from its cgroup.
+    fn stats(&self, spec: &ContainerSpec) -> Result<CgroupStats, RuntimeError> {
+        let _ = spec;
+        Err(RuntimeError {
+            message: "stats are not supported by this runtime".into(),
+            exit_code: 0,
+        })
+    }
     fn pause(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
         let _ = spec;
         Err(RuntimeError {
@@ -246,6 +329,45 @@ pub fn detect(choice: Option<&str>) -> (Arc<dyn Runtime>, Option<String>) {
                  commands are interpreted, nothing is isolated"
             );
             (Arc::new(sim::SimRuntime::new()), Some(reason))
+        }
+    }
+}
+
+/// The exit code dockerd records for a failed start, from the error text
+/// (moby `daemon/errors.go::translateContainerdStartErr`): 127 when the
+/// executable is missing, 126 when it cannot be run, 128 otherwise.
+pub fn exit_code_for_start_error(message: &str) -> i32 {
+    let m = message.to_lowercase();
+    if m.contains("permission denied") {
+        126
+    } else if m.contains("executable file not found")
+        || m.contains("no such file or directory")
+        || m.contains("not a directory")
+    {
+        127
+    } else {
+        128
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--runtime sim` forces the simulation without a warning; otherwise
+    /// root gets the real runtime and anybody else a loud reason.
+    #[test]
+    fn detect_picks_a_runtime() {
+        let (rt, why) = detect(Some("sim"));
+        assert_eq!(rt.info().name, "sim");
+        assert!(why.is_none());
+        let (rt, why) = detect(None);
+        if nix::unistd::geteuid().is_root() {
+            assert_eq!(rt.info().name, "linux");
+            assert!(why.is_none());
+        } else {
+            assert_eq!(rt.info().name, "sim");
+            assert!(why.unwrap().contains("not running as root"));
         }
     }
 }

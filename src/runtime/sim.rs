@@ -313,9 +313,9 @@ impl Runtime for SimRuntime {
                 "sim runtime: no such process {pid}"
             )));
         };
-        // Like a PID 1 without handlers, the sim ignores signals that only
-        // ask politely... except that it has no way to tell; it treats every
-        // signal but 0 as fatal, which is what `docker kill` expects.
+        // A real PID 1 without handlers would ignore SIGTERM; the sim has
+        // no handlers to consult and treats every signal but 0 as fatal,
+        // which is what `docker stop`/`kill` end up doing anyway.
         if signal != 0 {
             if let Ok(mut s) = proc_.signalled.lock() {
                 *s = Some(signal);
@@ -359,6 +359,17 @@ impl Runtime for SimRuntime {
         trace_event!("runtime", "event", "runtime.sim.cleanup", sim = true, id = %spec.id);
     }
 
+    /// All zeros: nothing is measured in the simulation.
+    fn stats(&self, spec: &ContainerSpec) -> Result<super::CgroupStats, RuntimeError> {
+        trace_event!("runtime", "event", "runtime.sim.stats", sim = true, id = %spec.id);
+        Ok(super::CgroupStats {
+            online_cpus: 1,
+            ..Default::default()
+        })
+    }
+
+    /// Accepted so the API's state machine can be exercised, but nothing is
+    /// frozen: simulated processes are threads of the daemon.
     fn pause(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
         trace_event!("runtime", "event", "runtime.sim.pause", sim = true, id = %spec.id);
         Ok(())
@@ -367,5 +378,69 @@ impl Runtime for SimRuntime {
     fn resume(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
         trace_event!("runtime", "event", "runtime.sim.resume", sim = true, id = %spec.id);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn spec(args: &[&str]) -> ContainerSpec {
+        ContainerSpec {
+            id: "c".repeat(64),
+            hostname: "cccccccccccc".into(),
+            layers: vec![],
+            container_dir: PathBuf::from("/nonexistent"),
+            mounts: vec![],
+            network: Default::default(),
+            resources: Default::default(),
+            process: ProcessSpec {
+                args: args.iter().map(|s| s.to_string()).collect(),
+                ..Default::default()
+            },
+            etc_hosts: String::new(),
+            resolv_conf: String::new(),
+        }
+    }
+
+    fn read(fd: Option<OwnedFd>) -> String {
+        let mut s = String::new();
+        let _ = std::fs::File::from(fd.unwrap()).read_to_string(&mut s);
+        s
+    }
+
+    /// Without namespaces the sim still gives the daemon real pipes and
+    /// docker's exit codes: echo's output, `sh -c "exit N"`, and 127 for
+    /// anything it cannot interpret.
+    #[tokio::test]
+    async fn sim_interprets_a_few_commands() {
+        let rt = SimRuntime::new();
+        let s = rt.start(&spec(&["echo", "hello", "world"])).unwrap();
+        assert_eq!(read(s.io.stdout), "hello world\n");
+        assert_eq!(s.exit.await.unwrap().code, 0);
+        let s = rt.start(&spec(&["sh", "-c", "exit 3"])).unwrap();
+        assert_eq!(s.exit.await.unwrap().code, 3);
+        let err = rt.start(&spec(&["nosuchcmd"])).err().unwrap();
+        assert_eq!(err.exit_code, 127);
+        assert!(err.message.contains("executable file not found in $PATH"));
+    }
+
+    /// `docker run -i busybox cat` echoes stdin; `docker kill` ends a
+    /// sleeping container with 128+signal.
+    #[tokio::test]
+    async fn sim_cat_and_kill() {
+        let rt = SimRuntime::new();
+        let mut sp = spec(&["cat"]);
+        sp.process.stdin = true;
+        let s = rt.start(&sp).unwrap();
+        let mut w = std::fs::File::from(s.io.stdin.unwrap());
+        w.write_all(b"typed").unwrap();
+        drop(w);
+        assert_eq!(read(s.io.stdout), "typed");
+        assert_eq!(s.exit.await.unwrap().code, 0);
+        let s = rt.start(&spec(&["sleep", "100"])).unwrap();
+        rt.signal(s.pid, 9).unwrap();
+        assert_eq!(s.exit.await.unwrap().code, 137);
     }
 }

@@ -48,7 +48,7 @@ enum VarClass {
     /// `.+`: anything, slashes included, at least one byte.
     AnyNonEmpty,
     /// `[...]+` or `[...]*`: bytes from a set (`[0-9.]+` for the version).
-    Class { set: [bool; 256], min: usize },
+    Class { set: Box<[bool; 256]>, min: usize },
 }
 
 impl VarClass {
@@ -78,7 +78,7 @@ impl VarClass {
                         i += 1;
                     }
                 }
-                Ok(VarClass::Class { set, min })
+                Ok(VarClass::Class { set: Box::new(set), min })
             }
             other => Err(format!("unsupported variable pattern {other:?}")),
         }
