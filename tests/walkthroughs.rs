@@ -671,6 +671,47 @@ fn our_references_exist() {
     assert!(bad.is_empty(), "\n{}", bad.join("\n"));
 }
 
+/// Every lesson the code points at (a numbered lesson file in a
+/// comment) exists: the code's comments and the lessons cannot drift
+/// apart either.
+#[test]
+fn lessons_named_in_the_code_exist() {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&repo_root().join("src"), &mut files);
+    let mut bad = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        for (i, _) in text.match_indices("walkthroughs/") {
+            let rest = &text[i..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "/-_.".contains(c)))
+                .unwrap_or(rest.len());
+            let name = rest[..end].trim_end_matches('.');
+            let numbered = name
+                .strip_prefix("walkthroughs/")
+                .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()));
+            if numbered && name.ends_with(".md") && !repo_root().join(name).exists() {
+                bad.push(format!("{}: {name}", f.display()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "lessons named in the code that do not exist:\n{}",
+        bad.join("\n")
+    );
+}
+
 /// Every `[moby: ...]` reference names a file at moby v20.10.24 (or the
 /// tag given, for the docker 1.x lesson) and a Go item defined in it.
 /// Needs a moby git mirror: `MOBY_SRC=/path/to/moby.git` or

@@ -78,7 +78,10 @@ impl VarClass {
                         i += 1;
                     }
                 }
-                Ok(VarClass::Class { set: Box::new(set), min })
+                Ok(VarClass::Class {
+                    set: Box::new(set),
+                    min,
+                })
             }
             other => Err(format!("unsupported variable pattern {other:?}")),
         }
