@@ -36,4 +36,5 @@ pub mod runtime;
 pub mod server;
 pub mod tlsconfig;
 pub mod version;
+pub mod volume;
 pub mod walkthrough;

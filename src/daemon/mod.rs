@@ -12,12 +12,16 @@ mod backends;
 pub mod disk_usage;
 pub mod events;
 pub mod info;
+pub mod network;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
+use crate::errdefs::{Error, Result};
 use crate::events::Events;
+use crate::image::ImageService;
+use crate::volume::VolumesService;
 
 /// What the daemon is configured with (a slice of moby `config.Config`).
 #[derive(Debug, Clone, Default)]
@@ -56,6 +60,12 @@ pub struct Daemon {
     pub config: DaemonConfig,
     /// moby `daemon.EventsService`.
     pub events: Arc<Events>,
+    /// moby `daemon.volumes` (`VolumesService()`): named volumes under
+    /// `<data-root>/volumes`. Containers resolve `-v name:/path` with
+    /// `volumes.volume_path(name)`.
+    pub volumes: Arc<VolumesService>,
+    /// The built-in networks (moby: `daemon.netController`).
+    pub networks: network::Networks,
     /// The daemon's id, shown as `ID` in /info (kept in the data root so it
     /// survives restarts, as dockerd's engine id does).
     pub id: String,
@@ -63,6 +73,8 @@ pub struct Daemon {
     /// Why containers run in the simulated runtime, when they do. Shown at
     /// start-up, in `/info` and in the trace.
     pub runtime_warning: Option<String>,
+    /// moby `daemon.imageService`: opened by [`Daemon::restore`].
+    pub images: OnceLock<Arc<ImageService>>,
 }
 
 impl Daemon {
@@ -70,12 +82,21 @@ impl Daemon {
     /// `mini-dockerd routes` can build the routers without a data root;
     /// [`Daemon::restore`] does that work at start-up.
     pub fn new(config: DaemonConfig) -> Arc<Daemon> {
+        let events = Arc::new(Events::new());
+        let volumes = Arc::new(VolumesService::new(
+            config.data_root.join("volumes"),
+            events.clone(),
+        ));
+        let networks = network::Networks::new(&config.data_root);
         Arc::new(Daemon {
             config,
-            events: Arc::new(Events::new()),
+            events,
+            volumes,
+            networks,
             id: String::new(),
             started: SystemTime::now(),
             runtime_warning: None,
+            images: OnceLock::new(),
         })
     }
 
@@ -84,7 +105,31 @@ impl Daemon {
     pub fn restore(&self) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.config.data_root)?;
         std::fs::create_dir_all(&self.config.exec_root)?;
+        // The image store (moby `images.NewImageService` in `NewDaemon`).
+        let images = Arc::new(ImageService::new(
+            &self.config.data_root,
+            self.events.clone(),
+        )?);
+        // dockerd gets images from a registry; we have none, so a fresh
+        // data root gets `busybox:latest` built from the host's static
+        // busybox (see src/image/busybox.rs). Failing that is not fatal.
+        match images.ensure_busybox() {
+            Ok(Some(id)) => tracing::info!("built busybox:latest ({id}) from the host's busybox"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("could not build busybox:latest: {e}"),
+        }
+        let _ = self.images.set(images);
+        self.volumes.restore()?;
+        self.networks.restore()?;
         Ok(())
+    }
+
+    /// The image service, once [`Daemon::restore`] has opened it.
+    pub fn image_service(&self) -> Result<Arc<ImageService>> {
+        self.images
+            .get()
+            .cloned()
+            .ok_or_else(|| Error::unavailable("the image store is not open yet"))
     }
 
     /// Container counts by state. There is no container store yet, so
@@ -95,7 +140,7 @@ impl Daemon {
 
     /// How many images the image service holds.
     pub fn image_count(&self) -> usize {
-        0
+        self.images.get().map(|i| i.count()).unwrap_or(0)
     }
 
     /// The runtime's name and cgroup facts.

@@ -42,6 +42,18 @@ impl Filter {
         Ok(Filter { args })
     }
 
+    /// The values given for `key` (empty when the key is absent). Other
+    /// filtered lists (volumes, networks) read their keys through this, as
+    /// moby's `filters.Args.Get` serves every list endpoint.
+    pub fn get(&self, key: &str) -> &[String] {
+        self.args.get(key).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The keys given, for rejecting the ones a list does not support.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.args.keys().map(String::as_str)
+    }
+
     fn matches_key(&self, key: &str, candidates: &[&str]) -> bool {
         match self.args.get(key) {
             None => true,

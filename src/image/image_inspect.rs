@@ -1,14 +1,14 @@
 //! `GET /images/{name}/json`: the ImageInspect view of an image.
 //!
-//! Mirrors moby `daemon/images/image_inspect.go`... (v20.10.24 keeps it in
-//! `api/server/router/image/image_routes.go` + `daemon/images/image.go`
-//! `LookupImage`).
+//! Mirrors moby `daemon/images/image_inspect.go`... in v20.10.24 this is
+//! `ImageService.LookupImage` in `daemon/images/image.go`, and the
+//! `types.ImageInspect` shape of `api/types/types.go`.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{ImageConfig, ImageService};
+use super::{layer, ImageConfig, ImageService};
 use crate::errdefs::Result;
 
 /// moby `types.ImageInspect` as API 1.41 sends it.
@@ -77,14 +77,98 @@ pub struct RootFSView {
 /// moby `types.ImageMetadata`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageMetadata {
-    #[serde(rename = "LastTagTime", skip_serializing_if = "String::is_empty")]
+    #[serde(rename = "LastTagTime")]
     pub last_tag_time: String,
 }
 
+/// Go's zero `time.Time`, which dockerd prints for an image never tagged.
+const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
 impl ImageService {
-    /// moby `ImageService.LookupImage`.
+    /// moby `ImageService.LookupImage`: everything `docker image inspect`
+    /// shows.
     pub fn lookup_image(&self, name: &str) -> Result<ImageInspect> {
-        let _ = name;
-        Err(crate::errdefs::Error::not_implemented("not yet"))
+        let st = self.lock()?;
+        let id = st.resolve(name)?;
+        let s = &st.images[&id];
+        let mut repo_tags = Vec::new();
+        let mut repo_digests = Vec::new();
+        for r in st.references(&id) {
+            if r.is_canonical() {
+                repo_digests.push(r.familiar());
+            } else {
+                repo_tags.push(r.familiar());
+            }
+        }
+        repo_tags.sort();
+        let mut comment = s.v1.comment.clone();
+        if comment.is_empty() {
+            if let Some(h) = s.v1.history.last() {
+                comment = h.comment.clone();
+            }
+        }
+        // overlay2's `Metadata()` for the top layer: its own dirs, and the
+        // layers below it as `LowerDir` (top first).
+        let chains = layer::chain_ids(&s.v1.rootfs.diff_ids);
+        let mut data = BTreeMap::new();
+        if let Some(top) = chains.last() {
+            let top_dir = layer::diff_dir(&self.data_root, top);
+            let base = top_dir.parent().unwrap_or(&top_dir).to_path_buf();
+            data.insert(
+                "MergedDir".into(),
+                base.join("merged").display().to_string(),
+            );
+            data.insert("UpperDir".into(), top_dir.display().to_string());
+            data.insert("WorkDir".into(), base.join("work").display().to_string());
+            let lower: Vec<String> = chains[..chains.len() - 1]
+                .iter()
+                .rev()
+                .map(|c| layer::diff_dir(&self.data_root, c).display().to_string())
+                .collect();
+            if !lower.is_empty() {
+                data.insert("LowerDir".into(), lower.join(":"));
+            }
+        }
+        let extra_str = |k: &str| {
+            s.v1.extra
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        Ok(ImageInspect {
+            id: id.clone(),
+            repo_tags,
+            repo_digests,
+            parent: s.v1.parent.clone(),
+            comment,
+            created: s.v1.created.clone(),
+            container: s.v1.container.clone(),
+            container_config: s.v1.container_config.clone().unwrap_or_default(),
+            docker_version: s.v1.docker_version.clone(),
+            author: s.v1.author.clone(),
+            config: s.v1.config.clone().unwrap_or_default(),
+            architecture: s.v1.architecture.clone(),
+            variant: extra_str("variant"),
+            os: s.v1.os.clone(),
+            os_version: extra_str("os.version"),
+            size: s.size,
+            virtual_size: s.size,
+            graph_driver: GraphDriverData {
+                data,
+                name: "overlay2".into(),
+            },
+            root_fs: RootFSView {
+                typ: s.v1.rootfs.typ.clone(),
+                layers: s.v1.rootfs.diff_ids.clone(),
+            },
+            metadata: ImageMetadata {
+                last_tag_time: if s.last_tag_time.is_empty() {
+                    ZERO_TIME.to_string()
+                } else {
+                    s.last_tag_time.clone()
+                },
+            },
+        })
     }
 }

@@ -22,7 +22,7 @@
 //!   the layer directories can be stacked as lowerdirs unchanged.
 
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -91,6 +91,43 @@ pub fn remove(data_root: &Path, root: &Path, chain: &str) -> Result<()> {
         fs::remove_dir_all(&dir)?;
     }
     Ok(())
+}
+
+/// Layers registered by an import or load whose image is not created
+/// yet. Between `register` and the image store's `create` no image refers
+/// to the layer, so a concurrent `rmi` of another image sharing it would
+/// see it unused; a pin keeps it. (A leaf lock: held only for an insert,
+/// a remove or a lookup.)
+static PINNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Keeps a layer from being released while it is alive.
+pub struct Pin(String);
+
+impl Drop for Pin {
+    fn drop(&mut self) {
+        let mut p = PINNED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = p.iter().position(|c| *c == self.0) {
+            p.swap_remove(i);
+        }
+    }
+}
+
+/// Pin `chain` until the returned guard is dropped.
+pub fn pin(chain: &str) -> Pin {
+    PINNED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(chain.to_string());
+    Pin(chain.to_string())
+}
+
+/// Whether an import or load in flight holds `chain`.
+pub fn is_pinned(chain: &str) -> bool {
+    PINNED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|c| c == chain)
 }
 
 /// Remove what an interrupted import or load left behind.
@@ -183,6 +220,11 @@ pub fn register(
         None => diff_id.to_string(),
         Some(p) => super::store::digest_of(format!("{p} {diff_id}").as_bytes()),
     };
+    // One registration at a time: two loads of the same layer must not
+    // race on the rename into place. Extraction is quick next to the
+    // upload that precedes it, so serialising costs little.
+    static REGISTER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = REGISTER.lock().unwrap_or_else(|e| e.into_inner());
     if exists(root, &chain) {
         return Ok(chain);
     }
@@ -253,11 +295,13 @@ pub fn apply_tar(src: &mut dyn Read, dir: &Path) -> Result<i64> {
     let mut archive = tar::Archive::new(src);
     archive.set_preserve_permissions(true);
     archive.set_preserve_mtime(true);
-    archive.set_preserve_ownerships(true);
+    // Ownership is applied by hand below: the tar crate refuses a header
+    // with an empty uid field, which Go's archive/tar reads as 0.
+    archive.set_preserve_ownerships(false);
     archive.set_unpack_xattrs(true);
     archive.set_overwrite(true);
     let mut size = 0i64;
-    let bad = |e: io::Error| Error::invalid_parameter(format!("invalid tar: {e}"));
+    let bad = |e: io::Error| Error::invalid_parameter(format!("invalid tar: {}", error_chain(&e)));
     for entry in archive.entries().map_err(bad)? {
         let mut entry = entry.map_err(bad)?;
         let raw = entry.path().map_err(bad)?.into_owned();
@@ -286,13 +330,23 @@ pub fn apply_tar(src: &mut dyn Read, dir: &Path) -> Result<i64> {
             make_whiteout(&parent.join(hidden))?;
             continue;
         }
-        if entry.header().entry_type().is_file() {
+        // moby measures a layer with `directory.Size`: the lstat size of
+        // every non-directory (a symlink's is its target's length), each
+        // inode once (so hard links count once).
+        let typ = entry.header().entry_type();
+        if typ.is_file() {
             size += entry.header().size().unwrap_or(0) as i64;
+        } else if typ.is_symlink() {
+            size += entry.link_name_bytes().map(|l| l.len() as i64).unwrap_or(0);
         }
         if rel.as_os_str().is_empty() {
             // The root directory entry ("./"): keep our directory.
             continue;
         }
+        let uid = entry.header().uid().unwrap_or(0) as u32;
+        let gid = entry.header().gid().unwrap_or(0) as u32;
+        let mode = entry.header().mode().unwrap_or(0o644);
+        let is_symlink = entry.header().entry_type().is_symlink();
         let unpacked = entry.unpack_in(dir).map_err(bad)?;
         if !unpacked {
             return Err(Error::invalid_parameter(format!(
@@ -300,8 +354,23 @@ pub fn apply_tar(src: &mut dyn Read, dir: &Path) -> Result<i64> {
                 raw.display().to_string()
             )));
         }
+        if uid != 0 || gid != 0 {
+            chown_entry(&dir.join(&rel), uid, gid, mode, is_symlink)?;
+        }
     }
     Ok(size)
+}
+
+/// Give an extracted entry its owner; `chown` clears set-id bits, so the
+/// mode is applied again afterwards.
+fn chown_entry(path: &Path, uid: u32, gid: u32, mode: u32, is_symlink: bool) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::os::unix::fs::lchown(path, Some(uid), Some(gid))
+        .map_err(|e| Error::system(format!("chown {}: {e}", path.display())))?;
+    if !is_symlink && mode & 0o6000 != 0 {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode & 0o7777))?;
+    }
+    Ok(())
 }
 
 /// overlayfs marks a deleted lower file with a 0/0 character device.
@@ -337,7 +406,14 @@ fn set_opaque(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Write `data` as one uncompressed stream to `w` (helper for save).
-pub fn copy_file(path: &Path, w: &mut dyn Write) -> io::Result<u64> {
-    io::copy(&mut fs::File::open(path)?, w)
+/// An error and its sources, `a: b: c`, as Go's wrapped errors print.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
 }

@@ -52,7 +52,8 @@ pub use images::ImageSummary;
 pub use store::V1Image;
 
 /// The callback through which the daemon says which containers use an
-/// image: `(container id, running)` for every container created from it.
+/// image: given an image id (`sha256:<64 hex>`, as in [`Image::id`]), the
+/// `(container id, running)` of every container created from it.
 /// moby's image service asks the container store directly
 /// (`i.containers.List()`); here the daemon hands us a closure so that the
 /// image module does not depend on the container module.
@@ -231,6 +232,13 @@ impl ImageService {
         }
     }
 
+    /// The store, locked.
+    pub(crate) fn lock(&self) -> Result<std::sync::MutexGuard<'_, store::State>> {
+        self.state
+            .lock()
+            .map_err(|_| Error::system("image store lock poisoned"))
+    }
+
     /// The containers using image `id`: `(container id, running)`.
     pub(crate) fn users(&self, id: &str) -> Vec<(String, bool)> {
         match self.usage.read() {
@@ -244,25 +252,71 @@ impl ImageService {
         self.state.lock().map(|s| s.images.len()).unwrap_or(0)
     }
 
-    /// `LayersSize` and the images of `/system/df`.
+    /// `LayersSize` and the images of `/system/df`: moby
+    /// `SystemDiskUsage` lists images with `withExtraAttrs`, i.e. with
+    /// `Containers` (how many containers use each) and `SharedSize` (the
+    /// bytes of its layers that other images use too) filled in.
     pub fn disk_usage(&self) -> Result<ImagesDiskUsage> {
-        let images = self.images("", false)?;
-        let st = self
-            .state
-            .lock()
-            .map_err(|_| Error::system("image store lock poisoned"))?;
+        let mut images = self.images("", false)?;
+        let (total_size, shared) = {
+            let st = self.lock()?;
+            let mut uses: std::collections::HashMap<String, usize> = Default::default();
+            for s in st.images.values() {
+                for c in layer::chain_ids(&s.v1.rootfs.diff_ids) {
+                    *uses.entry(c).or_default() += 1;
+                }
+            }
+            let shared: std::collections::HashMap<String, i64> = st
+                .images
+                .values()
+                .map(|s| {
+                    let bytes = layer::chain_ids(&s.v1.rootfs.diff_ids)
+                        .iter()
+                        .filter(|c| uses.get(*c).copied().unwrap_or(0) > 1)
+                        .map(|c| layer::size(&st.root, c))
+                        .sum();
+                    (s.id.clone(), bytes)
+                })
+                .collect();
+            (st.layers_size(), shared)
+        };
+        // Asked without the store lock held (see `image_delete`).
+        for img in &mut images {
+            img.containers = self.users(&img.id).len() as i64;
+            img.shared_size = shared.get(&img.id).copied().unwrap_or(0);
+        }
         Ok(ImagesDiskUsage {
             count: images.len(),
-            total_size: st.layers_size(),
+            total_size,
             images,
         })
     }
 
-    /// Log an image event (moby `LogImageEvent`): the actor is the image id,
-    /// with the `name` attribute moby adds.
+    /// Log an image event (moby `LogImageEventWithAttributes`): the actor
+    /// is the image id, its attributes the image's labels (while it still
+    /// exists) and `name`.
     pub(crate) fn log_image_event(&self, id: &str, name: &str, action: &str) {
         let mut attributes = BTreeMap::new();
-        attributes.insert("name".to_string(), name.to_string());
+        if let Ok(st) = self.lock() {
+            if let Some(labels) = st
+                .images
+                .get(id)
+                .and_then(|s| s.v1.config.as_ref())
+                .and_then(|c| c.labels.as_ref())
+            {
+                attributes.extend(labels.clone());
+            }
+        }
+        if !name.is_empty() {
+            attributes.insert("name".to_string(), name.to_string());
+        }
+        trace_event!(
+            "backend",
+            "event",
+            "ImageService.LogImageEvent",
+            action = action,
+            image = id
+        );
         self.events.log(
             action,
             "image",

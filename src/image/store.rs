@@ -42,9 +42,11 @@ pub struct History {
 }
 
 /// The image config JSON (moby `image.Image` with its embedded
-/// `V1Image`). Keys we do not model are kept in `extra`, and dockerd's
-/// `MarshalJSON` sorts keys, which serializing through a
-/// `serde_json::Value` (a BTreeMap) does too.
+/// `V1Image`). dockerd's `MarshalJSON` writes the top-level keys sorted
+/// and nested objects in struct order; the fields below are declared in
+/// alphabetical order so that serde does the same. Keys we do not model
+/// are kept in `extra` (they only occur in loaded images, whose bytes are
+/// stored as they came).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct V1Image {
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -78,8 +80,7 @@ pub struct V1Image {
 impl V1Image {
     /// The bytes whose sha256 is the image id: compact JSON, sorted keys.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let v = serde_json::to_value(self).map_err(|e| Error::system(e.to_string()))?;
-        serde_json::to_vec(&v).map_err(|e| Error::system(e.to_string()))
+        serde_json::to_vec(self).map_err(|e| Error::system(e.to_string()))
     }
 }
 
@@ -295,11 +296,9 @@ impl State {
                 if let Some(id) = self.refs.get(&tagged) {
                     return Ok(id.clone());
                 }
-                match self.search(ref_or_id) {
-                    Ok(id) => Ok(id),
-                    Err(e) if e.is(crate::errdefs::ErrorKind::InvalidParameter) => Err(e),
-                    Err(_) => Err(not_found(&any)),
-                }
+                // An unknown or ambiguous prefix is "No such image", as
+                // moby's `GetImage` answers whatever `Search` failed with.
+                self.search(ref_or_id).map_err(|_| not_found(&any))
             }
         }
     }
@@ -415,7 +414,7 @@ impl State {
             .collect();
         // Top layer first, as moby's layer store releases a chain.
         for chain in layer::chain_ids(&s.v1.rootfs.diff_ids).into_iter().rev() {
-            if !in_use.contains(&chain) {
+            if !in_use.contains(&chain) && !layer::is_pinned(&chain) {
                 layer::remove(&self.data_root, &self.root, &chain)?;
                 removed.push(chain);
             }

@@ -527,7 +527,7 @@ async fn dispatch(
                 if entry.not_found {
                     page_not_found()
                 } else {
-                    make_http_handler(&entry, conn.clone(), req_id, req, vars).await
+                    make_http_handler(&entry, conn.clone(), req_id, req.map(|b| b.boxed()), vars).await
                 }
             }
             MatchOutcome::Redirect { location } => {
@@ -603,11 +603,15 @@ pub(crate) fn traced_handler(route: &router::Route, router: &'static str) -> Api
 /// moby `makeHTTPHandler`: run the (middleware-wrapped) handler and turn an
 /// error into dockerd's JSON error. A panic in a handler becomes a 500 and
 /// the daemon keeps serving.
+///
+/// The request body is already boxed (hyper's `Incoming` in the server;
+/// any body in tests/bad_input.rs, which calls this with a panicking
+/// handler).
 pub async fn make_http_handler(
     entry: &RouteEntry,
     conn: Arc<ConnInfo>,
     req_id: u64,
-    req: Request<Incoming>,
+    req: httputils::ApiRequest,
     vars: httputils::Vars,
 ) -> Response<Body> {
     let user_agent = req
@@ -624,7 +628,6 @@ pub async fn make_http_handler(
         user_agent,
         headers: headers.clone(),
     };
-    let req = req.map(|b| b.boxed());
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let result = AssertUnwindSafe((entry.handler)(ctx, req, vars))

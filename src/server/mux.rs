@@ -38,7 +38,9 @@ enum Token {
     Var { name: String, class: VarClass },
 }
 
-/// What a `{name:pattern}` variable may match.
+/// What a `{name:pattern}` variable may match. The byte set of `Class` is
+/// boxed so that every `Token` stays small (256 flags inline would make
+/// each literal token carry them too).
 #[derive(Debug, Clone)]
 enum VarClass {
     /// `{name}`: gorilla's default `[^/]+`, one non-empty path segment.
@@ -205,6 +207,23 @@ fn match_tokens(tokens: &[Token], path: &[u8], pos: usize, caps: &mut Vec<(usize
                     return true;
                 }
                 return false;
+            }
+            // No giving back when the next literal starts with a byte this
+            // variable cannot take (`{version:[0-9.]+}` then `/...`,
+            // `{name}` then `/...`): every shorter end would leave a byte
+            // the literal cannot start with, so only the greedy end can
+            // match. This keeps a versioned template from being tried
+            // once per digit of the version, and changes no result.
+            if let Some(Token::Lit(lit)) = rest.first() {
+                if lit.as_bytes().first().is_some_and(|&b| !class.accepts(b)) {
+                    let mark = caps.len();
+                    caps.push((pos, max));
+                    if match_tokens(rest, path, max, caps) {
+                        return true;
+                    }
+                    caps.truncate(mark);
+                    return false;
+                }
             }
             let mark = caps.len();
             let mut end = max;
@@ -391,5 +410,64 @@ pub fn clean_path(p: &str) -> Option<String> {
         None
     } else {
         Some(clean)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(template: &str, path: &str) -> Option<Vec<String>> {
+        let t = Template::parse(template);
+        let mut caps = Vec::new();
+        t.matches(path.as_bytes(), &mut caps)
+            .then(|| caps.iter().map(|&(s, e)| path[s..e].to_string()).collect())
+    }
+
+    /// `.*` is greedy and gives bytes back until the rest matches, so a
+    /// name may contain slashes and even the route's own suffix (gorilla's
+    /// regexp does the same).
+    #[test]
+    fn any_is_greedy_with_backtracking() {
+        assert_eq!(
+            vars(
+                "/images/{name:.*}/json",
+                "/images/docker.io/library/busybox:latest/json"
+            ),
+            Some(vec!["docker.io/library/busybox:latest".to_string()])
+        );
+        assert_eq!(
+            vars("/containers/{name:.*}/json", "/containers/a/json/json"),
+            Some(vec!["a/json".to_string()])
+        );
+        assert_eq!(vars("/containers/{name:.*}/json", "/containers/json"), None);
+    }
+
+    /// A version or a segment followed by `/` takes exactly what it can
+    /// (the no-backtracking shortcut) and still rejects what gorilla
+    /// rejects.
+    #[test]
+    fn version_and_segment_end_at_the_slash() {
+        assert_eq!(
+            vars(
+                "/v{version:[0-9.]+}/containers/{name}/checkpoints/{checkpoint}",
+                "/v1.41/containers/c1/checkpoints/k"
+            ),
+            Some(vec!["1.41".to_string(), "c1".to_string(), "k".to_string()])
+        );
+        assert_eq!(
+            vars("/v{version:[0-9.]+}/version", "/v1..41/version"),
+            Some(vec!["1..41".to_string()])
+        );
+        assert_eq!(vars("/v{version:[0-9.]+}/version", "/v/version"), None);
+        assert_eq!(vars("/v{version:[0-9.]+}/version", "/vabc/version"), None);
+        assert_eq!(
+            vars(
+                "/containers/{name}/checkpoints/{c}",
+                "/containers/a/b/checkpoints/k"
+            ),
+            None
+        );
+        assert_eq!(vars("/networks/{id:.+}", "/networks/"), None);
     }
 }

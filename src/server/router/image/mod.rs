@@ -4,9 +4,10 @@
 //! struct and its one route table, in moby's registration order. The
 //! handlers live in the `*_routes.rs` files beside it, as in moby.
 //!
-//! Until the image service exists, each route answers 501 naming the moby
-//! handler.
+//! The backend is the daemon, which hands each call to its
+//! `ImageService` (src/image/).
 
+pub mod backend;
 mod image_routes;
 
 use std::sync::Arc;
@@ -14,13 +15,18 @@ use std::sync::Arc;
 use crate::route;
 use crate::server::router::{Route, Router};
 
+pub use backend::Backend;
+
 /// moby `imageRouter`.
-pub struct ImageRouter;
+pub struct ImageRouter {
+    backend: Arc<dyn Backend>,
+}
 
 impl ImageRouter {
-    /// moby `NewRouter`.
-    pub fn new() -> Arc<ImageRouter> {
-        Arc::new(ImageRouter)
+    /// moby `NewRouter(backend, referenceBackend, imageStore, layerStore)`:
+    /// here the one backend covers all four.
+    pub fn new(backend: Arc<dyn Backend>) -> Arc<ImageRouter> {
+        Arc::new(ImageRouter { backend })
     }
 }
 

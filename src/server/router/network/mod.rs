@@ -4,9 +4,11 @@
 //! struct and its one route table, in moby's registration order. The
 //! handlers live in the `*_routes.rs` files beside it, as in moby.
 //!
-//! Until the network backend exists, each route answers 501 naming the moby
-//! handler.
+//! The backend is the daemon (src/daemon/network.rs): the built-in
+//! networks `bridge`, `host` and `none`, listed and inspected in dockerd's
+//! shape; create, connect and disconnect answer 501 with the reason.
 
+pub mod backend;
 mod network_routes;
 
 use std::sync::Arc;
@@ -14,13 +16,17 @@ use std::sync::Arc;
 use crate::route;
 use crate::server::router::{Route, Router};
 
+pub use backend::{Backend, NetworkPruneReport};
+
 /// moby `networkRouter`.
-pub struct NetworkRouter;
+pub struct NetworkRouter {
+    backend: Arc<dyn Backend>,
+}
 
 impl NetworkRouter {
-    /// moby `NewRouter`.
-    pub fn new() -> Arc<NetworkRouter> {
-        Arc::new(NetworkRouter)
+    /// moby `NewRouter(b Backend, c ClusterBackend)`; there is no cluster.
+    pub fn new(backend: Arc<dyn Backend>) -> Arc<NetworkRouter> {
+        Arc::new(NetworkRouter { backend })
     }
 }
 

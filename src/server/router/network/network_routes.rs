@@ -1,31 +1,51 @@
 //! Handlers of the network router.
 //!
-//! Mirrors moby `api/server/router/network/network_routes.go` (v20.10.24).
-//! Until the network backend exists, each route answers 501 naming the moby
-//! handler.
+//! Mirrors moby `api/server/router/network/network_routes.go` (v20.10.24):
+//! parse, one backend call, write. `GET /networks` and `GET /networks/`
+//! share `getNetworksList`; inspect is `GET /networks/{id:.+}`.
 
 use std::sync::Arc;
 
-use hyper::Response;
+use hyper::{Response, StatusCode};
+use serde::Deserialize;
 
-use crate::errdefs::Result;
-use crate::server::httputils::{ApiRequest, Body, Ctx, Vars};
-use crate::server::router::not_implemented_error;
+use crate::errdefs::{Error, Result};
+use crate::events::filter::Filter;
+use crate::server::httputils::{
+    self, check_for_json, parse_form, write_json, ApiRequest, Body, Ctx, Vars,
+};
 
 use super::NetworkRouter;
 
+/// The part of moby `types.NetworkCreateRequest` we read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct NetworkCreateRequest {
+    #[serde(default)]
+    name: String,
+}
+
+/// moby `filters.FromJSON(r.Form.Get("filters"))`.
+fn filters(req: &ApiRequest) -> Result<Filter> {
+    let form = parse_form(req);
+    Filter::parse(form.get("filters").map(String::as_str).unwrap_or(""))
+        .map_err(Error::invalid_parameter)
+}
+
+fn id_var(vars: &Vars) -> &str {
+    vars.get("id").map(String::as_str).unwrap_or("")
+}
+
 impl NetworkRouter {
-    /// moby `getNetworksList`: `GET /networks`.
+    /// moby `getNetworksList`: `GET /networks` and `GET /networks/`.
     pub(super) async fn get_networks_list(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
+        req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "getNetworksList",
-            "network/network_routes.go",
-        ))
+        let filter = filters(&req)?;
+        write_json(StatusCode::OK, &self.backend.get_networks(&filter)?)
     }
 
     /// moby `getNetwork`: `GET /networks/{id:.+}`.
@@ -33,76 +53,72 @@ impl NetworkRouter {
         self: Arc<Self>,
         _ctx: Ctx,
         _req: ApiRequest,
-        _vars: Vars,
+        vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "getNetwork",
-            "network/network_routes.go",
-        ))
+        write_json(StatusCode::OK, &self.backend.find_network(id_var(&vars))?)
     }
 
     /// moby `postNetworkCreate`: `POST /networks/create`.
     pub(super) async fn post_network_create(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
+        req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "postNetworkCreate",
-            "network/network_routes.go",
-        ))
+        check_for_json(&req)?;
+        let body = httputils::read_body(req, httputils::MAX_JSON_BODY).await?;
+        let create: NetworkCreateRequest = httputils::decode_json(&body)?;
+        self.backend.create_network(&create.name)?;
+        Ok(httputils::no_content(StatusCode::CREATED))
     }
 
-    /// moby `postNetworkConnect`: `POST /networks/{id:.*}/connect`.
+    /// moby `postNetworkConnect`: `POST /networks/{id:.*}/connect`. The
+    /// body (`{"Container": ..., "EndpointConfig": ...}`) is read and
+    /// checked first, as moby's `httputils.ReadJSON` does.
     pub(super) async fn post_network_connect(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
-        _vars: Vars,
+        req: ApiRequest,
+        vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "postNetworkConnect",
-            "network/network_routes.go",
-        ))
+        let _connect: serde_json::Value = httputils::read_json(req).await?;
+        self.backend.connect_container_to_network(id_var(&vars))?;
+        Ok(httputils::no_content(StatusCode::OK))
     }
 
-    /// moby `postNetworkDisconnect`: `POST /networks/{id:.*}/disconnect`.
+    /// moby `postNetworkDisconnect`: `POST /networks/{id:.*}/disconnect`
+    /// (body `{"Container": ..., "Force": ...}`, read first).
     pub(super) async fn post_network_disconnect(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
-        _vars: Vars,
+        req: ApiRequest,
+        vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "postNetworkDisconnect",
-            "network/network_routes.go",
-        ))
+        let _disconnect: serde_json::Value = httputils::read_json(req).await?;
+        self.backend
+            .disconnect_container_from_network(id_var(&vars))?;
+        Ok(httputils::no_content(StatusCode::OK))
     }
 
     /// moby `postNetworksPrune`: `POST /networks/prune`.
     pub(super) async fn post_networks_prune(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
+        req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "postNetworksPrune",
-            "network/network_routes.go",
-        ))
+        let filter = filters(&req)?;
+        write_json(StatusCode::OK, &self.backend.networks_prune(&filter)?)
     }
 
-    /// moby `deleteNetwork`: `DELETE /networks/{id:.*}`.
+    /// moby `deleteNetwork`: `DELETE /networks/{id:.*}` → 204.
     pub(super) async fn delete_network(
         self: Arc<Self>,
         _ctx: Ctx,
         _req: ApiRequest,
-        _vars: Vars,
+        vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "deleteNetwork",
-            "network/network_routes.go",
-        ))
+        self.backend.delete_network(id_var(&vars))?;
+        Ok(httputils::no_content(StatusCode::NO_CONTENT))
     }
 }

@@ -4,9 +4,10 @@
 //! struct and its one route table, in moby's registration order. The
 //! handlers live in the `*_routes.rs` files beside it, as in moby.
 //!
-//! Until the volume service exists, each route answers 501 naming the moby
-//! handler.
+//! The backend is the volume service (src/volume/), as in moby, where
+//! `buildRouters` passes `opts.daemon.VolumesService()`.
 
+pub mod backend;
 mod volume_routes;
 
 use std::sync::Arc;
@@ -14,13 +15,17 @@ use std::sync::Arc;
 use crate::route;
 use crate::server::router::{Route, Router};
 
+pub use backend::Backend;
+
 /// moby `volumeRouter`.
-pub struct VolumeRouter;
+pub struct VolumeRouter {
+    backend: Arc<dyn Backend>,
+}
 
 impl VolumeRouter {
-    /// moby `NewRouter`.
-    pub fn new() -> Arc<VolumeRouter> {
-        Arc::new(VolumeRouter)
+    /// moby `NewRouter(b Backend, cb ClusterBackend)`; there is no cluster.
+    pub fn new(backend: Arc<dyn Backend>) -> Arc<VolumeRouter> {
+        Arc::new(VolumeRouter { backend })
     }
 }
 

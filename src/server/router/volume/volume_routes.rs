@@ -1,31 +1,62 @@
 //! Handlers of the volume router.
 //!
-//! Mirrors moby `api/server/router/volume/volume_routes.go` (v20.10.24).
-//! Until the volume service exists, each route answers 501 naming the moby
-//! handler.
+//! Mirrors moby `api/server/router/volume/volume_routes.go` (v20.10.24):
+//! parse the query or body, make one call to the volume service, write
+//! dockerd's status and shape (`GET /volumes` → `{"Volumes":[...],
+//! "Warnings":null}`, create → 201, delete → 204, prune →
+//! `{"VolumesDeleted":[...],"SpaceReclaimed":N}`).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use hyper::Response;
+use hyper::{Response, StatusCode};
+use serde::Deserialize;
 
-use crate::errdefs::Result;
-use crate::server::httputils::{ApiRequest, Body, Ctx, Vars};
-use crate::server::router::not_implemented_error;
+use crate::errdefs::{Error, Result};
+use crate::events::filter::Filter;
+use crate::server::httputils::{
+    self, bool_value, check_for_json, parse_form, write_json, ApiRequest, Body, Ctx, Vars,
+};
 
 use super::VolumeRouter;
+
+/// moby `volumetypes.VolumeCreateBody`. Go's decoder accepts `null` for a
+/// map, so the maps are options here.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct VolumeCreateBody {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    driver: String,
+    #[serde(default)]
+    driver_opts: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    labels: Option<BTreeMap<String, String>>,
+}
+
+/// moby `filters.FromJSON(r.Form.Get("filters"))`, wrapped as the volume
+/// handlers wrap it.
+fn volume_filters(req: &ApiRequest) -> Result<Filter> {
+    let form = parse_form(req);
+    Filter::parse(form.get("filters").map(String::as_str).unwrap_or(""))
+        .map_err(|e| Error::invalid_parameter(format!("error reading volume filters: {e}")))
+}
 
 impl VolumeRouter {
     /// moby `getVolumesList`: `GET /volumes`.
     pub(super) async fn get_volumes_list(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
+        req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "getVolumesList",
-            "volume/volume_routes.go",
-        ))
+        let filter = volume_filters(&req)?;
+        let volumes = self.backend.list(&filter)?;
+        write_json(
+            StatusCode::OK,
+            &serde_json::json!({ "Volumes": volumes, "Warnings": null }),
+        )
     }
 
     /// moby `getVolumeByName`: `GET /volumes/{name:.*}`.
@@ -33,50 +64,60 @@ impl VolumeRouter {
         self: Arc<Self>,
         _ctx: Ctx,
         _req: ApiRequest,
-        _vars: Vars,
+        vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "getVolumeByName",
-            "volume/volume_routes.go",
-        ))
+        let name = vars.get("name").map(String::as_str).unwrap_or("");
+        write_json(StatusCode::OK, &self.backend.get(name)?)
     }
 
-    /// moby `postVolumesCreate`: `POST /volumes/create`.
+    /// moby `postVolumesCreate`: `POST /volumes/create`. An empty body is
+    /// dockerd's 400 "got EOF while reading request body" (Go's decoder
+    /// meets EOF at once); a malformed one is a 400 too.
     pub(super) async fn post_volumes_create(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
+        req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "postVolumesCreate",
-            "volume/volume_routes.go",
-        ))
+        check_for_json(&req)?;
+        let body = httputils::read_body(req, httputils::MAX_JSON_BODY).await?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::invalid_parameter(
+                "got EOF while reading request body",
+            ));
+        }
+        let create: VolumeCreateBody =
+            serde_json::from_slice(&body).map_err(|e| Error::invalid_parameter(e.to_string()))?;
+        let volume = self.backend.create(
+            &create.name,
+            &create.driver,
+            create.driver_opts.unwrap_or_default(),
+            create.labels.unwrap_or_default(),
+        )?;
+        write_json(StatusCode::CREATED, &volume)
     }
 
     /// moby `postVolumesPrune`: `POST /volumes/prune`.
     pub(super) async fn post_volumes_prune(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
+        req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "postVolumesPrune",
-            "volume/volume_routes.go",
-        ))
+        let filter = volume_filters(&req)?;
+        write_json(StatusCode::OK, &self.backend.prune(&filter)?)
     }
 
-    /// moby `deleteVolumes`: `DELETE /volumes/{name:.*}`.
+    /// moby `deleteVolumes`: `DELETE /volumes/{name:.*}?force=`.
     pub(super) async fn delete_volumes(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
-        _vars: Vars,
+        req: ApiRequest,
+        vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "deleteVolumes",
-            "volume/volume_routes.go",
-        ))
+        let force = bool_value(&parse_form(&req), "force");
+        let name = vars.get("name").map(String::as_str).unwrap_or("");
+        self.backend.remove(name, force)?;
+        Ok(httputils::no_content(StatusCode::NO_CONTENT))
     }
 }

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Request rate and idle memory: mini-dockerd (trace off, trace on) against
+# the reference dockerd 20.10 (shared/tools/reference-dockerd.sh).
+#
+#   benches/load.sh [SECONDS] [CONNECTIONS]
+#
+# For each daemon it drives GET /_ping and GET /containers/json over the
+# unix socket, CONNECTIONS keep-alive connections for SECONDS each, with
+# `oha` when it is installed (it speaks unix sockets) and otherwise with
+# the small generator in benches/ping_load.rs. It prints req/s, the ratio
+# mini-dockerd / dockerd, and each daemon's idle resident memory (ps rss,
+# taken before any load). dockerd's figure is given alone and with the
+# containerd it starts, since dockerd needs both to run a container.
+#
+# mini-dockerd runs from a release build. The trace-on run writes every
+# record as JSON to /dev/null (--trace-json /dev/null), so it measures the
+# cost of making and encoding records, not of a disk.
+#
+# On a shared 2-core machine the numbers move with the load of the other
+# processes: compare the ratios of one run, not figures across runs.
+set -euo pipefail
+SECS=${1:-5}
+CONNS=${2:-4}
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+cd "$HERE"
+WORK=$(mktemp -d /tmp/mdload.XXXXXX)
+MD_PID=""
+cleanup() {
+  [ -n "$MD_PID" ] && kill "$MD_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "building (release) ..." >&2
+cargo build --release --quiet --bin mini-dockerd
+BIN=${CARGO_TARGET_DIR:-target}/release/mini-dockerd
+GEN=""
+if ! command -v oha >/dev/null 2>&1; then
+  GEN=$(cargo bench --bench ping_load --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*ping_load-[0-9a-f]*\)).*/\1/p' | tail -1)
+  [ -x "$GEN" ] || { echo "could not build benches/ping_load.rs" >&2; exit 1; }
+fi
+
+# rate SOCKET PATH -> prints req/s; details go to stderr.
+rate() {
+  local sock=$1 path=$2 out
+  if [ -z "$GEN" ]; then
+    out=$(oha --no-tui -j -z "${SECS}s" -c "$CONNS" --unix-socket "$sock" "http://localhost$path")
+    python3 -c 'import json,sys; print(round(json.load(sys.stdin)["summary"]["requestsPerSec"]))' <<<"$out"
+  else
+    out=$("$GEN" --socket "$sock" --path "$path" --conns "$CONNS" --secs "$SECS")
+    echo "    $path: $out" >&2
+    sed -n 's/.*req_per_s=\([0-9]*\).*/\1/p' <<<"$out"
+  fi
+}
+
+rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
+
+# start_md NAME [EXTRA ARGS...]: a mini-dockerd on $WORK/NAME.sock; sets MD_PID.
+start_md() {
+  local name=$1; shift
+  local sock=$WORK/$name.sock
+  "$BIN" -H "unix://$sock" --data-root "$WORK/$name-root" --exec-root "$WORK/$name-exec" \
+    "$@" >"$WORK/$name.out" 2>"$WORK/$name.log" &
+  MD_PID=$!
+  for _ in $(seq 1 200); do
+    grep -q '^export DOCKER_HOST=' "$WORK/$name.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  grep -q '^export DOCKER_HOST=' "$WORK/$name.out" || { cat "$WORK/$name.log" >&2; exit 1; }
+  sleep 0.5 # let the process settle before reading its RSS
+}
+
+declare -A R
+echo "mini-dockerd, trace off ..." >&2
+start_md plain
+R[md_rss]=$(rss_kb "$MD_PID")
+R[md_ping]=$(rate "$WORK/plain.sock" /_ping)
+R[md_list]=$(rate "$WORK/plain.sock" /containers/json)
+kill "$MD_PID"; wait "$MD_PID" 2>/dev/null || true; MD_PID=""
+
+echo "mini-dockerd, trace on (--trace-json /dev/null) ..." >&2
+start_md traced --trace-json /dev/null
+R[mdt_ping]=$(rate "$WORK/traced.sock" /_ping)
+R[mdt_list]=$(rate "$WORK/traced.sock" /containers/json)
+kill "$MD_PID"; wait "$MD_PID" 2>/dev/null || true; MD_PID=""
+
+echo "reference dockerd 20.10 ..." >&2
+REF_DIR=${REF_DIR:-/tmp/reference-dockerd}
+was_running=no
+curl -sf --unix-socket "$REF_DIR/docker.sock" http://localhost/_ping >/dev/null 2>&1 && was_running=yes
+/work/shared/tools/reference-dockerd.sh start >/dev/null
+REF_PID=$(cat "$REF_DIR/dockerd.pid")
+sleep 0.5
+R[ref_rss]=$(rss_kb "$REF_PID")
+CTD_PID=$(pgrep -P "$REF_PID" containerd || true)
+R[ctd_rss]=0
+[ -n "$CTD_PID" ] && R[ctd_rss]=$(rss_kb "$CTD_PID")
+R[ref_ping]=$(rate "$REF_DIR/docker.sock" /_ping)
+R[ref_list]=$(rate "$REF_DIR/docker.sock" /containers/json)
+# Leave a dockerd that someone else started running.
+[ "$was_running" = no ] && /work/shared/tools/reference-dockerd.sh stop
+
+ratio() { python3 -c "print(f'{$1/$2:.2f}' if $2 else 'n/a')"; }
+echo
+echo "load: ${CONNS} connections x ${SECS}s per case, $(nproc) CPUs, generator: $([ -n "$GEN" ] && echo ping_load || echo oha)"
+printf '%-28s %12s %12s\n' "req/s" "/_ping" "/containers/json"
+printf '%-28s %12s %12s\n' "mini-dockerd (trace off)" "${R[md_ping]}" "${R[md_list]}"
+printf '%-28s %12s %12s\n' "mini-dockerd (trace on)" "${R[mdt_ping]}" "${R[mdt_list]}"
+printf '%-28s %12s %12s\n' "dockerd 20.10" "${R[ref_ping]}" "${R[ref_list]}"
+printf '%-28s %12s %12s\n' "ratio mini/dockerd (off)" "$(ratio "${R[md_ping]}" "${R[ref_ping]}")" "$(ratio "${R[md_list]}" "${R[ref_list]}")"
+printf '%-28s %12s %12s\n' "ratio trace on/off" "$(ratio "${R[mdt_ping]}" "${R[md_ping]}")" "$(ratio "${R[mdt_list]}" "${R[md_list]}")"
+echo
+echo "idle RSS: mini-dockerd ${R[md_rss]} KiB; dockerd ${R[ref_rss]} KiB (+ containerd ${R[ctd_rss]} KiB)"

@@ -1,0 +1,224 @@
+//! What the daemon does with bad input: malformed or mistyped bodies,
+//! oversized bodies, slow clients, odd version prefixes, and a handler
+//! that panics.
+//!
+//! dockerd's answers come from moby `api/server/httputils`
+//! (`CheckForJSON`, v20.10.24), the volume router's body decoding, Go's
+//! `http.Server.ReadHeaderTimeout`, and gorilla/mux's `{version:[0-9.]+}`.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{json, parse_response, text, TestDaemon};
+
+const JSON: [(&str, &str); 1] = [("Content-Type", "application/json")];
+
+/// A malformed JSON body to a JSON route (`POST /volumes/create`) is a
+/// 400 with the decoder's message, not a 500 and not a hang. (dockerd
+/// 20.10 answers the same for volumes: `errdefs.InvalidParameter(err)`.)
+#[test]
+fn malformed_json_is_400() {
+    let d = TestDaemon::start();
+    let (status, h, body) = d.raw("POST", "/v1.41/volumes/create", &JSON, b"{bad json");
+    assert_eq!(status, 400, "{}", text(&body));
+    assert_eq!(h.get("Content-Type"), Some("application/json"));
+    assert!(json(&body)["message"].as_str().is_some());
+    let (status, _, _) = d.raw("POST", "/v1.41/volumes/create", &JSON, b"[1,2]");
+    assert_eq!(status, 400, "a JSON array is not a create body");
+}
+
+/// moby `httputils.CheckForJSON`: a body with a Content-Type other than
+/// `application/json` is a 400 with dockerd's exact message.
+#[test]
+fn wrong_content_type_is_400() {
+    let d = TestDaemon::start();
+    let (status, _, body) = d.raw(
+        "POST",
+        "/volumes/create",
+        &[("Content-Type", "text/plain")],
+        br#"{"Name":"x"}"#,
+    );
+    assert_eq!(status, 400);
+    assert_eq!(
+        text(&body),
+        "{\"message\":\"Content-Type specified (text/plain) must be 'application/json'\"}\n"
+    );
+    // `application/json; charset=utf-8` is JSON (CheckForJSON parses the media type).
+    let (status, _, _) = d.raw(
+        "POST",
+        "/volumes/create",
+        &[("Content-Type", "application/json; charset=utf-8")],
+        br#"{"Name":"okvol"}"#,
+    );
+    assert_eq!(status, 201);
+}
+
+/// A JSON body over the daemon's limit (4 MiB, `MAX_JSON_BODY`) is
+/// refused with a 400 as soon as the limit is passed: the daemon does not
+/// buffer without bound, and the client is not left hanging.
+#[test]
+fn oversized_body_is_400_quickly() {
+    let d = TestDaemon::start();
+    let size = 6 << 20;
+    let mut stream = UnixStream::connect(&d.socket).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let head = format!(
+        "POST /volumes/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let started = Instant::now();
+    // The daemon may answer and close before it has read everything: a
+    // write error here is expected, so the writer runs on its own thread.
+    let t = std::thread::spawn(move || {
+        let chunk = vec![b' '; 64 << 10];
+        let mut sent = 0;
+        while sent < size {
+            if writer.write_all(&chunk).is_err() {
+                break;
+            }
+            sent += chunk.len();
+        }
+    });
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let (status, _, body) = parse_response(&raw, false);
+    assert_eq!(status, 400, "{}", text(&body));
+    assert!(text(&body).contains("larger than"), "{}", text(&body));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let _ = t.join();
+}
+
+/// Go's `ReadHeaderTimeout`: a client that sends half a request head and
+/// then nothing has its connection closed once the timeout passes (set to
+/// 300 ms here with `MINI_DOCKERD_READ_HEADER_TIMEOUT_MS`), and the daemon
+/// keeps serving others.
+#[test]
+fn slow_header_connection_is_closed() {
+    let d = TestDaemon::start_with_env(&[], &[("MINI_DOCKERD_READ_HEADER_TIMEOUT_MS", "300")]);
+    let mut stream = UnixStream::connect(&d.socket).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(b"GET /_ping HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    let _ = stream.read_to_end(&mut buf);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(250) && waited < Duration::from_secs(5),
+        "closed after {waited:?}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&buf).contains("200 OK"),
+        "a half request is never answered"
+    );
+    assert_eq!(d.raw("GET", "/_ping", &[], b"").0, 200);
+}
+
+/// The version prefix is gorilla's `{version:[0-9.]+}`: letters do not
+/// match (so `/vabc/_ping` is an unknown path, 404 without middleware
+/// headers), while any run of digits and dots does and is then compared
+/// numerically: `1.41.0` equals 1.41, while `1..41` reads as 1.0.41 (an
+/// empty part is 0), which is below 1.12: the version middleware's 400.
+#[test]
+fn version_prefix_forms() {
+    let d = TestDaemon::start();
+    let (status, h, body) = d.raw("GET", "/vabc/_ping", &[], b"");
+    assert_eq!(status, 404);
+    assert_eq!(text(&body), "{\"message\":\"page not found\"}\n");
+    assert!(!h.has("Api-Version"));
+    let (status, _, _) = d.raw("GET", "/v/version", &[], b"");
+    assert_eq!(status, 404, "an empty version does not match [0-9.]+");
+    let (status, _, body) = d.raw("GET", "/v1.41.0/version", &[], b"");
+    assert_eq!(status, 200, "{}", text(&body));
+    let (status, _, body) = d.raw("GET", "/v1..41/version", &[], b"");
+    assert_eq!(status, 400);
+    assert!(
+        text(&body).contains("client version 1..41 is too old"),
+        "{}",
+        text(&body)
+    );
+    let (status, _, body) = d.raw("GET", "/v1.9/version", &[], b"");
+    assert_eq!(status, 400, "1.9 < 1.12 numerically: {}", text(&body));
+}
+
+/// moby's `makeHTTPHandler` turns a handler error into JSON; a Rust panic
+/// in a handler must not take the connection (or the daemon) down: ours
+/// catches it and answers 500 `{"message":"internal error: the handler
+/// panicked: ..."}`, and the same entry point keeps serving.
+#[tokio::test]
+async fn handler_panic_is_500_json() {
+    use http_body_util::{BodyExt, Empty};
+    use mini_dockerd::server::httputils::{ApiFunc, ConnInfo};
+    use mini_dockerd::server::{make_http_handler, RouteEntry};
+
+    fn entry(handler: ApiFunc) -> RouteEntry {
+        RouteEntry {
+            handler,
+            method: Some(hyper::Method::GET),
+            template: "/boom".into(),
+            handler_name: "boom",
+            router: "test",
+            moby_file: "-",
+            rust_file: file!(),
+            not_found: false,
+        }
+    }
+    fn request() -> mini_dockerd::server::httputils::ApiRequest {
+        hyper::Request::builder()
+            .uri("/boom")
+            .body(Empty::new().map_err(|never| match never {}).boxed())
+            .unwrap()
+    }
+    let conn = Arc::new(ConnInfo {
+        id: 1,
+        listener: "test".into(),
+        peer: String::new(),
+        tls_client: None,
+    });
+    let panicking: ApiFunc = Arc::new(|_ctx, _req, _vars| {
+        Box::pin(async {
+            if std::hint::black_box(true) {
+                panic!("boom in a handler");
+            }
+            unreachable!()
+        })
+    });
+    let resp = make_http_handler(
+        &entry(panicking),
+        conn.clone(),
+        1,
+        request(),
+        Default::default(),
+    )
+    .await;
+    assert_eq!(resp.status(), 500);
+    assert_eq!(
+        resp.headers().get("Content-Type").unwrap(),
+        "application/json"
+    );
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(
+        json(&body)["message"],
+        "internal error: the handler panicked: boom in a handler"
+    );
+
+    let fine: ApiFunc = Arc::new(|_ctx, _req, _vars| {
+        Box::pin(async {
+            Ok(mini_dockerd::server::httputils::no_content(
+                hyper::StatusCode::NO_CONTENT,
+            ))
+        })
+    });
+    let resp = make_http_handler(&entry(fine), conn, 2, request(), Default::default()).await;
+    assert_eq!(resp.status(), 204);
+}

@@ -1,0 +1,321 @@
+//! Volumes and networks against a real daemon, over the wire and through
+//! the docker CLI.
+//!
+//! Shapes and messages come from a real dockerd 20.10.24
+//! (_volumes.txt, _volumes_refv.txt, _networks.txt, _networks_bridge.txt)
+//! and from moby `volume/service` and `daemon/network.go` (v20.10.24).
+
+mod common;
+
+use common::{docker_available, json, text, TestDaemon};
+
+/// `POST /volumes/create` → 201 with the volume; `GET /volumes/NAME` and
+/// `GET /volumes` give dockerd's keys in dockerd's order
+/// (`CreatedAt, Driver, Labels, Mountpoint, Name, Options, Scope`), the
+/// mountpoint is `<data-root>/volumes/NAME/_data` and exists, labels
+/// without any are `null`, and the list is `{"Volumes":[...],"Warnings":null}`.
+#[test]
+fn volume_create_inspect_list_shapes() {
+    let d = TestDaemon::start();
+    let (status, h, body) = d.raw(
+        "POST",
+        "/v1.41/volumes/create",
+        &[("Content-Type", "application/json")],
+        br#"{"Name":"refv"}"#,
+    );
+    assert_eq!(status, 201, "{}", text(&body));
+    assert_eq!(h.get("Content-Type"), Some("application/json"));
+    let created = json(&body);
+    let mountpoint = d.root.join("volumes/refv/_data");
+    assert_eq!(
+        created["Mountpoint"],
+        mountpoint.display().to_string().as_str()
+    );
+    assert!(mountpoint.is_dir());
+
+    let (status, _, body) = d.raw("GET", "/v1.41/volumes/refv", &[], b"");
+    assert_eq!(status, 200);
+    let s = text(&body);
+    let keys = [
+        "\"CreatedAt\"",
+        "\"Driver\":\"local\"",
+        "\"Labels\":null",
+        "\"Mountpoint\"",
+        "\"Name\":\"refv\"",
+        "\"Options\":null",
+        "\"Scope\":\"local\"",
+    ];
+    let mut at = 0;
+    for k in keys {
+        let pos = s[at..]
+            .find(k)
+            .unwrap_or_else(|| panic!("{k} in order in {s}"));
+        at += pos;
+    }
+    let created_at = json(&body)["CreatedAt"].as_str().unwrap().to_string();
+    assert!(
+        created_at.len() == 20 && created_at.ends_with('Z'),
+        "{created_at}"
+    );
+
+    let (status, _, body) = d.raw("GET", "/v1.41/volumes", &[], b"");
+    assert_eq!(status, 200);
+    let list = json(&body);
+    assert_eq!(list["Warnings"], serde_json::Value::Null);
+    assert_eq!(list["Volumes"][0]["Name"], "refv");
+}
+
+/// Errors: a missing volume is 404 `get NAME: no such volume`; an empty
+/// create body is 400 `got EOF while reading request body`; a bad name is
+/// the local driver's 400; a removal of a missing volume with `force` is
+/// a 204.
+#[test]
+fn volume_errors_match_dockerd() {
+    let d = TestDaemon::start();
+    let (status, _, body) = d.raw("GET", "/volumes/nope", &[], b"");
+    assert_eq!(status, 404);
+    assert_eq!(json(&body)["message"], "get nope: no such volume");
+    let (status, _, body) = d.raw("DELETE", "/volumes/nope", &[], b"");
+    assert_eq!(status, 404);
+    assert_eq!(json(&body)["message"], "get nope: no such volume");
+    let (status, _, _) = d.raw("DELETE", "/volumes/nope?force=1", &[], b"");
+    assert_eq!(status, 204);
+    let ct = [("Content-Type", "application/json")];
+    let (status, _, body) = d.raw("POST", "/volumes/create", &ct, b"");
+    assert_eq!(status, 400);
+    assert_eq!(json(&body)["message"], "got EOF while reading request body");
+    let (status, _, body) = d.raw("POST", "/volumes/create", &ct, br#"{"Name":"a/b"}"#);
+    assert_eq!(status, 400);
+    assert!(
+        text(&body).contains("includes invalid characters for a local volume name"),
+        "{}",
+        text(&body)
+    );
+}
+
+/// Volumes persist across a daemon restart (the data root keeps them).
+#[test]
+fn volumes_survive_restart() {
+    let mut d = TestDaemon::start();
+    let ct = [("Content-Type", "application/json")];
+    let (status, _, _) = d.raw(
+        "POST",
+        "/volumes/create",
+        &ct,
+        br#"{"Name":"keep","Labels":{"team":"x"}}"#,
+    );
+    assert_eq!(status, 201);
+    d.restart();
+    let (status, _, body) = d.raw("GET", "/volumes/keep", &[], b"");
+    assert_eq!(status, 200);
+    assert_eq!(json(&body)["Labels"]["team"], "x");
+}
+
+/// The docker CLI's volume commands end to end: create, ls, inspect,
+/// rm, prune, and `docker system df` counting the volume. `docker volume
+/// create` logs a `create` event that `docker events` (with a past
+/// `--until`) replays.
+#[test]
+fn docker_volume_commands() {
+    if !docker_available() {
+        return;
+    }
+    let d = TestDaemon::start();
+    let out = d.docker(&["volume", "create", "--label", "team=x", "v1"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "v1");
+    let out = d.docker(&["volume", "ls", "--format", "{{.Driver}} {{.Name}}"]);
+    assert_eq!(text(&out.stdout).trim(), "local v1");
+    let out = d.docker(&["volume", "inspect", "--format", "{{.Labels.team}}", "v1"]);
+    assert_eq!(text(&out.stdout).trim(), "x");
+    let out = d.docker(&["system", "df"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let df = text(&out.stdout);
+    let volumes_line = df
+        .lines()
+        .find(|l| l.starts_with("Local Volumes"))
+        .expect("a Local Volumes line");
+    assert!(
+        volumes_line.split_whitespace().nth(2) == Some("1"),
+        "{volumes_line}"
+    );
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let until = (now + 1).to_string();
+    let out = d.docker(&[
+        "events",
+        "--since",
+        "0",
+        "--until",
+        &until,
+        "--format",
+        "{{.Type}} {{.Action}} {{.Actor.ID}}",
+    ]);
+    assert!(
+        text(&out.stdout).contains("volume create v1"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+
+    let out = d.docker(&["volume", "rm", "v1"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = d.docker(&["volume", "inspect", "v1"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no such volume"),
+        "{}",
+        text(&out.stderr)
+    );
+    d.docker(&["volume", "create", "v2"]);
+    let out = d.docker(&["volume", "prune", "-f"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("v2"), "{}", text(&out.stdout));
+    let out = d.docker(&["volume", "ls", "-q"]);
+    assert_eq!(text(&out.stdout).trim(), "");
+}
+
+/// `GET /networks` lists the three built-ins in dockerd's order and shape
+/// (_networks.txt): none, host, bridge, with 64-hex ids, the bridge's
+/// default options and subnet. The ids are stable across a restart with
+/// the same data root.
+#[test]
+fn networks_list_builtins_with_stable_ids() {
+    let mut d = TestDaemon::start();
+    let (status, _, body) = d.raw("GET", "/v1.41/networks", &[], b"");
+    assert_eq!(status, 200);
+    let list = json(&body);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["none", "host", "bridge"]);
+    let drivers: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["Driver"].as_str().unwrap())
+        .collect();
+    assert_eq!(drivers, ["null", "host", "bridge"]);
+    let bridge = &list[2];
+    assert_eq!(bridge["Id"].as_str().unwrap().len(), 64);
+    assert_eq!(bridge["IPAM"]["Config"][0]["Subnet"], "172.17.0.0/16");
+    assert_eq!(
+        bridge["Options"]["com.docker.network.bridge.name"],
+        "docker0"
+    );
+    assert_eq!(bridge["Containers"], serde_json::json!({}));
+    // Key order of the capture.
+    let s = text(&body);
+    let first = &s[..s.find("},{").unwrap()];
+    let order = [
+        "\"Name\"",
+        "\"Id\"",
+        "\"Created\"",
+        "\"Scope\"",
+        "\"Driver\"",
+        "\"EnableIPv6\"",
+        "\"IPAM\"",
+        "\"Internal\"",
+        "\"Attachable\"",
+        "\"Ingress\"",
+        "\"ConfigFrom\"",
+        "\"ConfigOnly\"",
+        "\"Containers\"",
+        "\"Options\"",
+        "\"Labels\"",
+    ];
+    let mut at = 0;
+    for k in order {
+        at += first[at..]
+            .find(k)
+            .unwrap_or_else(|| panic!("{k} in order in {first}"));
+    }
+
+    let id = bridge["Id"].as_str().unwrap().to_string();
+    d.restart();
+    let (_, _, body) = d.raw("GET", "/networks/bridge", &[], b"");
+    assert_eq!(json(&body)["Id"], id.as_str(), "stable per data root");
+    // Inspect by id prefix, and `/networks/` (its own route) lists too.
+    let (status, _, body) = d.raw("GET", &format!("/networks/{}", &id[..12]), &[], b"");
+    assert_eq!(status, 200);
+    assert_eq!(json(&body)["Name"], "bridge");
+    let (status, _, body) = d.raw("GET", "/networks/", &[], b"");
+    assert_eq!(status, 200);
+    assert_eq!(json(&body).as_array().unwrap().len(), 3);
+}
+
+/// Network errors: unknown → 404 `network nope not found`; deleting a
+/// built-in → 403 `bridge is a pre-defined network and cannot be
+/// removed`; creating a built-in name → 403; creating anything else and
+/// connecting → 501 saying why; prune → 200 with nothing deleted.
+#[test]
+fn network_errors_match_dockerd() {
+    let d = TestDaemon::start();
+    let (status, _, body) = d.raw("GET", "/networks/nope", &[], b"");
+    assert_eq!(status, 404);
+    assert_eq!(json(&body)["message"], "network nope not found");
+    let (status, _, body) = d.raw("DELETE", "/v1.41/networks/bridge", &[], b"");
+    assert_eq!(status, 403);
+    assert_eq!(
+        json(&body)["message"],
+        "bridge is a pre-defined network and cannot be removed"
+    );
+    let ct = [("Content-Type", "application/json")];
+    let (status, _, body) = d.raw("POST", "/networks/create", &ct, br#"{"Name":"host"}"#);
+    assert_eq!(status, 403);
+    assert_eq!(
+        json(&body)["message"],
+        "operation is not permitted on predefined host network "
+    );
+    let (status, _, body) = d.raw("POST", "/networks/create", &ct, br#"{"Name":"mynet"}"#);
+    assert_eq!(status, 501);
+    assert!(
+        text(&body).contains("no network drivers"),
+        "{}",
+        text(&body)
+    );
+    let (status, _, _) = d.raw("POST", "/networks/bridge/connect", &ct, b"{}");
+    assert_eq!(status, 501);
+    let (status, _, _) = d.raw("POST", "/networks/nope/connect", &ct, b"{}");
+    assert_eq!(status, 404);
+    let (status, _, body) = d.raw("POST", "/networks/prune", &[], b"");
+    assert_eq!(status, 200);
+    assert_eq!(text(&body), "{\"NetworksDeleted\":null}\n");
+}
+
+/// `docker network ls` and `docker network inspect bridge` work, and
+/// `docker network rm bridge` fails with dockerd's message.
+#[test]
+fn docker_network_commands() {
+    if !docker_available() {
+        return;
+    }
+    let d = TestDaemon::start();
+    let out = d.docker(&[
+        "network",
+        "ls",
+        "--format",
+        "{{.Name}} {{.Driver}} {{.Scope}}",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        // The CLI sorts by name.
+        "bridge bridge local\nhost host local\nnone null local"
+    );
+    let out = d.docker(&["network", "inspect", "--format", "{{.Driver}}", "bridge"]);
+    assert_eq!(text(&out.stdout).trim(), "bridge");
+    let out = d.docker(&["network", "rm", "bridge"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("bridge is a pre-defined network and cannot be removed"),
+        "{}",
+        text(&out.stderr)
+    );
+}
