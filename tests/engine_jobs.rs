@@ -3,10 +3,13 @@
 //! engine-jobs mode a routed request runs as a named job, visible in the
 //! trace between the mux and the handler.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use common::TestDaemon;
 
 use mini_dockerd::engine::{Engine, Handler, Job, STATUS_NOT_FOUND, STATUS_OK};
 
@@ -89,54 +92,29 @@ fn job_names_follow_docker_1_5() {
 
 // --- the daemon in engine-jobs mode -----------------------------------
 
+/// A [`TestDaemon`] with a `--trace-json` file to read the stages from.
 struct Daemon {
-    child: Child,
-    _dir: tempfile::TempDir,
-    sock: PathBuf,
+    td: TestDaemon,
     trace: PathBuf,
 }
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.trace);
     }
 }
 
 fn start_daemon(flags: &[&str]) -> Daemon {
-    let dir = tempfile::tempdir().unwrap();
-    let sock = dir.path().join("d.sock");
-    let trace = dir.path().join("trace.jsonl");
-    let bin = std::env::var_os("WALK_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mini-dockerd")));
-    let child = Command::new(bin)
-        .arg("-H")
-        .arg(format!("unix://{}", sock.display()))
-        .arg("--data-root")
-        .arg(dir.path().join("data"))
-        .arg("--exec-root")
-        .arg(dir.path().join("exec"))
-        .arg("--trace-json")
-        .arg(&trace)
-        .args(flags)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let d = Daemon {
-        child,
-        _dir: dir,
-        sock,
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let trace = std::env::temp_dir().join(format!("mdjobs-{}-{n}.jsonl", std::process::id()));
+    let trace_s = trace.display().to_string();
+    let mut args = vec!["--trace-json", trace_s.as_str()];
+    args.extend_from_slice(flags);
+    Daemon {
+        td: TestDaemon::start_with(&args),
         trace,
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::os::unix::net::UnixStream::connect(&d.sock).is_err() {
-        assert!(Instant::now() < deadline, "daemon did not start");
-        std::thread::sleep(Duration::from_millis(25));
     }
-    d
 }
 
 /// Send `GET path` over the socket; return the status code.
@@ -188,7 +166,7 @@ fn stages_of_last_request(trace: &Path) -> Vec<String> {
 #[test]
 fn engine_jobs_mode_runs_version_as_a_job() {
     let d = start_daemon(&["--engine-jobs"]);
-    assert_eq!(get(&d.sock, "/v1.41/version"), 200);
+    assert_eq!(get(&d.td.socket, "/v1.41/version"), 200);
     let stages = stages_of_last_request(&d.trace);
     let pos = |s: &str| stages.iter().position(|x| x == s);
     let (mux, job, handler) = (
@@ -204,7 +182,7 @@ fn engine_jobs_mode_runs_version_as_a_job() {
 #[test]
 fn without_engine_jobs_there_is_no_job_stage() {
     let d = start_daemon(&[]);
-    assert_eq!(get(&d.sock, "/v1.41/version"), 200);
+    assert_eq!(get(&d.td.socket, "/v1.41/version"), 200);
     let stages = stages_of_last_request(&d.trace);
     assert!(
         stages.iter().any(|s| s == "handler:getVersion"),
@@ -218,7 +196,7 @@ fn without_engine_jobs_there_is_no_job_stage() {
 #[test]
 fn ping_is_never_a_job() {
     let d = start_daemon(&["--engine-jobs"]);
-    assert_eq!(get(&d.sock, "/_ping"), 200);
+    assert_eq!(get(&d.td.socket, "/_ping"), 200);
     let stages = stages_of_last_request(&d.trace);
     assert!(
         stages.iter().any(|s| s == "handler:pingHandler"),

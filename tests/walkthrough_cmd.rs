@@ -2,17 +2,16 @@
 //! narrates the stages each went through, from the daemon's own trace
 //! stream (`GET /debug/trace`).
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use mini_dockerd::trace::TraceRecord;
 use mini_dockerd::walkthrough::{lessons, narrate::narrate};
 
 fn bin() -> PathBuf {
-    std::env::var_os("WALK_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mini-dockerd")))
+    common::daemon_bin()
 }
 
 /// Every lesson the command knows has its markdown file, and every lesson
@@ -141,32 +140,12 @@ fn narration_names_every_stage_in_order() {
 /// the lesson, including where a middleware stopped it.
 #[test]
 fn replays_a_lesson_against_a_running_daemon() {
-    let dir = tempfile::tempdir().unwrap();
-    let sock = dir.path().join("d.sock");
-    let mut daemon = Command::new(bin())
-        .arg("-H")
-        .arg(format!("unix://{}", sock.display()))
-        .arg("--data-root")
-        .arg(dir.path().join("data"))
-        .arg("--exec-root")
-        .arg(dir.path().join("exec"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::os::unix::net::UnixStream::connect(&sock).is_err() {
-        assert!(Instant::now() < deadline, "daemon did not start");
-        std::thread::sleep(Duration::from_millis(25));
-    }
+    let daemon = common::TestDaemon::start();
     let out = Command::new(bin())
-        .args(["walkthrough", "04", "-H"])
-        .arg(format!("unix://{}", sock.display()))
+        .args(["walkthrough", "04", "-H", &daemon.host])
         .output()
         .unwrap();
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+    drop(daemon);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(

@@ -26,10 +26,14 @@
 //! a moby git mirror, skipped with a printed reason when there is none
 //! (`MOBY_SRC` or /work/.mirror/moby+moby/repo).
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::TestDaemon;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -188,51 +192,41 @@ fn lines_match(expected: &[String], actual: &[&str]) -> bool {
 // Daemons
 // ---------------------------------------------------------------------
 
+/// A daemon for the lessons: the team's [`TestDaemon`] (temporary socket
+/// and data root, started once it prints its `export DOCKER_HOST=` line),
+/// with a `--trace-json` file the `trace=` checks read.
 struct Daemon {
-    child: Child,
-    dir: tempfile::TempDir,
-    sock: PathBuf,
+    td: TestDaemon,
     trace: PathBuf,
 }
 
 impl Daemon {
-    fn start(bin: &Path, flags: &[String]) -> Daemon {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let sock = dir.path().join("d.sock");
-        let trace = dir.path().join("trace.jsonl");
-        let child = Command::new(bin)
-            .arg("-H")
-            .arg(format!("unix://{}", sock.display()))
-            .arg("--data-root")
-            .arg(dir.path().join("data"))
-            .arg("--exec-root")
-            .arg(dir.path().join("exec"))
-            .arg("--trace-json")
-            .arg(&trace)
-            .args(flags)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mini-dockerd");
-        let d = Daemon {
-            child,
-            dir,
-            sock,
-            trace,
-        };
-        // The daemon is up once it answers; poll with a bounded deadline.
-        let deadline = Instant::now() + Duration::from_secs(20);
+    fn start(flags: &[String]) -> Daemon {
+        // The trace file is named before the daemon (and its temporary
+        // directory) exists, so it lives beside it, removed on drop.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let trace = std::env::temp_dir().join(format!("mdwalk-{}-{n}.jsonl", std::process::id()));
+        let mut args: Vec<String> = vec!["--trace-json".into(), trace.display().to_string()];
+        args.extend(flags.iter().cloned());
+        let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let td = TestDaemon::start_with(&arg_refs);
+        // The `export` line comes when the listeners are bound; the mux is
+        // installed and the accept loops started just after. Lessons read
+        // the start-up records, so wait (bounded) for the last of them.
+        let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if std::os::unix::net::UnixStream::connect(&d.sock).is_ok() {
-                return d;
+            let text = std::fs::read_to_string(&trace).unwrap_or_default();
+            if text.contains(r#""stage":"daemon","phase":"event","name":"listen""#) {
+                break;
             }
-            std::thread::sleep(Duration::from_millis(25));
+            std::thread::sleep(Duration::from_millis(10));
         }
-        panic!(
-            "mini-dockerd did not listen on {} within 20 s",
-            d.sock.display()
-        );
+        Daemon { td, trace }
+    }
+
+    fn dir(&self) -> &Path {
+        &self.td.dir
     }
 
     fn env(&self, bin_dir: &Path) -> Vec<(String, String)> {
@@ -242,14 +236,11 @@ impl Daemon {
             std::env::var("PATH").unwrap_or_default()
         );
         vec![
-            ("SOCK".into(), self.sock.display().to_string()),
-            (
-                "DOCKER_HOST".into(),
-                format!("unix://{}", self.sock.display()),
-            ),
-            ("PID".into(), self.child.id().to_string()),
+            ("SOCK".into(), self.td.socket.display().to_string()),
+            ("DOCKER_HOST".into(), self.td.host.clone()),
+            ("PID".into(), self.td.pid().to_string()),
             ("TRACE".into(), self.trace.display().to_string()),
-            ("TMP".into(), self.dir.path().display().to_string()),
+            ("TMP".into(), self.td.dir.display().to_string()),
             ("PATH".into(), path),
         ]
     }
@@ -261,8 +252,8 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // The daemon itself goes with `td`; the trace file is ours.
+        let _ = std::fs::remove_file(&self.trace);
     }
 }
 
@@ -293,13 +284,9 @@ fn has_subsequence(seq: &[(String, String)], want: &[String]) -> bool {
     })
 }
 
-/// The binary under test. `WALK_BIN` overrides cargo's (useful when
-/// several work trees share one target directory and another build may
-/// replace `target/debug/mini-dockerd` while these tests run).
+/// The binary under test.
 fn bin() -> PathBuf {
-    std::env::var_os("WALK_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mini-dockerd")))
+    common::daemon_bin()
 }
 
 /// A directory holding `mini-dockerd` (a symlink to [`bin`]), put first
@@ -448,16 +435,16 @@ fn lessons_run_as_written() {
             }
             let mut private_daemon = None;
             let daemon = if block.private {
-                private_daemon = Some(Daemon::start(&bin, &block.daemon_flags));
+                private_daemon = Some(Daemon::start(&block.daemon_flags));
                 private_daemon.as_ref().unwrap()
             } else {
                 daemons
                     .entry(block.daemon_flags.clone())
-                    .or_insert_with(|| Daemon::start(&bin, &block.daemon_flags))
+                    .or_insert_with(|| Daemon::start(&block.daemon_flags))
             };
             let env = daemon.env(&bin_dir);
             if let Some(feature) = &block.needs {
-                if !feature_ready(&daemon.sock) {
+                if !feature_ready(&daemon.td.socket) {
                     skipped.push(format!(
                         "{at}: needs {feature}, and GET /v1.41/containers/json answers 501"
                     ));
@@ -468,7 +455,7 @@ fn lessons_run_as_written() {
             let mut block_failed = None;
             let mut skip = None;
             for (cmd, expected) in &block.steps {
-                let text = run_command(cmd, &env, daemon.dir.path());
+                let text = run_command(cmd, &env, daemon.dir());
                 if let Some(feature) = &block.needs {
                     if text.contains("is not implemented in mini-dockerd") {
                         skip = Some(format!(
