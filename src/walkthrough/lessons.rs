@@ -109,7 +109,8 @@ pub const LESSONS: &[Lesson] = &[
         title: "makeHTTPHandler, thin handlers, errdefs to status codes",
         daemon_flags: &[],
         requests: &[
-            get("/v1.41/containers/nosuch/json", "not found: 404"),
+            get("/v1.41/volumes/nope", "not found: 404"),
+            get("/v1.41/containers/nosuch/json", "not found: 404 (once containers exist)"),
             req(
                 "POST",
                 "/v1.41/containers/create",

@@ -39,7 +39,10 @@ record 03-the-mux "" "\"$BIN\" walkthrough 03 -H \$DOCKER_HOST"
 record 04-middlewares "" "\"$BIN\" walkthrough 04 -H \$DOCKER_HOST"
 record 05-errors "" "\"$BIN\" walkthrough 05 -H \$DOCKER_HOST" 'docker swarm leave'
 record 08-engine-jobs "--engine-jobs" "\"$BIN\" walkthrough 08 -H \$DOCKER_HOST" 'docker version'
-# Lessons 06 and 07 need containers: skipped while the daemon answers 501.
+# Lessons 06 and 07 need containers: recorded beside the others and kept
+# only when the daemon ran them (an older recording is left alone).
+FINAL=$OUT
+OUT=$TMP
 record 06-docker-run "" 'docker run --rm busybox echo hello' "\"$BIN\" walkthrough 06 -H \$DOCKER_HOST"
 record 07-streams "" \
   'docker run --rm busybox sh -c "echo out; echo err >&2"' \
@@ -47,7 +50,9 @@ record 07-streams "" \
   'ID=$(docker run -d busybox echo hi); docker wait $ID; docker logs $ID; docker rm $ID' \
   'curl -s --unix-socket $SOCK "http://localhost/v1.41/events?since=0&until=$(date +%s)"'
 for f in 06-docker-run 07-streams; do
-  if grep -q 'is not implemented in mini-dockerd' "$OUT/$f.jsonl" 2>/dev/null || ! grep -q '"name":"postContainersStart"' "$OUT/$f.jsonl"; then
-    echo "no containers yet: removing $f.jsonl" >&2; rm -f "$OUT/$f.jsonl"
+  if grep -q '"name":"postContainersStart"' "$TMP/$f.jsonl" && ! grep -q 'is not implemented in mini-dockerd' "$TMP/$f.jsonl"; then
+    mv "$TMP/$f.jsonl" "$FINAL/$f.jsonl"
+  else
+    echo "no containers in this build: keeping the existing $f.jsonl" >&2
   fi
 done
