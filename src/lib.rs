@@ -16,7 +16,8 @@
 //!   module, the only code that touches the OS that way;
 //! - [`errdefs`]: error kinds, mapped to statuses in `server::httpstatus`;
 //! - [`trace`]: trace records, the layer that makes them and the hub that
-//!   fans them out.
+//!   fans them out;
+//! - [`tui`]: the live view of those records (`--tui`, `tui --replay`).
 
 #![recursion_limit = "256"]
 
@@ -24,8 +25,10 @@
 #[macro_use]
 pub mod trace;
 
+pub mod api;
 pub mod cmd;
 pub mod config;
+pub mod container;
 pub mod daemon;
 pub mod engine;
 pub mod errdefs;
@@ -34,7 +37,9 @@ pub mod image;
 pub mod listeners;
 pub mod runtime;
 pub mod server;
+pub mod stdcopy;
 pub mod tlsconfig;
+pub mod tui;
 pub mod version;
 pub mod volume;
 pub mod walkthrough;

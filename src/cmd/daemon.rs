@@ -167,9 +167,16 @@ pub async fn start(config: Config) -> Result<(), String> {
         runtime: config.runtime.clone(),
         hosts: config.hosts.clone(),
     });
+    if let Some(w) = &daemon.runtime_warning {
+        tracing::warn!("{w}");
+    }
+    // Images (busybox out of the box), volumes, networks.
     daemon
         .restore()
         .map_err(|e| format!("creating the data root {}: {e}", config.data_root.display()))?;
+    // moby `daemon.restore`: the containers of the data root.
+    let restored = daemon.restore_containers().await;
+    tracing::info!("Loaded {restored} container(s)");
 
     // moby `loadListeners`: listeners come before anything serves, so a
     // port or socket in use stops the start-up early and clearly.
@@ -250,6 +257,9 @@ pub async fn start(config: Config) -> Result<(), String> {
         let _ = shutdown_tx.send(true);
     }
     let result = serve.await.map_err(|e| e.to_string())?;
+    // moby `shutdownDaemon` → `daemon.Shutdown`: stop the running
+    // containers (SIGTERM, then SIGKILL after a short timeout).
+    daemon.shutdown().await;
     trace_event!("daemon", "event", "shutdown");
     tracing::info!("Daemon shutdown complete");
     result.map_err(|e| format!("shutting down due to ServeAPI error: {e}"))
@@ -269,10 +279,12 @@ fn read_header_timeout() -> std::time::Duration {
         .unwrap_or_else(|| server::Config::default().read_header_timeout)
 }
 
-/// The in-process TUI (`--tui`). Until the TUI is built in, the records
-/// are drained so that the hub never counts them as dropped.
-async fn run_local_tui(mut rx: mpsc::Receiver<TraceRecord>) {
-    while rx.recv().await.is_some() {}
+/// The in-process TUI (`--tui`): it owns the terminal until the user
+/// quits (or fails to set the terminal up, which it reports).
+async fn run_local_tui(rx: mpsc::Receiver<TraceRecord>) {
+    if let Err(e) = crate::tui::run_local(rx, crate::tui::TuiOptions::default()).await {
+        eprintln!("mini-dockerd: the TUI stopped: {e}");
+    }
 }
 
 /// The line to paste into a shell to point the docker CLI at us.
@@ -310,7 +322,7 @@ fn init_middlewares(server: &mut Server, config: &Config) -> Result<(), String> 
 pub fn init_router(daemon: &Arc<Daemon>, experimental: bool) -> Vec<Arc<dyn Router>> {
     vec![
         router::checkpoint::CheckpointRouter::new(experimental),
-        router::container::ContainerRouter::new(),
+        router::container::ContainerRouter::new(daemon.clone()),
         router::image::ImageRouter::new(daemon.clone()),
         router::system::SystemRouter::new(daemon.clone()),
         router::volume::VolumeRouter::new(daemon.volumes.clone()),
@@ -326,9 +338,13 @@ pub fn init_router(daemon: &Arc<Daemon>, experimental: bool) -> Vec<Arc<dyn Rout
 }
 
 /// A server with every router, for `mini-dockerd routes`: no listeners,
-/// no data root, nothing started.
+/// no data root, nothing started. (The sim runtime: listing routes must
+/// not probe the host.)
 pub fn build_server_for_listing() -> Server {
-    let daemon = Daemon::new(DaemonConfig::default());
+    let daemon = Daemon::new(DaemonConfig {
+        runtime: Some("sim".into()),
+        ..DaemonConfig::default()
+    });
     let mut server = Server::new(server::Config::default());
     server.init_router(init_router(&daemon, false));
     server

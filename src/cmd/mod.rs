@@ -116,8 +116,38 @@ fn print_routes() {
     );
 }
 
+/// `mini-dockerd tui`: replay a recording, or attach to a daemon's
+/// `GET /debug/trace` (the default socket when `-H` is not given).
 fn run_tui(host: Option<String>, replay: Option<std::path::PathBuf>, speed: f64) -> ExitCode {
-    let _ = (host, replay, speed);
-    eprintln!("mini-dockerd tui: the TUI is not built into this binary yet");
-    ExitCode::FAILURE
+    let opts = crate::tui::TuiOptions {
+        replay_speed: speed,
+        ..Default::default()
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mini-dockerd tui: starting the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(async {
+        match replay {
+            Some(path) => crate::tui::run_replay(&path, opts).await,
+            None => {
+                let host = host.unwrap_or_else(|| crate::config::Defaults::for_current_user().host);
+                crate::tui::run_attach(&host, opts).await
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mini-dockerd tui: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -98,3 +98,147 @@ impl image::Backend for Daemon {
         self.image_service()?.search_registry(term)
     }
 }
+
+use std::sync::Arc;
+
+use super::list::{ContainerListOptions, ContainerSummary};
+use super::prune::ContainersPruneReport;
+use super::top::ContainerTopOkBody;
+use super::update::{ContainerUpdateOkBody, UpdateConfig};
+use super::wait::{WaitCondition, WaitFuture};
+use crate::api::types::container::{ContainerCreateConfig, CreateResponse};
+use crate::server::httputils::BoxFuture;
+use crate::server::router::container::backend as cb;
+
+impl cb::StateBackend for Daemon {
+    fn container_create(
+        &self,
+        name: &str,
+        config: ContainerCreateConfig,
+    ) -> Result<CreateResponse> {
+        Daemon::container_create(self, name, config)
+    }
+    fn container_kill(self: Arc<Self>, name: String, signal: String) -> BoxFuture<Result<()>> {
+        Box::pin(async move { Daemon::container_kill(&self, &name, &signal).await })
+    }
+    fn container_pause(&self, name: &str) -> Result<()> {
+        Daemon::container_pause(self, name)
+    }
+    fn container_rename(&self, old_name: &str, new_name: &str) -> Result<()> {
+        Daemon::container_rename(self, old_name, new_name)
+    }
+    fn container_restart(
+        self: Arc<Self>,
+        name: String,
+        timeout: Option<i64>,
+    ) -> BoxFuture<Result<()>> {
+        Box::pin(async move { Daemon::container_restart(&self, &name, timeout).await })
+    }
+    fn container_rm(
+        self: Arc<Self>,
+        name: String,
+        force: bool,
+        remove_volume: bool,
+    ) -> BoxFuture<Result<()>> {
+        Box::pin(async move { Daemon::container_rm(&self, &name, force, remove_volume).await })
+    }
+    fn container_start(self: Arc<Self>, name: String) -> BoxFuture<Result<()>> {
+        Box::pin(async move { Daemon::container_start(&self, &name).await })
+    }
+    fn container_stop(
+        self: Arc<Self>,
+        name: String,
+        timeout: Option<i64>,
+    ) -> BoxFuture<Result<()>> {
+        Box::pin(async move { Daemon::container_stop(&self, &name, timeout).await })
+    }
+    fn container_unpause(&self, name: &str) -> Result<()> {
+        Daemon::container_unpause(self, name)
+    }
+    fn container_update(&self, name: &str, config: UpdateConfig) -> Result<ContainerUpdateOkBody> {
+        Daemon::container_update(self, name, config)
+    }
+    fn container_wait(&self, name: &str, condition: WaitCondition) -> Result<WaitFuture> {
+        Daemon::container_wait(self, name, condition)
+    }
+    fn container_resize(&self, name: &str, height: u16, width: u16) -> Result<()> {
+        Daemon::container_resize(self, name, height, width)
+    }
+}
+
+impl cb::MonitorBackend for Daemon {
+    fn container_stats(
+        self: Arc<Self>,
+        name: &str,
+        stream: bool,
+        one_shot: bool,
+    ) -> Result<tokio::sync::mpsc::Receiver<bytes::Bytes>> {
+        Daemon::container_stats(&self, name, stream, one_shot)
+    }
+    fn container_inspect(&self, name: &str, size: bool) -> Result<serde_json::Value> {
+        Daemon::container_inspect(self, name, size)
+    }
+    fn container_top(&self, name: &str, ps_args: &str) -> Result<ContainerTopOkBody> {
+        Daemon::container_top(self, name, ps_args)
+    }
+    fn containers(&self, opts: &ContainerListOptions) -> Result<Vec<ContainerSummary>> {
+        Daemon::containers(self, opts)
+    }
+    fn container_logs(
+        &self,
+        name: &str,
+        opts: &super::logs::LogsOptions,
+    ) -> Result<(tokio::sync::mpsc::Receiver<super::logger::Message>, bool)> {
+        Daemon::container_logs(self, name, opts)
+    }
+}
+
+impl cb::SystemBackend for Daemon {
+    fn containers_prune(
+        self: Arc<Self>,
+        filters: String,
+    ) -> BoxFuture<Result<ContainersPruneReport>> {
+        Box::pin(async move { Daemon::containers_prune(&self, &filters).await })
+    }
+}
+
+impl cb::ExecBackend for Daemon {
+    fn container_exec_create(
+        &self,
+        name: &str,
+        config: &crate::api::types::exec::ExecCreateConfig,
+    ) -> Result<String> {
+        Daemon::container_exec_create(self, name, config)
+    }
+    fn container_exec_inspect(&self, id: &str) -> Result<super::exec::config::ExecInspect> {
+        Daemon::container_exec_inspect(self, id)
+    }
+    fn exec_exists(&self, id: &str) -> Result<()> {
+        Daemon::get_exec_config(self, id).map(|_| ())
+    }
+    fn container_exec_start(
+        self: Arc<Self>,
+        id: String,
+        console_size: Option<(u16, u16)>,
+    ) -> BoxFuture<Result<super::exec::ExecRun>> {
+        Box::pin(async move { Daemon::container_exec_start(&self, &id, console_size).await })
+    }
+    fn container_exec_resize(
+        self: Arc<Self>,
+        id: String,
+        height: u16,
+        width: u16,
+    ) -> BoxFuture<Result<()>> {
+        Box::pin(async move { Daemon::container_exec_resize(&self, &id, height, width).await })
+    }
+}
+
+impl cb::AttachBackend for Daemon {
+    fn container_attach(
+        self: Arc<Self>,
+        name: &str,
+        cfg: super::attach::AttachConfig,
+    ) -> Result<super::attach::Attachment> {
+        Daemon::container_attach(&self, name, cfg)
+    }
+}

@@ -8,19 +8,47 @@
 //! `daemon/create.rs`, `daemon/start.rs`, ...), each adding methods to
 //! `impl Daemon`.
 
+pub mod attach;
 mod backends;
+pub mod container;
+pub mod create;
+pub mod delete;
 pub mod disk_usage;
 pub mod events;
+pub mod exec;
 pub mod info;
+pub mod inspect;
+pub mod kill;
+pub mod list;
+pub mod logger;
+pub mod logs;
+pub mod monitor;
+pub mod names;
 pub mod network;
+pub mod pause;
+pub mod prune;
+pub mod rename;
+pub mod resize;
+pub mod restart;
+pub mod restore;
+pub mod start;
+pub mod stats;
+pub mod stop;
+pub mod top;
+pub mod unpause;
+pub mod update;
+pub mod wait;
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
+use crate::container::ContainerStore;
 use crate::errdefs::{Error, Result};
 use crate::events::Events;
 use crate::image::ImageService;
+use crate::runtime::Runtime;
 use crate::volume::VolumesService;
 
 /// What the daemon is configured with (a slice of moby `config.Config`).
@@ -75,6 +103,16 @@ pub struct Daemon {
     pub runtime_warning: Option<String>,
     /// moby `daemon.imageService`: opened by [`Daemon::restore`].
     pub images: OnceLock<Arc<ImageService>>,
+    /// moby `daemon.containers` (+ the name registrar and the view).
+    pub containers: ContainerStore,
+    /// moby `daemon.containerd` (libcontainerd's client): the one door to
+    /// namespaces, cgroups and processes.
+    pub runtime: Arc<dyn Runtime>,
+    /// Set once the daemon is shutting down: exits seen after this are
+    /// not restarted by restart policies (moby `daemon.shutdown`).
+    pub shutting_down: AtomicBool,
+    /// moby `daemon.execCommands`: every exec instance, by id.
+    pub exec_commands: exec::config::ExecStore,
 }
 
 impl Daemon {
@@ -88,6 +126,10 @@ impl Daemon {
             events.clone(),
         ));
         let networks = network::Networks::new(&config.data_root);
+        // The runtime is picked here (it only probes what the host can do);
+        // the containers are loaded by `restore_containers`
+        // (daemon/restore.rs), which needs a tokio runtime.
+        let (runtime, runtime_warning) = crate::runtime::detect(config.runtime.as_deref());
         Arc::new(Daemon {
             config,
             events,
@@ -95,9 +137,18 @@ impl Daemon {
             networks,
             id: String::new(),
             started: SystemTime::now(),
-            runtime_warning: None,
+            runtime_warning,
             images: OnceLock::new(),
+            containers: ContainerStore::new(),
+            runtime,
+            shutting_down: AtomicBool::new(false),
+            exec_commands: exec::config::ExecStore::new(),
         })
+    }
+
+    /// `<data-root>/containers`.
+    pub fn containers_dir(&self) -> PathBuf {
+        self.config.data_root.join("containers")
     }
 
     /// Create the data root and load what it holds (moby `NewDaemon` +
@@ -105,6 +156,7 @@ impl Daemon {
     pub fn restore(&self) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.config.data_root)?;
         std::fs::create_dir_all(&self.config.exec_root)?;
+        std::fs::create_dir_all(self.containers_dir())?;
         // The image store (moby `images.NewImageService` in `NewDaemon`).
         let images = Arc::new(ImageService::new(
             &self.config.data_root,
@@ -114,9 +166,20 @@ impl Daemon {
         // data root gets `busybox:latest` built from the host's static
         // busybox (see src/image/busybox.rs). Failing that is not fatal.
         match images.ensure_busybox() {
-            Ok(Some(id)) => tracing::info!("built busybox:latest ({id}) from the host's busybox"),
-            Ok(None) => {}
-            Err(e) => tracing::warn!("could not build busybox:latest: {e}"),
+            Ok(Some(id)) => {
+                tracing::info!("built busybox:latest ({id}) from the host's busybox");
+                trace_event!("daemon", "event", "ensure_busybox", built = id.as_str());
+            }
+            Ok(None) => trace_event!("daemon", "event", "ensure_busybox", result = "present"),
+            Err(e) => {
+                tracing::warn!("could not build busybox:latest: {e}");
+                trace_event!(
+                    "daemon",
+                    "event",
+                    "ensure_busybox",
+                    error = e.message.as_str()
+                );
+            }
         }
         let _ = self.images.set(images);
         self.volumes.restore()?;
@@ -132,10 +195,20 @@ impl Daemon {
             .ok_or_else(|| Error::unavailable("the image store is not open yet"))
     }
 
-    /// Container counts by state. There is no container store yet, so
-    /// there is nothing to count.
+    /// Container counts by state (moby `daemon/info.go` counts them from
+    /// the view).
     pub fn container_counts(&self) -> ContainerCounts {
-        ContainerCounts::default()
+        use crate::container::{lock, Status};
+        let mut counts = ContainerCounts::default();
+        for c in self.containers.list() {
+            counts.total += 1;
+            match lock(&c).state.status {
+                Status::Running | Status::Restarting => counts.running += 1,
+                Status::Paused => counts.paused += 1,
+                _ => counts.stopped += 1,
+            }
+        }
+        counts
     }
 
     /// How many images the image service holds.
@@ -145,10 +218,11 @@ impl Daemon {
 
     /// The runtime's name and cgroup facts.
     pub fn runtime_info(&self) -> RuntimeSummary {
+        let info = self.runtime.info();
         RuntimeSummary {
-            name: "none",
-            cgroup_driver: "cgroupfs",
-            cgroup_version: "1",
+            name: info.name,
+            cgroup_driver: info.cgroup_driver,
+            cgroup_version: info.cgroup_version,
         }
     }
 }

@@ -23,8 +23,10 @@
 //! `http.Handler` on reload; ours swaps the mux behind an `RwLock` (see
 //! [`RouterSwapper`]).
 
+pub mod hijack;
 pub mod httpstatus;
 pub mod httputils;
+pub mod logstream;
 pub mod middleware;
 pub mod mux;
 pub mod router;
@@ -450,6 +452,10 @@ async fn serve_listener(
                     // Go writes header names in canonical case (`Api-Version`);
                     // so do we, so that captures compare line for line.
                     .title_case_headers(true)
+                    // hyper would add `Date` to a 101 too; dockerd's
+                    // hand-written 101 has none. `dispatch` adds `Date` to
+                    // every other response (see server/hijack.rs).
+                    .auto_date_header(false)
                     .serve_connection(TokioIo::new(counted), service)
                     .with_upgrades();
                 let mut conn_shutdown = shutdown.clone();
@@ -544,7 +550,11 @@ async fn dispatch(
                 page_not_found()
             }
         };
+        let mut resp = resp;
         let status = resp.status();
+        if status != StatusCode::SWITCHING_PROTOCOLS && !resp.headers().contains_key(hyper::header::DATE) {
+            resp.headers_mut().insert(hyper::header::DATE, hijack::http_date());
+        }
         if trace::active() {
             let ct = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
             trace_event!("response", "event", "head", status = status.as_u16() as u64, content_type = ct);
@@ -656,7 +666,15 @@ pub async fn make_http_handler(
             error_response(status, &err.message)
         }
     };
-    // The middlewares' headers (moby: set on `w` before the handler ran).
+    // The middlewares' headers (moby: set on `w` before the handler ran),
+    // except on attach's hand-written 101, which has none.
+    if resp
+        .extensions()
+        .get::<hijack::SkipMiddlewareHeaders>()
+        .is_some()
+    {
+        return resp;
+    }
     let set = headers.lock().unwrap();
     for (k, v) in set.iter() {
         if !resp.headers().contains_key(k) {

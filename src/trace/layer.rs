@@ -50,11 +50,20 @@ pub fn wants(metadata: &Metadata<'_>) -> bool {
 }
 
 /// The trace layer with its filter, ready for `registry().with(...)`.
+///
+/// The filter is a *dynamic* one: tracing caches a plain `filter_fn`'s
+/// answer per call site the first time the site runs, but [`wants`]
+/// changes its mind when a viewer attaches. A call site first reached
+/// while nobody listened (a connection's `accept`, a middleware's `enter`)
+/// would stay off for good, and a viewer attached later would miss those
+/// records. `dynamic_filter_fn` is asked every time (one atomic load).
 pub fn trace_layer<S>() -> impl Layer<S>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    TraceLayer.with_filter(tracing_subscriber::filter::filter_fn(wants))
+    TraceLayer.with_filter(tracing_subscriber::filter::dynamic_filter_fn(
+        |metadata, _cx| wants(metadata),
+    ))
 }
 
 impl<S> Layer<S> for TraceLayer
@@ -84,7 +93,7 @@ where
         let mut v = RecordVisitor {
             stage: None,
             phase: Phase::Event,
-            name: String::new(),
+            name: None,
             dur_us: None,
             ids: &mut ids,
             fields: Map::new(),
@@ -109,7 +118,7 @@ where
             req: ids.req,
             stage,
             phase,
-            name,
+            name: name.unwrap_or_default(),
             dur_us,
             fields,
         };
@@ -136,7 +145,10 @@ impl Visit for IdVisitor<'_> {
 struct RecordVisitor<'a> {
     stage: Option<Stage>,
     phase: Phase,
-    name: String,
+    /// The record's name: the macro's third argument, which `tracing`
+    /// records first. A later field that is also called `name` (the
+    /// container name in `Daemon.ContainerCreate`) is an ordinary field.
+    name: Option<String>,
     dur_us: Option<u64>,
     ids: &'a mut Ids,
     fields: Map<String, Value>,
@@ -153,7 +165,7 @@ impl Visit for RecordVisitor<'_> {
                     _ => Phase::Event,
                 }
             }
-            "name" => self.name = value.to_string(),
+            "name" if self.name.is_none() => self.name = Some(value.to_string()),
             other => {
                 // A field that holds JSON (vars, lists) is kept as JSON.
                 let v = if (value.starts_with('{') && value.ends_with('}'))

@@ -17,6 +17,9 @@
 //! - [`TestDaemon::raw`]: a tiny HTTP/1.1 client over the unix socket that
 //!   returns the status, headers and body byte for byte, for exact wire
 //!   checks ([`http_over`] does the same over any stream, e.g. TCP);
+//! - [`TestDaemon::docker_ok`]: the same, asserting success, returning
+//!   the trimmed stdout; [`TestDaemon::real_runtime`]: whether containers
+//!   really run (else the daemon uses the simulated runtime);
 //! - [`TestDaemon::log`]: everything the daemon wrote to stderr;
 //! - [`TestDaemon::restart`], [`TestDaemon::stop`]; dropping the value
 //!   kills the daemon and removes its temporary directory.
@@ -40,9 +43,14 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Read/write timeout of the raw client: no test hangs on a silent daemon.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The daemon binary cargo built for this test run.
+/// The daemon binary cargo built for this test run, or the one named by
+/// `MINI_DOCKERD_BIN`: when several checkouts share one target
+/// directory, another checkout's build can replace the binary while the
+/// tests run; build, copy the binary aside and point the tests at the copy.
 pub fn daemon_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_mini-dockerd"))
+    std::env::var_os("MINI_DOCKERD_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mini-dockerd")))
 }
 
 /// Whether the docker CLI is on PATH. Tests that need it call this and
@@ -246,6 +254,30 @@ impl TestDaemon {
     pub fn signal(&self, sig: nix::sys::signal::Signal) {
         let pid = nix::unistd::Pid::from_raw(self.pid() as i32);
         nix::sys::signal::kill(pid, sig).expect("signalling the daemon");
+    }
+
+    /// The daemon's `--data-root` (the `root` field).
+    pub fn data_root(&self) -> PathBuf {
+        self.root.clone()
+    }
+
+    /// Run the docker CLI, assert it succeeded, return its trimmed stdout.
+    pub fn docker_ok(&self, args: &[&str]) -> String {
+        let out = self.docker(args);
+        assert!(
+            out.status.success(),
+            "docker {args:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Whether containers really run (root and the Linux runtime), or the
+    /// daemon fell back to the simulated runtime. Tests that need real
+    /// namespaces print why and return early when it is false.
+    pub fn real_runtime(&self) -> bool {
+        self.docker_ok(&["info", "--format", "{{.DefaultRuntime}}"]) == "linux"
     }
 
     /// Everything the daemon has logged so far (stderr).

@@ -1,16 +1,14 @@
-//! Handlers of the container router.
+//! `GET /containers/{name}/json`: inspect.
 //!
-//! Mirrors moby `api/server/router/container/inspect.go` (v20.10.24).
-//! Until the container backend exists, each route answers 501 naming the
-//! moby handler.
+//! Mirrors moby `api/server/router/container/inspect.go` (v20.10.24)
+//! `getContainersByName`: the `size` query adds `SizeRw`/`SizeRootFs`.
 
 use std::sync::Arc;
 
-use hyper::Response;
+use hyper::{Response, StatusCode};
 
 use crate::errdefs::Result;
-use crate::server::httputils::{ApiRequest, Body, Ctx, Vars};
-use crate::server::router::not_implemented_error;
+use crate::server::httputils::{bool_value, parse_form, write_json, ApiRequest, Body, Ctx, Vars};
 
 use super::ContainerRouter;
 
@@ -19,12 +17,14 @@ impl ContainerRouter {
     pub(super) async fn get_containers_by_name(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
-        _vars: Vars,
+        req: ApiRequest,
+        vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "getContainersByName",
-            "container/inspect.go",
-        ))
+        let form = parse_form(&req);
+        let name = vars.get("name").cloned().unwrap_or_default();
+        let json = self
+            .backend
+            .container_inspect(&name, bool_value(&form, "size"))?;
+        write_json(StatusCode::OK, &json)
     }
 }

@@ -4,9 +4,13 @@
 //! struct and its one route table, in moby's registration order. The
 //! handlers live in the `*_routes.rs` files beside it, as in moby.
 //!
-//! Until the container backend exists, each route answers 501 naming the
-//! moby handler.
+//! The lifecycle routes (create, start, stop, kill, restart, wait, rm,
+//! list, inspect, rename, prune, top, pause, unpause, update) call the
+//! daemon through [`Backend`]; attach, logs, resize, exec, archive,
+//! export, changes, stats and commit still answer 501 naming the moby
+//! handler.
 
+pub mod backend;
 mod container_routes;
 mod copy;
 mod exec;
@@ -17,13 +21,18 @@ use std::sync::Arc;
 use crate::route;
 use crate::server::router::{Route, Router};
 
+pub use backend::Backend;
+
 /// moby `containerRouter`.
-pub struct ContainerRouter;
+pub struct ContainerRouter {
+    backend: Arc<dyn Backend>,
+}
 
 impl ContainerRouter {
-    /// moby `NewRouter`.
-    pub fn new() -> Arc<ContainerRouter> {
-        Arc::new(ContainerRouter)
+    /// moby `NewRouter(b Backend, decoder ContainerDecoder)`. The decoder
+    /// is serde (`api::types::container::ContainerCreateConfig`).
+    pub fn new(backend: Arc<dyn Backend>) -> Arc<ContainerRouter> {
+        Arc::new(ContainerRouter { backend })
     }
 }
 

@@ -1,0 +1,8 @@
+//! moby `api/types`: the JSON shapes clients send and receive.
+//!
+//! [`container`] mirrors `api/types/container/` (`Config`, `HostConfig`,
+//! `CreateResponse`, `WaitResponse`) plus the create body of
+//! `api/types/configs.go` (`ContainerCreateConfig`).
+
+pub mod container;
+pub mod exec;

@@ -1,0 +1,349 @@
+//! `GET /containers/json`: `docker ps`.
+//!
+//! Mirrors moby `daemon/list.go` (v20.10.24) `Containers` →
+//! `reduceContainers` → `foldFilter` / `includeContainerInList` /
+//! `refreshImage` (+ `transformContainer`): newest first; only running
+//! containers unless `all`; `limit` keeps the N newest (and implies all);
+//! the filters `status`, `name`, `id`, `label`, `ancestor`, `exited`,
+//! `before`, `since`; each container as a `types.Container` summary.
+//!
+//! Shortcuts, owned up to: moby matches `name` as a regular expression;
+//! we match it as a substring (which is what a plain name in a regex
+//! does). `Ports` is always empty (no port publishing), and
+//! `NetworkSettings.Networks` names the network mode with empty endpoint
+//! fields (no IPAM).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::container::traced_sync;
+use super::Daemon;
+use crate::container::state::parse_time;
+use crate::container::{lock, Container, Status};
+use crate::errdefs::{Error, Result};
+
+/// The options of `GET /containers/json` (moby `types.ContainerListOptions`).
+#[derive(Clone, Debug, Default)]
+pub struct ContainerListOptions {
+    pub all: bool,
+    pub limit: i64,
+    pub size: bool,
+    /// The raw `filters` JSON.
+    pub filters: String,
+}
+
+/// moby `types.Container`: one row of `docker ps`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ContainerSummary {
+    #[serde(rename = "Id")]
+    pub id: String,
+    #[serde(rename = "Names")]
+    pub names: Vec<String>,
+    #[serde(rename = "Image")]
+    pub image: String,
+    #[serde(rename = "ImageID")]
+    pub image_id: String,
+    #[serde(rename = "Command")]
+    pub command: String,
+    #[serde(rename = "Created")]
+    pub created: i64,
+    #[serde(rename = "Ports")]
+    pub ports: Vec<Value>,
+    #[serde(rename = "SizeRw", skip_serializing_if = "Option::is_none")]
+    pub size_rw: Option<i64>,
+    #[serde(rename = "SizeRootFs", skip_serializing_if = "Option::is_none")]
+    pub size_root_fs: Option<i64>,
+    #[serde(rename = "Labels")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(rename = "State")]
+    pub state: String,
+    #[serde(rename = "Status")]
+    pub status: String,
+    #[serde(rename = "HostConfig")]
+    pub host_config: Value,
+    #[serde(rename = "NetworkSettings")]
+    pub network_settings: Value,
+    #[serde(rename = "Mounts")]
+    pub mounts: Vec<Value>,
+}
+
+/// `filters` parsed: key → values. Both the current
+/// `{"status":["running"]}` and the old `{"status":{"running":true}}`
+/// forms are accepted, as moby's `filters.FromJSON` does.
+pub(crate) fn parse_filters(raw: &str) -> Result<HashMap<String, Vec<String>>> {
+    let mut out = HashMap::new();
+    if raw.trim().is_empty() {
+        return Ok(out);
+    }
+    let v: Value = serde_json::from_str(raw)
+        .map_err(|e| Error::invalid_parameter(format!("invalid filter: {e}")))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| Error::invalid_parameter("invalid filter: not an object"))?;
+    for (k, vals) in obj {
+        let list: Vec<String> = match vals {
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect(),
+            Value::Object(o) => o
+                .iter()
+                .filter(|(_, b)| b.as_bool() == Some(true))
+                .map(|(s, _)| s.clone())
+                .collect(),
+            _ => {
+                return Err(Error::invalid_parameter(format!(
+                    "invalid filter value for {k}"
+                )))
+            }
+        };
+        out.insert(k.clone(), list);
+    }
+    Ok(out)
+}
+
+/// moby `label` filter semantics: `key` (present) or `key=value`.
+pub(crate) fn labels_match(filters: &[String], labels: &BTreeMap<String, String>) -> bool {
+    filters.iter().all(|f| match f.split_once('=') {
+        Some((k, v)) => labels.get(k).map(String::as_str) == Some(v),
+        None => labels.contains_key(f.as_str()),
+    })
+}
+
+/// The keys `docker ps --filter` accepts (moby `acceptedPsFilterTags`,
+/// the ones we implement).
+const ACCEPTED: &[&str] = &[
+    "status", "name", "id", "label", "ancestor", "exited", "before", "since",
+];
+
+impl Daemon {
+    /// moby `Containers`.
+    pub fn containers(&self, opts: &ContainerListOptions) -> Result<Vec<ContainerSummary>> {
+        traced_sync("Daemon.Containers", "", || self.containers_inner(opts))
+    }
+
+    fn containers_inner(&self, opts: &ContainerListOptions) -> Result<Vec<ContainerSummary>> {
+        let filters = parse_filters(&opts.filters)?;
+        for (k, vals) in &filters {
+            if !ACCEPTED.contains(&k.as_str()) {
+                return Err(Error::invalid_parameter(format!("Invalid filter '{k}'")));
+            }
+            if k == "status" {
+                for v in vals {
+                    if !matches!(
+                        v.as_str(),
+                        "created"
+                            | "restarting"
+                            | "running"
+                            | "removing"
+                            | "paused"
+                            | "exited"
+                            | "dead"
+                    ) {
+                        return Err(Error::invalid_parameter(format!(
+                            "Invalid filter 'status={v}'"
+                        )));
+                    }
+                }
+            }
+        }
+        let get = |k: &str| filters.get(k).cloned().unwrap_or_default();
+        let exited: Vec<i64> = get("exited")
+            .iter()
+            .map(|s| {
+                s.parse()
+                    .map_err(|_| Error::invalid_parameter(format!("Invalid filter 'exited={s}'")))
+            })
+            .collect::<Result<_>>()?;
+        // `before` / `since` name a container; compare creation times.
+        let created_of = |key: &str| -> Result<Option<String>> {
+            match get(key).first() {
+                None => Ok(None),
+                Some(n) => Ok(Some(lock(&self.get_container(n)?).created.clone())),
+            }
+        };
+        let before = created_of("before")?;
+        let since = created_of("since")?;
+        let ancestors: Vec<String> = get("ancestor")
+            .iter()
+            .filter_map(|a| self.image_service().ok()?.get_image(a).ok().map(|i| i.id))
+            .collect();
+        let want_ancestor = filters.contains_key("ancestor");
+
+        let mut all: Vec<_> = self.containers.list();
+        all.sort_by_key(|c| std::cmp::Reverse(lock(c).created.clone()));
+        // `limit` and the `status` / `exited` filters imply `all` (moby
+        // sets `config.All` for them).
+        let show_all = opts.all || opts.limit > 0 || show_all_default(&filters);
+        let mut out = Vec::new();
+        for c in all {
+            let c = lock(&c);
+            let st = c.state.status;
+            if !show_all && !st.is_running() {
+                continue;
+            }
+            // moby: `--filter status=x` overrides the running-only default.
+            let statuses = get("status");
+            if !statuses.is_empty() && !statuses.iter().any(|s| s == st.as_str()) {
+                continue;
+            }
+            let names = get("name");
+            if !names.is_empty()
+                && !names
+                    .iter()
+                    .any(|n| c.bare_name().contains(n.trim_start_matches('/')))
+            {
+                continue;
+            }
+            let ids = get("id");
+            if !ids.is_empty() && !ids.iter().any(|i| c.id.starts_with(i.as_str())) {
+                continue;
+            }
+            if !labels_match(&get("label"), &c.config.labels()) {
+                continue;
+            }
+            if want_ancestor && !ancestors.contains(&c.image) {
+                continue;
+            }
+            let exit_matches = st == Status::Exited && exited.contains(&c.state.exit_code);
+            if !exited.is_empty() && !exit_matches {
+                continue;
+            }
+            if let Some(b) = &before {
+                if c.created >= *b {
+                    continue;
+                }
+            }
+            if let Some(s) = &since {
+                if c.created <= *s {
+                    continue;
+                }
+            }
+            out.push(self.summary(&c, opts.size));
+            if opts.limit > 0 && out.len() as i64 >= opts.limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// moby `transformContainer`.
+    fn summary(&self, c: &Container, size: bool) -> ContainerSummary {
+        let created = parse_time(&c.created)
+            .map(|t| t.unix_timestamp())
+            .unwrap_or(0);
+        let (size_rw, size_root_fs) = if size {
+            let rw = dir_size(&c.root.join("upper"));
+            let image = self
+                .image_service()
+                .and_then(|s| s.get_image(&c.image))
+                .map(|i| i.size)
+                .unwrap_or(0);
+            (Some(rw), Some(rw + image))
+        } else {
+            (None, None)
+        };
+        ContainerSummary {
+            id: c.id.clone(),
+            names: vec![c.name.clone()],
+            image: c.config.image.clone(),
+            image_id: c.image.clone(),
+            command: c.command(),
+            created,
+            ports: Vec::new(),
+            size_rw,
+            size_root_fs,
+            labels: c.config.labels(),
+            state: c.state.status.as_str().to_string(),
+            status: c.state.human(),
+            host_config: json!({ "NetworkMode": c.host_config.network_mode }),
+            network_settings: json!({ "Networks": networks(c) }),
+            mounts: mounts(c),
+        }
+    }
+}
+
+/// With filters given, moby still lists only running containers unless
+/// `all` is set, except that a `status` or `exited` filter implies all.
+fn show_all_default(filters: &HashMap<String, Vec<String>>) -> bool {
+    filters.contains_key("status") || filters.contains_key("exited")
+}
+
+/// `NetworkSettings.Networks`: one entry named after the network mode.
+pub(crate) fn networks(c: &Container) -> Value {
+    let name = match c.host_config.network_mode.as_str() {
+        "" | "default" => "bridge",
+        other => other,
+    };
+    json!({ name: {
+        "IPAMConfig": null, "Links": null, "Aliases": null, "NetworkID": "",
+        "EndpointID": "", "Gateway": "", "IPAddress": "", "IPPrefixLen": 0,
+        "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
+        "MacAddress": "", "DriverOpts": null
+    }})
+}
+
+/// `Mounts`: the binds and named volumes, as dockerd shows `-v
+/// /src:/dst[:ro]` and `-v name:/dst`.
+///
+/// dockerd lists them in Go map order, which is random, and the docker CLI
+/// sends `Binds` in map order too; we sort by destination so that the same
+/// container always inspects the same way.
+pub(crate) fn mounts(c: &Container) -> Vec<Value> {
+    let mut binds: Vec<_> = c
+        .host_config
+        .binds
+        .iter()
+        .flatten()
+        .filter_map(|b| super::create::parse_bind(b).ok())
+        .collect();
+    binds.sort_by(|a, b| a.destination.cmp(&b.destination));
+    binds
+        .into_iter()
+        .map(|m| match &m.host_path {
+            Some(src) => json!({
+                "Type": "bind",
+                "Source": src,
+                "Destination": m.destination,
+                "Mode": if m.read_only { "ro" } else { "" },
+                "RW": !m.read_only,
+                "Propagation": "rprivate",
+            }),
+            None => json!({
+                "Type": "volume",
+                "Name": m.volume,
+                // <data-root>/volumes/<name>/_data; the container dir is
+                // <data-root>/containers/<id>.
+                "Source": c.root.parent().and_then(|p| p.parent())
+                    .map(|root| root.join("volumes").join(&m.volume).join("_data"))
+                    .unwrap_or_default(),
+                "Destination": m.destination,
+                "Driver": "local",
+                "Mode": if m.read_only { "ro" } else { "z" },
+                "RW": !m.read_only,
+                "Propagation": "",
+            }),
+        })
+        .collect()
+}
+
+/// Bytes under `dir` (the writable layer's size, moby `SizeRw`).
+pub(crate) fn dir_size(dir: &std::path::Path) -> i64 {
+    let mut total = 0i64;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => stack.push(e.path()),
+                Ok(m) => total += m.len() as i64,
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}

@@ -1,0 +1,736 @@
+//! The container lifecycle end to end: the docker CLI (and bollard, and
+//! raw HTTP where the exact status matters) against a mini-dockerd of the
+//! test's own.
+//!
+//! Each test starts its own daemon (tests/common, about 0.1 s) so tests
+//! can run in
+//! parallel and never see each other's containers. Tests that need real
+//! namespaces and cgroups print why and return early when the daemon runs
+//! the simulated runtime (not root).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+use common::TestDaemon;
+
+/// One HTTP/1.1 request on the daemon's socket; returns (status code,
+/// body). `Connection: close` makes the body end with the connection.
+fn raw(d: &TestDaemon, method: &str, path: &str, body: &str) -> (u16, String) {
+    let mut s = UnixStream::connect(&d.socket).expect("connect");
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).expect("write");
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).expect("read");
+    let text = String::from_utf8_lossy(&resp).to_string();
+    let code = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (code, body.to_string())
+}
+
+/// `docker inspect -f <format> <name>`.
+fn inspect(d: &TestDaemon, name: &str, format: &str) -> String {
+    d.docker_ok(&["inspect", "-f", format, name])
+}
+
+/// Poll `cond` every 20 ms for at most `secs` seconds.
+fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// `docker run --rm busybox echo hi` prints `hi`, exits 0, and leaves no
+/// container behind (the daemon removes it: `AutoRemove`). `exit 3` in the
+/// container is the CLI's exit status (the wait answer's `StatusCode`).
+#[test]
+fn run_rm_prints_output_and_exit_codes_pass_through() {
+    let d = TestDaemon::start();
+    let out = d.docker(&["run", "--rm", "busybox", "echo", "hi"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
+    let out = d.docker(&["run", "--rm", "busybox", "sh", "-c", "exit 3"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        eventually(5, || d.docker_ok(&["ps", "-aq"]).is_empty()),
+        "--rm containers are removed"
+    );
+}
+
+/// create + start + wait, then inspect: the fields dockerd shows
+/// (`_containers_ref1_json.txt`): Name with its slash, Path/Args split from
+/// Cmd, the image's id, Config.Hostname = short id, HostConfig.Memory from
+/// `-m`, State of an exited container, LogPath under the container dir.
+#[test]
+fn create_start_wait_and_inspect_fields() {
+    let d = TestDaemon::start();
+    let id = d.docker_ok(&[
+        "create",
+        "--name",
+        "c1",
+        "-m",
+        "64m",
+        "--label",
+        "team=x",
+        "-e",
+        "A=1",
+        "busybox",
+        "sh",
+        "-c",
+        "echo out; exit 7",
+    ]);
+    assert_eq!(id.len(), 64);
+    assert_eq!(inspect(&d, "c1", "{{.State.Status}}"), "created");
+    assert_eq!(
+        inspect(&d, "c1", "{{.State.StartedAt}}"),
+        "0001-01-01T00:00:00Z"
+    );
+    d.docker_ok(&["start", "c1"]);
+    assert_eq!(d.docker_ok(&["wait", "c1"]), "7");
+    let v: serde_json::Value =
+        serde_json::from_str(&d.docker_ok(&["inspect", "c1"])).expect("inspect JSON");
+    let c = &v[0];
+    assert_eq!(c["Id"], id.as_str());
+    assert_eq!(c["Name"], "/c1");
+    assert_eq!(c["Path"], "sh");
+    assert_eq!(c["Args"], serde_json::json!(["-c", "echo out; exit 7"]));
+    assert_eq!(
+        c["Config"]["Cmd"],
+        serde_json::json!(["sh", "-c", "echo out; exit 7"])
+    );
+    assert_eq!(c["Config"]["Hostname"], &id[..12]);
+    assert_eq!(c["Config"]["Labels"]["team"], "x");
+    assert!(c["Config"]["Env"]
+        .as_array()
+        .is_some_and(|e| e.iter().any(|x| x == "A=1")));
+    assert_eq!(c["HostConfig"]["Memory"], 64 * 1024 * 1024);
+    assert_eq!(c["HostConfig"]["NetworkMode"], "default");
+    assert_eq!(c["HostConfig"]["RestartPolicy"]["Name"], "no");
+    assert_eq!(c["State"]["Status"], "exited");
+    assert_eq!(c["State"]["Running"], false);
+    assert_eq!(c["State"]["ExitCode"], 7);
+    assert_eq!(c["State"]["Pid"], 0);
+    assert!(c["Image"]
+        .as_str()
+        .is_some_and(|i| i.starts_with("sha256:")));
+    assert_eq!(c["Driver"], "overlay2");
+    let log_path = c["LogPath"].as_str().expect("LogPath");
+    assert!(log_path.ends_with(&format!("{id}/{id}-json.log")));
+    let log = std::fs::read_to_string(log_path).expect("json-file log");
+    assert!(log.contains(r#""log":"out\n","stream":"stdout""#), "{log}");
+}
+
+/// The create errors, with dockerd's statuses and texts: unknown image
+/// 404 `No such image: nope:latest`; invalid name 400; name in use 409
+/// with the exact "Conflict. The container name ..." text; a malformed
+/// body 400.
+#[test]
+fn create_errors_match_dockerd() {
+    let d = TestDaemon::start();
+    let (code, body) = raw(
+        &d,
+        "POST",
+        "/v1.41/containers/create",
+        r#"{"Image":"nope","Cmd":["true"]}"#,
+    );
+    assert_eq!(code, 404);
+    assert_eq!(body.trim(), r#"{"message":"No such image: nope:latest"}"#);
+
+    let (code, body) = raw(
+        &d,
+        "POST",
+        "/v1.41/containers/create?name=a",
+        r#"{"Image":"busybox","Cmd":["true"]}"#,
+    );
+    assert_eq!(code, 400);
+    assert!(
+        body.contains("Invalid container name (a), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"),
+        "{body}"
+    );
+
+    let id = d.docker_ok(&["create", "--name", "web", "busybox", "true"]);
+    let out = d.docker(&["create", "--name", "web", "busybox", "true"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains(&format!(
+        "Conflict. The container name \"/web\" is already in use by container \"{id}\". You have to remove (or rename) that container to be able to reuse that name."
+    )), "{}", stderr(&out));
+
+    // ("No command specified" needs an image without a Cmd; our busybox
+    // has `sh`, as Docker Hub's does. The unit tests of daemon/create.rs
+    // cover it.)
+    let (code, _) = raw(&d, "POST", "/v1.41/containers/create", r#"{"Image": bad"#);
+    assert_eq!(code, 400);
+    // Nothing was left half made by the failures: only "web" exists.
+    assert_eq!(d.docker_ok(&["ps", "-aq"]).lines().count(), 1);
+}
+
+/// `docker run` of a missing executable: the start fails with 400 and the
+/// runtime's "executable file not found" text, the CLI exits 127, and the
+/// container stays `created` with ExitCode 127 and the error in
+/// State.Error (as on the reference dockerd).
+#[test]
+fn nosuchcmd_exits_127_with_the_error() {
+    let d = TestDaemon::start();
+    let out = d.docker(&["run", "--name", "nsc", "busybox", "nosuchcmd"]);
+    assert_eq!(out.status.code(), Some(127), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("executable file not found"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(inspect(&d, "nsc", "{{.State.Status}}"), "created");
+    assert_eq!(inspect(&d, "nsc", "{{.State.ExitCode}}"), "127");
+    assert!(inspect(&d, "nsc", "{{.State.Error}}").contains("executable file not found"));
+}
+
+/// Start of a running container is 304 with no body; a start body longer
+/// than 7 bytes is refused (400) on API >= 1.24; `rm` of a running
+/// container is 409 with dockerd's text (delete_running.txt), `rm -f`
+/// works; wait with a bad condition is 400 `invalid condition: "x"`.
+#[test]
+fn state_errors_match_dockerd() {
+    let d = TestDaemon::start();
+    let id = d.docker_ok(&["run", "-d", "--name", "web", "busybox", "sleep", "100"]);
+    let (code, body) = raw(&d, "POST", "/v1.41/containers/web/start", "");
+    assert_eq!((code, body.as_str()), (304, ""));
+    let (code, body) = raw(&d, "POST", "/v1.41/containers/web/start", r#"{"Binds":[]}"#);
+    assert_eq!(code, 400);
+    assert!(body.contains("starting container with non-empty request body was deprecated since API v1.22 and removed in v1.24"));
+    let (code, body) = raw(&d, "POST", "/v1.41/containers/web/wait?condition=x", "");
+    assert_eq!(
+        (code, body.trim()),
+        (400, r#"{"message":"invalid condition: \"x\""}"#)
+    );
+    let (code, body) = raw(&d, "GET", "/v1.41/containers/nope/json", "");
+    assert_eq!(
+        (code, body.trim()),
+        (404, r#"{"message":"No such container: nope"}"#)
+    );
+
+    let out = d.docker(&["rm", "web"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(&format!(
+        "You cannot remove a running container {id}. Stop the container before attempting removal or force remove"
+    )), "{}", stderr(&out));
+    d.docker_ok(&["rm", "-f", "web"]);
+    assert!(d.docker_ok(&["ps", "-aq"]).is_empty());
+}
+
+/// `run -d --name web sleep 100`, `ps`, `top`, `stop`, `rm`: ps shows it
+/// Up with its command; top lists `sleep 100`; stop ends it (sleep as PID
+/// 1 ignores SIGTERM, so SIGKILL after `-t 1`: exit 137); stopping again
+/// is a no-op; top of a stopped container is 409; events tell the story.
+#[test]
+fn detached_run_ps_top_stop_rm() {
+    let d = TestDaemon::start();
+    let id = d.docker_ok(&["run", "-d", "--name", "web", "busybox", "sleep", "100"]);
+    let ps = d.docker_ok(&["ps", "--format", "{{.Names}}|{{.Command}}|{{.Status}}"]);
+    assert!(ps.starts_with("web|\"sleep 100\"|Up "), "{ps}");
+    let top = d.docker_ok(&["top", "web"]);
+    assert!(
+        top.lines().next().is_some_and(|t| t.contains("PID")),
+        "{top}"
+    );
+    assert!(top.contains("sleep 100"), "{top}");
+
+    d.docker_ok(&["stop", "-t", "1", "web"]);
+    assert_eq!(inspect(&d, "web", "{{.State.Status}}"), "exited");
+    if d.real_runtime() {
+        assert_eq!(inspect(&d, "web", "{{.State.ExitCode}}"), "137");
+    }
+    let ps = d.docker_ok(&["ps", "-a", "--format", "{{.Status}}"]);
+    assert!(ps.starts_with("Exited ("), "{ps}");
+    d.docker_ok(&["stop", "web"]);
+    let out = d.docker(&["top", "web"]);
+    assert!(stderr(&out).contains(&format!("Container {id} is not running")));
+    d.docker_ok(&["rm", "web"]);
+    // `--until` a second ahead: the CLI sends whole seconds, and an
+    // `until` of "now" would cut the events of the current second.
+    let until = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|t| t.as_secs() + 1)
+        .unwrap_or(0)
+        .to_string();
+    let events = d.docker_ok(&[
+        "events",
+        "--since",
+        "0",
+        "--until",
+        &until,
+        "--filter",
+        &format!("container={id}"),
+        "--format",
+        "{{.Action}}",
+    ]);
+    let actions: Vec<&str> = events.lines().collect();
+    for a in ["create", "start", "kill", "die", "stop", "destroy"] {
+        assert!(actions.contains(&a), "event {a} in {actions:?}");
+    }
+}
+
+/// `kill -s INT` reaches a process that traps it (exit 5); `kill` of a
+/// stopped container is 409 `Container <id> is not running`; a bad signal
+/// is 400 `Invalid signal: NOPE`; `restart` gives a new process.
+#[test]
+fn kill_signal_and_restart() {
+    let d = TestDaemon::start();
+    let id = d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "kk",
+        "busybox",
+        "sh",
+        "-c",
+        "trap 'exit 5' INT; while true; do sleep 0.1; done",
+    ]);
+    let out = d.docker(&["kill", "-s", "NOPE", "kk"]);
+    assert!(
+        stderr(&out).contains("Invalid signal: NOPE"),
+        "{}",
+        stderr(&out)
+    );
+    // Give the shell a moment to install its trap before we signal it.
+    assert!(eventually(5, || inspect(&d, "kk", "{{.State.Running}}") == "true"));
+    std::thread::sleep(Duration::from_millis(300));
+    d.docker_ok(&["kill", "-s", "INT", "kk"]);
+    assert!(eventually(5, || inspect(&d, "kk", "{{.State.Status}}") == "exited"));
+    assert_eq!(inspect(&d, "kk", "{{.State.ExitCode}}"), "5");
+    let out = d.docker(&["kill", "kk"]);
+    assert!(
+        stderr(&out).contains(&format!("Container {id} is not running")),
+        "{}",
+        stderr(&out)
+    );
+
+    d.docker_ok(&["run", "-d", "--name", "rr", "busybox", "sleep", "100"]);
+    let pid1 = inspect(&d, "rr", "{{.State.Pid}}");
+    d.docker_ok(&["restart", "-t", "0", "rr"]);
+    assert_eq!(inspect(&d, "rr", "{{.State.Status}}"), "running");
+    assert_ne!(inspect(&d, "rr", "{{.State.Pid}}"), pid1);
+    d.docker_ok(&["rm", "-f", "rr"]);
+}
+
+/// rename: the new name resolves, the old one is 404, a taken name is 409,
+/// an invalid one 400.
+#[test]
+fn rename_rules() {
+    let d = TestDaemon::start();
+    d.docker_ok(&["create", "--name", "web", "busybox", "true"]);
+    d.docker_ok(&["create", "--name", "other", "busybox", "true"]);
+    d.docker_ok(&["rename", "web", "web2"]);
+    assert_eq!(inspect(&d, "web2", "{{.Name}}"), "/web2");
+    let (code, _) = raw(&d, "GET", "/v1.41/containers/web/json", "");
+    assert_eq!(code, 404);
+    let out = d.docker(&["rename", "web2", "other"]);
+    assert!(
+        stderr(&out).contains("Conflict. The container name \"/other\" is already in use"),
+        "{}",
+        stderr(&out)
+    );
+    let out = d.docker(&["rename", "web2", "b@d"]);
+    assert!(
+        stderr(&out).contains("Invalid container name (b@d)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `ps` filters (status, label, name, id, exited, ancestor), `-n`, and
+/// prune (which removes only stopped containers and reports their ids).
+#[test]
+fn list_filters_and_prune() {
+    let d = TestDaemon::start();
+    d.docker_ok(&["run", "--name", "ok0", "--label", "k=v", "busybox", "true"]);
+    d.docker_ok(&["create", "--name", "fresh", "busybox", "true"]);
+    let out = d.docker(&["run", "--name", "bad1", "busybox", "sh", "-c", "exit 1"]);
+    assert_eq!(out.status.code(), Some(1));
+    d.docker_ok(&[
+        "run", "-d", "--name", "up", "--label", "k=w", "busybox", "sleep", "100",
+    ]);
+
+    let names = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["ps", "--format", "{{.Names}}"];
+        a.extend_from_slice(args);
+        let mut v: Vec<String> = d.docker_ok(&a).lines().map(String::from).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&[]), ["up"]);
+    assert_eq!(names(&["-a"]).len(), 4);
+    assert_eq!(names(&["--filter", "status=exited"]), ["bad1", "ok0"]);
+    assert_eq!(names(&["--filter", "status=created"]), ["fresh"]);
+    assert_eq!(names(&["-a", "--filter", "label=k=v"]), ["ok0"]);
+    assert_eq!(names(&["-a", "--filter", "label=k"]), ["ok0", "up"]);
+    assert_eq!(names(&["-a", "--filter", "name=fre"]), ["fresh"]);
+    assert_eq!(names(&["-a", "--filter", "exited=1"]), ["bad1"]);
+    assert_eq!(names(&["-a", "--filter", "ancestor=busybox"]).len(), 4);
+    assert_eq!(names(&["-n", "1"]), ["up"]);
+    let (code, _) = raw(
+        &d,
+        "GET",
+        "/v1.41/containers/json?filters=%7B%22status%22%3A%5B%22nope%22%5D%7D",
+        "",
+    );
+    assert_eq!(code, 400);
+
+    let out = d.docker_ok(&["container", "prune", "-f"]);
+    assert!(out.starts_with("Deleted Containers:"), "{out}");
+    assert_eq!(out.lines().filter(|l| l.len() == 64).count(), 3, "{out}");
+    assert_eq!(names(&["-a"]), ["up"]);
+    d.docker_ok(&["rm", "-f", "up"]);
+}
+
+/// `--restart on-failure:2`: a container that always fails is started
+/// again twice, then left exited with RestartCount 2 (moby's restart
+/// manager); `docker ps -a` counts it in /info.
+#[test]
+fn restart_policy_on_failure_counts_retries() {
+    let d = TestDaemon::start();
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "flaky",
+        "--restart",
+        "on-failure:2",
+        "busybox",
+        "sh",
+        "-c",
+        "exit 1",
+    ]);
+    assert!(
+        eventually(15, || inspect(
+            &d,
+            "flaky",
+            "{{.State.Status}} {{.RestartCount}}"
+        ) == "exited 2"),
+        "state: {}",
+        inspect(&d, "flaky", "{{.State.Status}} {{.RestartCount}}")
+    );
+    assert_eq!(inspect(&d, "flaky", "{{.State.ExitCode}}"), "1");
+    assert_eq!(
+        d.docker_ok(&["info", "--format", "{{.Containers}} {{.ContainersStopped}}"]),
+        "1 1"
+    );
+}
+
+/// Containers survive a daemon restart. A clean restart (SIGTERM) stops
+/// the running container first, so it comes back Exited with its real
+/// code; after a crash (SIGKILL) the running container comes back Exited
+/// with a reason in State.Error (see daemon/restore.rs). Names stay
+/// reserved.
+#[test]
+fn daemon_restart_keeps_containers() {
+    let mut d = TestDaemon::start();
+    d.docker_ok(&["run", "--name", "done", "busybox", "true"]);
+    d.docker_ok(&["run", "-d", "--name", "up", "busybox", "sleep", "100"]);
+    d.restart();
+    assert_eq!(
+        inspect(&d, "done", "{{.State.Status}} {{.State.ExitCode}}"),
+        "exited 0"
+    );
+    assert_eq!(inspect(&d, "up", "{{.State.Status}}"), "exited");
+    assert_eq!(inspect(&d, "up", "{{.State.Error}}"), "");
+    let out = d.docker(&["create", "--name", "up", "busybox", "true"]);
+    assert!(
+        stderr(&out).contains("is already in use"),
+        "{}",
+        stderr(&out)
+    );
+
+    d.docker_ok(&["start", "up"]);
+    d.signal(nix::sys::signal::Signal::SIGKILL);
+    d.restart();
+    assert_eq!(inspect(&d, "up", "{{.State.Status}}"), "exited");
+    let code = inspect(&d, "up", "{{.State.ExitCode}}");
+    assert!(code == "137" || code == "255", "{code}");
+    assert!(!inspect(&d, "up", "{{.State.Error}}").is_empty());
+    assert_eq!(d.docker_ok(&["ps", "-aq"]).lines().count(), 2);
+}
+
+/// Isolation, on the real runtime: the command is PID 1, the hostname is
+/// the short id, `--network none` has only `lo`, and `-m 64m` is the
+/// memory cgroup's limit on the host (`/sys/fs/cgroup/memory/mini-docker/<id>`).
+#[test]
+fn isolation_pid_hostname_network_memory() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    let out = d.docker_ok(&[
+        "run",
+        "--name",
+        "iso",
+        "busybox",
+        "sh",
+        "-c",
+        "echo $$; hostname",
+    ]);
+    let id = inspect(&d, "iso", "{{.Id}}");
+    assert_eq!(out, format!("1\n{}", &id[..12]));
+
+    let net = d.docker_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "busybox",
+        "cat",
+        "/proc/net/dev",
+    ]);
+    let ifaces: Vec<&str> = net
+        .lines()
+        .skip(2)
+        .map(|l| l.split(':').next().unwrap_or("").trim())
+        .collect();
+    assert_eq!(ifaces, ["lo"]);
+
+    let id = d.docker_ok(&["run", "-d", "-m", "64m", "busybox", "sleep", "100"]);
+    let limit = std::fs::read_to_string(format!(
+        "/sys/fs/cgroup/memory/mini-docker/{id}/memory.limit_in_bytes"
+    ));
+    match limit {
+        Ok(l) => assert_eq!(l.trim(), "67108864"),
+        Err(e) => eprintln!("no v1 memory cgroup to check ({e})"),
+    }
+    d.docker_ok(&["rm", "-f", &id]);
+}
+
+/// bollard drives the same API: create with a HostConfig, start, wait for
+/// the exit code, inspect, remove.
+#[tokio::test]
+async fn bollard_create_start_wait_remove() {
+    use bollard::query_parameters::{
+        CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
+    };
+    use futures_util::StreamExt;
+    let d = TestDaemon::start();
+    let docker = d.bollard();
+    let body = bollard::models::ContainerCreateBody {
+        image: Some("busybox".into()),
+        cmd: Some(vec!["sh".into(), "-c".into(), "exit 4".into()]),
+        host_config: Some(bollard::models::HostConfig {
+            memory: Some(32 * 1024 * 1024),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let created = docker
+        .create_container(
+            Some(CreateContainerOptionsBuilder::new().name("b1").build()),
+            body,
+        )
+        .await
+        .expect("create");
+    assert!(created.warnings.is_empty());
+    docker.start_container("b1", None).await.expect("start");
+    let mut wait = docker.wait_container(
+        "b1",
+        Some(
+            WaitContainerOptionsBuilder::new()
+                .condition("not-running")
+                .build(),
+        ),
+    );
+    // bollard reports a non-zero exit as an error carrying the code.
+    let code = match wait.next().await {
+        Some(Ok(r)) => r.status_code,
+        Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => code,
+        other => panic!("wait: {other:?}"),
+    };
+    assert_eq!(code, 4);
+    let info = docker.inspect_container("b1", None).await.expect("inspect");
+    assert_eq!(
+        info.host_config.and_then(|h| h.memory),
+        Some(32 * 1024 * 1024)
+    );
+    docker
+        .remove_container(
+            "b1",
+            Some(RemoveContainerOptionsBuilder::new().force(true).build()),
+        )
+        .await
+        .expect("remove");
+}
+
+/// pause/unpause (the Status column says "(Paused)"; pausing twice is 409),
+/// update (the new limit is in inspect; a running container gets a warning
+/// that it applies at the next start), and `stats --no-stream` (the memory
+/// limit is the cgroup's).
+#[test]
+fn pause_update_and_stats() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    let id = d.docker_ok(&[
+        "run", "-d", "--name", "web", "-m", "64m", "busybox", "sleep", "100",
+    ]);
+    d.docker_ok(&["pause", "web"]);
+    assert!(d
+        .docker_ok(&["ps", "--format", "{{.Status}}"])
+        .ends_with("(Paused)"));
+    let out = d.docker(&["pause", "web"]);
+    assert!(
+        stderr(&out).contains(&format!("Container {id} is already paused")),
+        "{}",
+        stderr(&out)
+    );
+    d.docker_ok(&["unpause", "web"]);
+    assert_eq!(inspect(&d, "web", "{{.State.Status}}"), "running");
+
+    let stats = d.docker_ok(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}} {{.MemUsage}}",
+        "web",
+    ]);
+    assert!(
+        stats.starts_with("web ") && stats.ends_with("/ 64MiB"),
+        "{stats}"
+    );
+
+    let out = d.docker(&["update", "--memory", "128m", "--memory-swap", "256m", "web"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The CLI prints the answer's warnings on stdout.
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("apply from the next start"), "{printed}");
+    assert_eq!(
+        inspect(&d, "web", "{{.HostConfig.Memory}}"),
+        (128 * 1024 * 1024).to_string()
+    );
+    d.docker_ok(&["rm", "-f", "web"]);
+}
+
+/// Restart policies across a daemon restart (moby `restore`): an `always`
+/// container is started again; an `unless-stopped` one that was stopped by
+/// hand stays stopped. `rm -f` of a container between two restarts of a
+/// crash loop cancels the loop.
+#[test]
+fn restart_policies_across_daemon_restart() {
+    let mut d = TestDaemon::start();
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "always",
+        "--restart",
+        "always",
+        "busybox",
+        "sleep",
+        "100",
+    ]);
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "manual",
+        "--restart",
+        "unless-stopped",
+        "busybox",
+        "sleep",
+        "100",
+    ]);
+    d.docker_ok(&["stop", "-t", "0", "manual"]);
+    d.restart();
+    assert!(eventually(10, || inspect(
+        &d,
+        "always",
+        "{{.State.Status}}"
+    ) == "running"));
+    assert_eq!(inspect(&d, "manual", "{{.State.Status}}"), "exited");
+
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "loop",
+        "--restart",
+        "always",
+        "busybox",
+        "sh",
+        "-c",
+        "exit 1",
+    ]);
+    assert!(eventually(10, || inspect(&d, "loop", "{{.RestartCount}}") != "0"));
+    d.docker_ok(&["rm", "-f", "loop", "always", "manual"]);
+    assert!(d.docker_ok(&["ps", "-aq"]).is_empty());
+}
+
+/// `-v name:/path` uses (and creates) a named volume whose files outlive
+/// the container, and a container that uses it makes `volume rm` a 409;
+/// `-v /host:/path:ro` binds a host directory read-only; inspect lists
+/// both under `Mounts`.
+#[test]
+fn volumes_and_binds() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    d.docker_ok(&[
+        "run",
+        "--rm",
+        "-v",
+        "v1:/data",
+        "busybox",
+        "sh",
+        "-c",
+        "echo x > /data/f",
+    ]);
+    assert_eq!(
+        d.docker_ok(&["run", "--rm", "-v", "v1:/data", "busybox", "cat", "/data/f"]),
+        "x"
+    );
+
+    let host = d.dir.join("hostdir");
+    std::fs::create_dir_all(&host).expect("host dir");
+    std::fs::write(host.join("h"), "from host").expect("host file");
+    let bind = format!("{}:/h:ro", host.display());
+    d.docker_ok(&[
+        "create", "--name", "user", "-v", "v1:/data", "-v", &bind, "busybox", "true",
+    ]);
+    let out = d.docker(&["volume", "rm", "v1"]);
+    assert!(!out.status.success(), "a volume in use is not removed");
+    let mounts = inspect(
+        &d,
+        "user",
+        "{{range .Mounts}}{{.Type}}:{{.Destination}}:{{.RW}} {{end}}",
+    );
+    assert_eq!(mounts.trim(), "volume:/data:true bind:/h:false");
+    let out = d.docker_ok(&[
+        "run",
+        "--rm",
+        "-v",
+        &bind,
+        "busybox",
+        "sh",
+        "-c",
+        "cat /h/h; touch /h/x 2>/dev/null || echo ro",
+    ]);
+    assert_eq!(out, "from hostro");
+    d.docker_ok(&["rm", "user"]);
+    d.docker_ok(&["volume", "rm", "v1"]);
+}
