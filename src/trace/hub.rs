@@ -6,7 +6,7 @@
 //!
 //! - the `--trace-json` writer (a file or stdout), one JSON object a line;
 //! - the in-process TUI (`--tui`), through another bounded channel;
-//! - viewers attached over `GET /debug/pprof/trace`, through a broadcast
+//! - viewers attached over `GET /debug/trace`, through a broadcast
 //!   channel of already-serialised lines (a slow viewer lags and loses
 //!   lines; it never holds the server back).
 //!
@@ -82,17 +82,10 @@ pub fn active() -> bool {
 
 fn recompute_active() {
     let Some(h) = HUB.get() else { return };
-    let now = h.has_local_sinks || VIEWERS.load(Ordering::Relaxed) > 0;
-    let before = ACTIVE.swap(now, Ordering::Relaxed);
-    if before != now {
-        // `tracing` caches, per call site, whether anybody is interested
-        // in it; a call site first reached while nobody listened can stay
-        // switched off after a viewer attaches (the middlewares' `enter`
-        // records went missing for `GET /debug/trace` viewers). Asking
-        // `tracing` to recompute its caches when the answer changes fixes
-        // that; it is rare (a viewer attaching or leaving) and cheap.
-        tracing::callsite::rebuild_interest_cache();
-    }
+    ACTIVE.store(
+        h.has_local_sinks || VIEWERS.load(Ordering::Relaxed) > 0,
+        Ordering::Relaxed,
+    );
 }
 
 /// Called by the layer: never blocks, counts what does not fit.
