@@ -96,9 +96,12 @@ fn init_logging(config: &Config) -> Result<SetLevel, String> {
     } else {
         Box::new(|| Box::new(std::io::stderr()))
     };
+    // Colours only on a terminal: a log file or a pipe gets plain text.
+    let ansi = !config.tui && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_target(false)
+        .with_ansi(ansi)
         .with_filter(filter);
     tracing_subscriber::registry()
         .with(crate::trace::layer::trace_layer())

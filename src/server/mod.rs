@@ -372,6 +372,7 @@ impl Server {
     /// every server has stopped (in-flight requests get
     /// `shutdown_timeout` to finish).
     pub async fn serve_api(self, mut shutdown: watch::Receiver<bool>) -> std::io::Result<()> {
+        let _ = SHUTDOWN.set(shutdown.clone());
         self.install_mux();
         let (err_tx, mut err_rx) = mpsc::channel::<std::io::Result<()>>(self.servers.len().max(1));
         let n = self.servers.len();
@@ -498,6 +499,20 @@ async fn serve_listener(
 /// Resolve when the shutdown flag turns true (or its sender is gone).
 pub async fn wait_shutdown(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
+}
+
+/// The daemon's shutdown flag, for streams that would otherwise never end
+/// (`/events`, `/debug/trace`): graceful shutdown lets each in-flight
+/// response finish, so an endless one must end itself when the flag
+/// turns. The first server to serve sets it.
+static SHUTDOWN: std::sync::OnceLock<watch::Receiver<bool>> = std::sync::OnceLock::new();
+
+/// Resolve when the daemon starts shutting down; never, before it serves.
+pub async fn shutting_down() {
+    match SHUTDOWN.get() {
+        Some(rx) => wait_shutdown(&mut rx.clone()).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Route one request: mux, then the matched handler through

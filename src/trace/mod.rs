@@ -7,7 +7,7 @@
 //! [`layer::TraceLayer`] turns each into an owned [`record::TraceRecord`]
 //! and hands it to the [`hub::Hub`], which fans records out to whoever
 //! listens: the `--trace-json` writer, the in-process TUI, and viewers
-//! attached over `GET /debug/pprof/trace`.
+//! attached over `GET /debug/trace`.
 //!
 //! The one rule of this module: tracing must never slow the server down.
 //! The layer does a `try_send` on a bounded channel and counts what does

@@ -2,7 +2,7 @@
 //!
 //! The tracing layer (`trace/layer.rs`) turns every `tracing` event emitted
 //! under the `mdtrace` target into one of these, so that consumers (the
-//! JSON-lines writer, the TUI, viewers attached over `/debug/pprof/trace`)
+//! JSON-lines writer, the TUI, viewers attached over `/debug/trace`)
 //! never touch `tracing` internals. dockerd has nothing like this: moby logs
 //! with logrus and, on master, exports OpenTelemetry spans; this record is
 //! our teaching-sized stand-in for both. The schema is documented in the

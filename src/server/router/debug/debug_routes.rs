@@ -148,6 +148,9 @@ pub async fn get_trace(_ctx: Ctx, _req: ApiRequest, _vars: Vars) -> Result<Respo
                 },
                 _ = beat.tick() => if tx.send(Bytes::from_static(b"\n")).await.is_err() { return },
                 _ = tx.closed() => return,
+                // End the stream when the daemon stops, so that an attached
+                // viewer does not hold up its shutdown.
+                _ = crate::server::shutting_down() => return,
             }
         }
     });

@@ -181,6 +181,8 @@ impl SystemRouter {
                     _ = &mut timeout => return,
                     // The client went away: hyper dropped the body and its receiver.
                     _ = tx.closed() => return,
+                    // dockerd ends event streams when it shuts down, too.
+                    _ = crate::server::shutting_down() => return,
                 }
             }
         });
