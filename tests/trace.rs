@@ -202,3 +202,46 @@ fn debug_trace_streams_to_a_viewer() {
         text.push_str(&next_chunk());
     }
 }
+
+/// `docker run --rm busybox true`: the runtime's steps (cgroup, rootfs,
+/// clone, the init's mounts and pivot_root, the exec) are records of the
+/// `POST /containers/{id}/start` request that caused them, under its
+/// `Daemon.ContainerStart` backend call, so a viewer can follow `docker run`
+/// from the CLI's request down to the process. (dockerd's equivalent is an
+/// OpenTelemetry span tree on moby master; v20.10 only logs.)
+#[test]
+fn runtime_steps_belong_to_the_start_request() {
+    let trace = tempfile::NamedTempFile::new().expect("temp file");
+    let path = trace.path().to_string_lossy().to_string();
+    let d = TestDaemon::start_with(&["--trace-json", &path]);
+    if !common::docker_available() || !d.real_runtime() {
+        eprintln!("skipping: needs the docker CLI and the Linux runtime (root)");
+        return;
+    }
+    d.docker_ok(&["run", "--rm", "busybox", "true"]);
+    let recs = wait_records(trace.path(), |rs| {
+        rs.iter().any(|r| r.name == "runtime.start" && r.dur_us.is_some())
+    });
+    let start = recs
+        .iter()
+        .find(|r| r.stage.as_str() == "handler" && r.name == "postContainersStart")
+        .expect("the start handler's record");
+    let of_start: Vec<&str> = recs
+        .iter()
+        .filter(|r| r.req == start.req)
+        .map(|r| r.name.as_str())
+        .collect();
+    for step in [
+        "Daemon.ContainerStart",
+        "runtime.start",
+        "runtime.prepare_rootfs",
+        "runtime.clone",
+        "runtime.init.pivot_root",
+        "runtime.init.exec",
+    ] {
+        assert!(
+            of_start.contains(&step),
+            "{step} is not among the start request's records: {of_start:?}"
+        );
+    }
+}

@@ -65,7 +65,7 @@ impl Daemon {
             };
             if let Some(spec) = spec {
                 let runtime = self.runtime.clone();
-                let _ = tokio::task::spawn_blocking(move || runtime.cleanup(&spec)).await;
+                let _ = crate::trace::spawn_blocking(move || runtime.cleanup(&spec)).await;
             }
             if let Err(e) = remove_container_dir(&root) {
                 let mut ct = lock(&c);

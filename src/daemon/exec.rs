@@ -291,7 +291,7 @@ impl Daemon {
         // be lost.
         let rx = stream.subscribe();
         let runtime = self.runtime.clone();
-        let spawned = tokio::task::spawn_blocking(move || runtime.exec(&spec, pid, &process))
+        let spawned = crate::trace::spawn_blocking(move || runtime.exec(&spec, pid, &process))
             .await
             .map_err(|e| Error::system(format!("the runtime exec task failed: {e}")));
         let spawned = match spawned.and_then(|r| r.map_err(|e| Error::system(e.message))) {

@@ -115,7 +115,7 @@ impl Daemon {
         let runtime = self.runtime.clone();
         let spec_for_start = spec.clone();
         let stream_for_start = stream.clone();
-        let started = tokio::task::spawn_blocking(move || {
+        let started = crate::trace::spawn_blocking(move || {
             runtime.start(&spec_for_start).map(|spawned| {
                 let io_done = spawn_copiers(spawned.io, &stream_for_start, logger);
                 (spawned.pid, spawned.exit, io_done)
@@ -166,7 +166,7 @@ impl Daemon {
         self.log_event_for(c, "die", &[("exitCode", code.to_string())]);
         let runtime = self.runtime.clone();
         let spec = spec.clone();
-        let _ = tokio::task::spawn_blocking(move || runtime.cleanup(&spec)).await;
+        let _ = crate::trace::spawn_blocking(move || runtime.cleanup(&spec)).await;
         // dockerd 20.10 leaves a `--rm` container whose start failed in
         // "Created" (checked against the reference daemon: `docker run
         // --rm busybox nosuchcmd` leaves it behind), so we do not remove

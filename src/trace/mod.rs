@@ -52,3 +52,19 @@ pub fn active() -> bool {
 pub fn micros_since(start: std::time::Instant) -> u64 {
     start.elapsed().as_micros() as u64
 }
+
+/// `tokio::task::spawn_blocking`, run inside the caller's span.
+///
+/// A blocking task runs on another thread, outside the span of the request
+/// that asked for it, so its trace records would carry no request id.
+/// Carrying the span over keeps the runtime's steps (rootfs, cgroups,
+/// clone, the init's mounts) under the `docker run` request that caused
+/// them.
+pub fn spawn_blocking<F, R>(f: F) -> tokio::task::JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
+}

@@ -33,7 +33,7 @@ where
 {
     trace_event!("backend", "enter", name);
     let start = std::time::Instant::now();
-    let res = tokio::task::spawn_blocking(f)
+    let res = crate::trace::spawn_blocking(f)
         .await
         .map_err(|e| Error::system(format!("{name}: {e}")))?;
     match &res {
