@@ -10,6 +10,7 @@
 //! - [`listeners`]: unix, tcp (+TLS) and systemd sockets (`daemon/listeners`);
 //! - [`server`]: the HTTP server, the mux, the middleware chain, the
 //!   routers and their handlers (`api/server`);
+//! - [`engine`]: the docker 1.x Engine and its jobs (`--engine-jobs`);
 //! - [`runtime`]: the container runtime (namespaces, overlay rootfs,
 //!   cgroups, ptys): libcontainerd + containerd + runc collapsed into one
 //!   module, the only code that touches the OS that way;
@@ -29,6 +30,7 @@ pub mod cmd;
 pub mod config;
 pub mod container;
 pub mod daemon;
+pub mod engine;
 pub mod errdefs;
 pub mod events;
 pub mod image;
@@ -40,3 +42,4 @@ pub mod tlsconfig;
 pub mod tui;
 pub mod version;
 pub mod volume;
+pub mod walkthrough;

@@ -183,10 +183,14 @@ pub async fn start(config: Config) -> Result<(), String> {
 
     // moby `loadListeners`: listeners come before anything serves, so a
     // port or socket in use stops the start-up early and clearly.
+    // --engine-jobs: the docker 1.x Engine (`engine.New()` in 1.x's
+    // `mainDaemon`); its jobs are registered once the routers exist.
+    let engine = config.engine_jobs.then(crate::engine::Engine::new);
     let mut server = Server::new(server::Config {
         logging: true,
         debug: config.debug,
         cors_headers: config.cors_headers.clone(),
+        engine: engine.clone(),
         read_header_timeout: read_header_timeout(),
         ..server::Config::default()
     });
@@ -219,7 +223,14 @@ pub async fn start(config: Config) -> Result<(), String> {
     }
 
     init_middlewares(&mut server, &config)?;
-    server.init_router(init_router(&daemon, config.experimental));
+    let routers = init_router(&daemon, config.experimental);
+    if let Some(eng) = &engine {
+        // docker 1.x `builtins.Register(eng)`.
+        let n = crate::engine::builtins::register(eng, &routers).map_err(|e| e.to_string())?;
+        tracing::info!("Engine jobs mode: {n} jobs registered (docker 1.x engine.Job dispatch)");
+        trace_event!("daemon", "event", "engine", jobs = n as u64);
+    }
+    server.init_router(routers);
 
     // Shutdown is a watch channel: every connection task holds a receiver
     // and sees the flag flip at once.

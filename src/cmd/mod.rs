@@ -5,7 +5,9 @@
 //! is the daemon, as `dockerd` is; the subcommands are mini-dockerd's own:
 //!
 //! - `routes`: print the route table (method, template, handler, moby file);
-//! - `tui`: attach the TUI to a running daemon, or replay a trace file.
+//! - `tui`: attach the TUI to a running daemon, or replay a trace file;
+//! - `walkthrough NAME`: replay a lesson's requests and narrate their
+//!   stages (src/walkthrough/).
 
 pub mod daemon;
 
@@ -43,6 +45,14 @@ pub enum Command {
         #[arg(long = "speed", default_value_t = 1.0)]
         speed: f64,
     },
+    /// Replay a lesson's requests (walkthroughs/NAME.md) and narrate the stages each went through
+    Walkthrough {
+        /// The lesson: `03-the-mux`, `03` or `the-mux`
+        name: String,
+        /// The daemon to talk to (default: the default socket; a private daemon when none answers)
+        #[arg(short = 'H', long = "host", value_name = "HOST")]
+        host: Option<String>,
+    },
 }
 
 /// The binary's entry point after the re-exec check (see
@@ -51,6 +61,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Routes) => {
+            restore_default_sigpipe();
             print_routes();
             ExitCode::SUCCESS
         }
@@ -59,7 +70,24 @@ pub fn run() -> ExitCode {
             replay,
             speed,
         }) => run_tui(host, replay, speed),
+        Some(Command::Walkthrough { name, host }) => {
+            restore_default_sigpipe();
+            crate::walkthrough::run(&name, host)
+        }
         None => daemon::run_daemon(&cli.daemon),
+    }
+}
+
+/// Let a printing command die quietly when its reader goes away
+/// (`mini-dockerd routes | head -3`), as C programs do. Rust ignores
+/// SIGPIPE so that a write to a closed socket is an error, not a death;
+/// the daemon needs that, a command that only prints does not, and would
+/// otherwise panic in `println!`.
+fn restore_default_sigpipe() {
+    // SAFETY: setting a signal's disposition to its default, before any
+    // thread that could be writing exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

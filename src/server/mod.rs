@@ -73,6 +73,10 @@ pub struct Config {
     pub read_header_timeout: Duration,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_timeout: Duration,
+    /// `--engine-jobs`: the docker 1.x Engine whose jobs the routes run
+    /// through (see src/engine/). `None`: handlers are called directly, as
+    /// in moby 1.12 and later.
+    pub engine: Option<Arc<crate::engine::Engine>>,
 }
 
 impl Default for Config {
@@ -84,6 +88,7 @@ impl Default for Config {
             version: crate::version::ENGINE_VERSION.to_string(),
             read_header_timeout: Duration::from_secs(30),
             shutdown_timeout: Duration::from_secs(5),
+            engine: None,
         }
     }
 }
@@ -251,6 +256,18 @@ impl Server {
             let is_debug = api_router.name() == "debug";
             for r in api_router.clone().routes() {
                 let inner = traced_handler(&r, api_router.name());
+                // --engine-jobs (docker 1.x, seed article 000): the route
+                // runs its handler as a named job through the Engine,
+                // `eng.Job("version").Run()`, instead of calling it. Routes
+                // that were never jobs in docker 1.x keep their handler.
+                // The job's own handler calls the same traced handler
+                // (src/engine/builtins.rs), so only a `job` stage is added.
+                let inner = match &self.cfg.engine {
+                    Some(eng) => {
+                        crate::engine::builtins::route_as_job(eng, r.handler_name).unwrap_or(inner)
+                    }
+                    None => inner,
+                };
                 let entry = |template: String, method: Option<Method>| {
                     Arc::new(RouteEntry {
                         handler: self.handler_with_global_middlewares(inner.clone()),
@@ -565,7 +582,10 @@ async fn dispatch(
 
 /// The route's own handler, wrapped so that the trace shows the handler
 /// stage (moby's otel span `containerRouter.postContainersStart` on master).
-fn traced_handler(route: &router::Route, router: &'static str) -> ApiFunc {
+///
+/// `pub(crate)` so that the Engine's jobs (src/engine/builtins.rs) run the
+/// very same traced handler in `--engine-jobs` mode.
+pub(crate) fn traced_handler(route: &router::Route, router: &'static str) -> ApiFunc {
     let inner = route.handler.clone();
     let name = route.handler_name;
     let moby_file = route.moby_file;

@@ -12,7 +12,7 @@
 //! The one rule of this module: tracing must never slow the server down.
 //! The layer does a `try_send` on a bounded channel and counts what does
 //! not fit; when nobody listens, `enabled()` says no and the events cost
-//! almost nothing. See walkthroughs/04-middlewares-and-trace.md.
+//! almost nothing. See walkthroughs/11-tracing-and-the-tui.md.
 
 pub mod hub;
 pub mod layer;
