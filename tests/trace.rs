@@ -220,7 +220,8 @@ fn runtime_steps_belong_to_the_start_request() {
     }
     d.docker_ok(&["run", "--rm", "busybox", "true"]);
     let recs = wait_records(trace.path(), |rs| {
-        rs.iter().any(|r| r.name == "runtime.start" && r.dur_us.is_some())
+        rs.iter()
+            .any(|r| r.name == "runtime.start" && r.dur_us.is_some())
     });
     let start = recs
         .iter()
