@@ -9,6 +9,8 @@
 //! specified both as a flag and in the configuration file"). Only the keys
 //! mini-dockerd understands are accepted; dockerd's other keys are reported
 //! as unknown rather than silently ignored.
+//!
+//! Lesson: `walkthroughs/01-startup.md`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

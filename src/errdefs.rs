@@ -6,6 +6,8 @@
 //! thing with an enum: every error the daemon returns carries an
 //! [`ErrorKind`], and `server/httpstatus.rs` is the one place that turns a
 //! kind into an HTTP status code.
+//!
+//! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 use std::fmt;
 

@@ -18,6 +18,8 @@
 //! - [`trace`]: trace records, the layer that makes them and the hub that
 //!   fans them out;
 //! - [`tui`]: the live view of those records (`--tui`, `tui --replay`).
+//!
+//! Lesson: `walkthroughs/README.md`.
 
 #![recursion_limit = "256"]
 

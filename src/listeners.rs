@@ -9,6 +9,8 @@
 //!   owned by root and the `--group` group;
 //! - `tcp://host:port`: plain TCP, or TLS when certificates are configured;
 //! - `fd://` and `fd://N`: sockets handed over by systemd socket activation.
+//!
+//! Lesson: `walkthroughs/02-listeners.md`.
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::{FromRawFd, RawFd};

@@ -20,6 +20,8 @@
 //! reader side ([`FrameReader`], [`std_copy`]) is what the docker CLI does
 //! with the bytes, and here serves the tests and anyone who wants to decode
 //! a captured stream.
+//!
+//! Lesson: `walkthroughs/07-hijack-and-streams.md`.
 
 use bytes::{BufMut, Bytes, BytesMut};
 

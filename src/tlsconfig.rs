@@ -6,6 +6,8 @@
 //! a certificate signed by `--tlscacert` (Go's
 //! `tls.RequireAndVerifyClientCert`). The client certificate's common name
 //! is the user identity the authorization middleware sees.
+//!
+//! Lesson: `walkthroughs/02-listeners.md`.
 
 use std::path::Path;
 use std::sync::Arc;

@@ -3,6 +3,8 @@
 //! Mirrors moby `api/common.go` (`DefaultVersion`, `MinVersion`) and
 //! `dockerversion/version_lib.go` (v20.10.24). We speak API 1.41, the
 //! version of dockerd 20.10, and accept clients down to 1.12 as it does.
+//!
+//! Lesson: `walkthroughs/04-middlewares.md`.
 
 /// moby `api.DefaultVersion`: the highest API version we serve.
 pub const API_VERSION: &str = "1.41";

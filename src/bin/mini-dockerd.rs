@@ -5,6 +5,8 @@
 //! binary as a container's init, that process must become the init before
 //! anything else (no async runtime, no threads, no flag parsing). Then it
 //! is the daemon, or one of its helper commands.
+//!
+//! Lesson: `walkthroughs/01-startup.md`.
 
 use std::process::ExitCode;
 

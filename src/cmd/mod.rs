@@ -8,6 +8,8 @@
 //! - `tui`: attach the TUI to a running daemon, or replay a trace file;
 //! - `walkthrough NAME`: replay a lesson's requests and narrate their
 //!   stages (src/walkthrough/).
+//!
+//! Lesson: `walkthroughs/01-startup.md`.
 
 pub mod daemon;
 

@@ -17,6 +17,8 @@
 //!
 //! Both JSON files are written atomically ([`Container::to_disk`]): a
 //! temporary file, `fsync`, then `rename`, as moby's `ioutils.AtomicWriteFile`.
+//!
+//! Lesson: `walkthroughs/06-docker-run.md`.
 
 pub mod state;
 pub mod store;

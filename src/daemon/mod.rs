@@ -7,6 +7,8 @@
 //! operation lives in a file of its own (`daemon/info.rs`,
 //! `daemon/create.rs`, `daemon/start.rs`, ...), each adding methods to
 //! `impl Daemon`.
+//!
+//! Lesson: `walkthroughs/06-docker-run.md`.
 
 pub mod attach;
 mod backends;

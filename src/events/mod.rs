@@ -5,6 +5,8 @@
 //! back, and hands live events to every subscriber. A subscriber that
 //! cannot keep up loses events instead of slowing the daemon down, as in
 //! moby (whose pubsub drops on a 100 ms timeout per subscriber).
+//!
+//! Lesson: `walkthroughs/07-hijack-and-streams.md`.
 
 pub mod filter;
 

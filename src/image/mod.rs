@@ -19,6 +19,8 @@
 //!
 //! Every file is written to a temporary name and renamed into place, so a
 //! crash leaves either the old or the new state, never half an image.
+//!
+//! Lesson: `walkthroughs/06-docker-run.md`.
 
 pub mod busybox;
 pub mod filters;

@@ -43,6 +43,8 @@
 //!   (the container's layer, kept across restarts), `work/` and `l/`.
 //!   Removing the container means removing `container_dir` after
 //!   `cleanup`.
+//!
+//! Lesson: `walkthroughs/06-docker-run.md`.
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::PathBuf;

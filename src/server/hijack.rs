@@ -67,6 +67,8 @@
 //! is handed to hyper, `event hijacked` when hyper gives us the socket, and
 //! `exit` when the stream ends, with the bytes in each direction and the
 //! duration, so that the TUI can show the request as an open stream.
+//!
+//! Lesson: `walkthroughs/07-hijack-and-streams.md`.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -4,6 +4,8 @@
 //! moby asks the error for each errdefs marker in turn; we match on the
 //! [`ErrorKind`] it carries. No handler ever picks a status for an error
 //! itself: it returns the error, and `make_http_handler` calls this.
+//!
+//! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 use hyper::StatusCode;
 

@@ -11,6 +11,8 @@
 //! error. That keeps one fact of the Go code that learners can see in the
 //! captures: a version error still carries `Api-Version`, because the
 //! VersionMiddleware set it before it refused the request.
+//!
+//! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -22,6 +22,8 @@
 //! costly to rebuild. And moby's `routerSwapper` swaps the whole
 //! `http.Handler` on reload; ours swaps the mux behind an `RwLock` (see
 //! [`RouterSwapper`]).
+//!
+//! Lesson: `walkthroughs/01-startup.md`.
 
 pub mod hijack;
 pub mod httpstatus;

@@ -19,6 +19,8 @@
 //!
 //! While the TUI draws on stdout nothing else may write there: the
 //! daemon's logs go to a file (see ratatui's `examples/apps/tracing`).
+//!
+//! Lesson: `walkthroughs/11-tracing-and-the-tui.md`.
 
 pub mod app;
 pub mod export;

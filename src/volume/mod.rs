@@ -17,6 +17,8 @@
 //!   beside its `_data`, which is easier to read while learning;
 //! - references live in memory, as in dockerd, where containers re-take
 //!   them when the daemon restores them at start-up.
+//!
+//! Lesson: `walkthroughs/06-docker-run.md`.
 
 pub mod local;
 

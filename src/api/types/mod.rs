@@ -3,6 +3,8 @@
 //! [`container`] mirrors `api/types/container/` (`Config`, `HostConfig`,
 //! `CreateResponse`, `WaitResponse`) plus the create body of
 //! `api/types/configs.go` (`ContainerCreateConfig`).
+//!
+//! Lesson: `walkthroughs/06-docker-run.md`.
 
 pub mod container;
 pub mod exec;

@@ -10,6 +10,8 @@
 //! copier lives here in [`LineSplitter`], and the time formats the API uses
 //! ([`format_rfc3339_nano`], [`format_timestamp_fixed`],
 //! [`parse_timestamp`]) sit next to it because logs are their only user.
+//!
+//! Lesson: `walkthroughs/07-hijack-and-streams.md`.
 
 pub mod jsonfile;
 

@@ -20,6 +20,8 @@
 //! for a client without a certificate, `"*"` for anyone), and the first
 //! rule that matches decides; no match allows. Without a policy file the
 //! middleware lets everything through, as dockerd does with no plugins.
+//!
+//! Lesson: `walkthroughs/04-middlewares.md`.
 
 use std::path::Path;
 use std::sync::Arc;

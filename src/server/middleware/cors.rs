@@ -3,6 +3,8 @@
 //! Mirrors moby `api/server/middleware/cors.go` (v20.10.24; removed in moby
 //! v28). It is only registered when `--api-cors-header` is given, and then
 //! adds the same three headers dockerd added. It never refuses a request.
+//!
+//! Lesson: `walkthroughs/04-middlewares.md`.
 
 use std::sync::Arc;
 use std::time::Instant;

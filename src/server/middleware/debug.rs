@@ -6,6 +6,8 @@
 //! logs the body too, after replacing the values of secret-looking keys
 //! (`maskSecretKeys`) with `*****`, and gives the handler an untouched
 //! copy of the body.
+//!
+//! Lesson: `walkthroughs/04-middlewares.md`.
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -4,6 +4,8 @@
 //! says whether the daemon runs with `--experimental`. It is registered
 //! first, so it runs last, just before the handler: a request refused by
 //! the VersionMiddleware never gets this header.
+//!
+//! Lesson: `walkthroughs/04-middlewares.md`.
 
 use std::sync::Arc;
 use std::time::Instant;

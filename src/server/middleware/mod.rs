@@ -10,6 +10,8 @@
 //! handler. The captures in shared/reference show it: a version error has
 //! `Api-Version` but no `Docker-Experimental` header, because the
 //! experimental middleware never ran.
+//!
+//! Lesson: `walkthroughs/04-middlewares.md`.
 
 pub mod authz;
 pub mod cors;

@@ -5,6 +5,8 @@
 //! default, i.e. maximum, version) and `Ostype`, then checks the version
 //! from the URL (`/v1.41/...`; no prefix means the default) against the
 //! supported range, and hands the negotiated version to the handler.
+//!
+//! Lesson: `walkthroughs/04-middlewares.md`.
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -8,6 +8,8 @@
 //! `handler` field. Each route also carries the name of the moby handler it
 //! mirrors and the moby file that defines it: the trace, the TUI and
 //! `mini-dockerd routes` show them so that a learner can open the Go code.
+//!
+//! Lesson: `walkthroughs/03-the-mux.md`.
 
 pub mod build;
 pub mod checkpoint;

@@ -1,6 +1,8 @@
 //! The panes, one file each (tokio-console keeps one file per view the
 //! same way). Each is a plain `render(&App, Rect, &mut Buffer, focused)`:
 //! they read the model and draw, nothing else.
+//!
+//! Lesson: `walkthroughs/11-tracing-and-the-tui.md`.
 
 pub mod containers;
 pub mod flow;

@@ -6,6 +6,8 @@
 //!
 //! mini-dockerd has no builder: each route answers 501 naming the moby
 //! handler it mirrors.
+//!
+//! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 mod build_routes;
 

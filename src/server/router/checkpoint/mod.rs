@@ -7,6 +7,8 @@
 //! Checkpoints need CRIU; mini-dockerd has none, so these routes keep
 //! moby's experimental wrapper (501 unless `--experimental`) and then
 //! answer 501 naming the moby handler.
+//!
+//! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 mod checkpoint_routes;
 

@@ -9,6 +9,8 @@
 //! daemon through [`Backend`]; attach, logs, resize, exec, archive,
 //! export, changes, stats and commit still answer 501 naming the moby
 //! handler.
+//!
+//! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 pub mod backend;
 mod container_routes;

@@ -17,6 +17,8 @@
 //! another terminal can attach to a running daemon. It is registered by
 //! `create_mux` right after these routes, and `mini-dockerd routes` marks it
 //! as ours.
+//!
+//! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 pub mod debug_routes;
 

@@ -6,6 +6,8 @@
 //!
 //! The backend is the daemon, which hands each call to its
 //! `ImageService` (src/image/).
+//!
+//! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 pub mod backend;
 mod image_routes;

@@ -7,6 +7,8 @@
 //! The backend is the daemon (src/daemon/network.rs): the built-in
 //! networks `bridge`, `host` and `none`, listed and inspected in dockerd's
 //! shape; create, connect and disconnect answer 501 with the reason.
+//!
+//! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 pub mod backend;
 mod network_routes;

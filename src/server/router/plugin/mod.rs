@@ -6,6 +6,8 @@
 //!
 //! mini-dockerd has no plugin manager: each route answers 501 naming the
 //! moby handler.
+//!
+//! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 mod plugin_routes;
 

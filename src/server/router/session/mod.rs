@@ -6,6 +6,8 @@
 //!
 //! mini-dockerd has no builder and so no BuildKit sessions: the route
 //! answers 501.
+//!
+//! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 mod session_routes;
 

@@ -8,6 +8,8 @@
 //! answers every cluster route with 503 and the text of `errNoManager`
 //! (moby daemon/cluster/cluster.go), and so do we; `swarm leave` gets
 //! `errNoSwarm`.
+//!
+//! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 mod cluster_routes;
 

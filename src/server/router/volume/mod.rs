@@ -6,6 +6,8 @@
 //!
 //! The backend is the volume service (src/volume/), as in moby, where
 //! `buildRouters` passes `opts.daemon.VolumesService()`.
+//!
+//! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 pub mod backend;
 mod volume_routes;
