@@ -373,11 +373,12 @@ impl TestDaemon {
 }
 
 impl Drop for TestDaemon {
+    /// Stop the daemon the way an operator would (SIGTERM, then SIGKILL
+    /// only if it hangs), so that it stops its containers and the runtime
+    /// unmounts their root filesystems and removes their cgroups: a test
+    /// leaves nothing behind on the machine.
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        let _ = self.terminate();
         // `tmp` (when we own it) removes the directory as it drops.
         let _ = self.tmp.take();
     }
