@@ -731,7 +731,9 @@ fn exec_t_gets_a_pty() {
             // With API 1.41 the CLI sends the size only by the resize call
             // right after the start, which may land just after the process
             // runs (with dockerd too); the shell polls for it, bounded.
-            "stty rows 20 cols 70; docker exec -it web sh -c 'tty; i=0; until stty size 2>/dev/null; do i=$((i+1)); [ $i -gt 200 ] && break; sleep 0.02; done'",
+            // busybox's `stty size` prints nothing (and succeeds) while the
+            // terminal is still 0x0, so the loop waits for a non-empty size.
+            "stty rows 20 cols 70; docker exec -it web sh -c 'tty; i=0; until s=$(stty size 2>/dev/null) && [ -n \"$s\" ] && [ \"$s\" != \"0 0\" ]; do i=$((i+1)); [ $i -gt 200 ] && break; sleep 0.02; done; echo \"$s\"'",
             "/dev/null",
         ])
         .env("DOCKER_HOST", &d.host)

@@ -77,16 +77,20 @@ impl Daemon {
             (e.stream.clone(), e.started_signal.subscribe())
         };
         let wait = started.wait_for(|s| *s);
-        // dockerd waits 1 s for the exec's process to start. Ours joins the
-        // container's v1 cgroups on the way, which alone can take tens of
-        // milliseconds and far more on a busy 2-core machine; the CLI sends
-        // the size only once, so a resize that gave up would leave the
-        // terminal at 0x0. We wait up to 5 s instead.
-        match tokio::time::timeout(std::time::Duration::from_secs(5), wait).await {
+        // dockerd waits 1 s for the exec's process to start, and so do we.
+        match tokio::time::timeout(std::time::Duration::from_secs(1), wait).await {
             Ok(Ok(_)) => {}
             _ => return Err(Error::system("timeout waiting for exec session ready")),
         }
-        if let Some(r) = stream.with_pty_fd(|fd| self.runtime.resize(fd, height, width)) {
+        let applied = stream.with_pty_fd(|fd| self.runtime.resize(fd, height, width));
+        trace_event!(
+            "backend",
+            "event",
+            "Daemon.ContainerExecResize.applied",
+            exec_id = id,
+            had_pty = applied.is_some()
+        );
+        if let Some(r) = applied {
             r.map_err(|e| Error::system(e.message))?;
         }
         Ok(())
