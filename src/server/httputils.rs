@@ -149,6 +149,22 @@ pub fn channel_body(rx: tokio::sync::mpsc::Receiver<Bytes>) -> Body {
     BodyExt::boxed(StreamBody::new(stream))
 }
 
+/// A 200 whose body is the chunks sent on `rx` (see [`channel_body`]),
+/// labelled `content_type`: the answer of every streaming handler (events,
+/// wait, stats, image save, the trace stream). hyper sends the head as
+/// soon as the response is returned, which is moby's "write 200, flush,
+/// then stream".
+pub fn stream_response(
+    content_type: &'static str,
+    rx: tokio::sync::mpsc::Receiver<Bytes>,
+) -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(CONTENT_TYPE, content_type)
+        .body(channel_body(rx))
+        .expect("static response parts are valid")
+}
+
 /// moby `httputils.WriteJSON`: `Content-Type: application/json` (no charset:
 /// the docker CLI compares the header exactly), the value, and a trailing
 /// newline as Go's `json.Encoder` writes one.

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
+use hyper::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
 use hyper::{Response, StatusCode};
 use tokio::sync::mpsc;
 
@@ -24,8 +24,8 @@ use crate::daemon::wait::WaitCondition;
 use crate::errdefs::{Error, Result};
 use crate::server::hijack::{self, HijackOptions, Hijacker};
 use crate::server::httputils::{
-    self, bool_value, channel_body, no_content, parse_form, read_json, version_less_than,
-    write_json, ApiRequest, Body, Ctx, Vars,
+    self, bool_value, no_content, parse_form, read_json, version_less_than, write_json, ApiRequest,
+    Body, Ctx, Vars,
 };
 use crate::server::logstream;
 use crate::server::router::not_implemented_error;
@@ -155,11 +155,7 @@ impl ContainerRouter {
             .backend
             .clone()
             .container_stats(&name(&vars), stream, one_shot)?;
-        Ok(Response::builder()
-            .status(StatusCode::OK)
-            .header(CONTENT_TYPE, "application/json")
-            .body(channel_body(rx))
-            .expect("static response parts are valid"))
+        Ok(httputils::stream_response("application/json", rx))
     }
 
     /// moby `wsContainersAttach`: `GET /containers/{name:.*}/attach/ws`.
@@ -314,11 +310,7 @@ impl ContainerRouter {
                 _ = tx.closed() => {}
             }
         });
-        Ok(Response::builder()
-            .status(StatusCode::OK)
-            .header(CONTENT_TYPE, "application/json")
-            .body(channel_body(rx))
-            .expect("static response parts are valid"))
+        Ok(httputils::stream_response("application/json", rx))
     }
 
     /// moby `postContainersResize`: `POST /containers/{name:.*}/resize`.

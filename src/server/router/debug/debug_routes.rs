@@ -7,12 +7,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use hyper::header::CONTENT_TYPE;
 use hyper::{Response, StatusCode};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::errdefs::{Error, Result};
-use crate::server::httputils::{channel_body, write_json, ApiRequest, Body, Ctx, Vars};
+use crate::server::httputils::{write_json, ApiRequest, Body, Ctx, Vars};
 use crate::trace::{hub, Hub};
 
 use super::DebugRouter;
@@ -154,11 +153,10 @@ pub async fn get_trace(_ctx: Ctx, _req: ApiRequest, _vars: Vars) -> Result<Respo
             }
         }
     });
-    Ok(Response::builder()
-        .status(StatusCode::OK)
-        .header(CONTENT_TYPE, "application/x-ndjson")
-        .body(channel_body(body_rx))
-        .expect("static response parts are valid"))
+    Ok(crate::server::httputils::stream_response(
+        "application/x-ndjson",
+        body_rx,
+    ))
 }
 
 /// Resident memory in bytes, from /proc/self/statm (0 where there is none).

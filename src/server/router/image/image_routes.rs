@@ -18,8 +18,8 @@ use hyper::{Response, StatusCode};
 
 use crate::errdefs::{Error, Result};
 use crate::server::httputils::{
-    bool_value, bool_value_or_default, channel_body, form_values, full, no_content, parse_form,
-    write_json, ApiRequest, Body, Ctx, Vars,
+    bool_value, bool_value_or_default, form_values, full, no_content, parse_form, write_json,
+    ApiRequest, Body, Ctx, Vars,
 };
 
 use super::ImageRouter;
@@ -251,11 +251,10 @@ impl ImageRouter {
             }
             res
         }));
-        Ok(Response::builder()
-            .status(StatusCode::OK)
-            .header(CONTENT_TYPE, "application/x-tar")
-            .body(channel_body(rx))
-            .expect("static response parts are valid"))
+        Ok(crate::server::httputils::stream_response(
+            "application/x-tar",
+            rx,
+        ))
     }
 
     /// moby `getImagesHistory`: `GET /images/{name}/history`.

@@ -16,9 +16,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::errdefs::{Error, Result};
 use crate::events::filter::Filter;
-use crate::server::httputils::{
-    self, channel_body, parse_form, write_json, ApiRequest, Body, Ctx, Vars,
-};
+use crate::server::httputils::{self, parse_form, write_json, ApiRequest, Body, Ctx, Vars};
 
 use super::SystemRouter;
 
@@ -186,11 +184,7 @@ impl SystemRouter {
                 }
             }
         });
-        Ok(Response::builder()
-            .status(StatusCode::OK)
-            .header(CONTENT_TYPE, "application/json")
-            .body(channel_body(rx))
-            .expect("static response parts are valid"))
+        Ok(httputils::stream_response("application/json", rx))
     }
 }
 
