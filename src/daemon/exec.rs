@@ -16,12 +16,11 @@
 
 pub mod config;
 
-use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use self::config::{lock as lock_exec, ExecConfig, ExecRef};
 use super::attach::{copy_streams, detach_keys_to_bytes, CopyConfig, DEFAULT_DETACH_KEYS};
@@ -29,7 +28,7 @@ use super::Daemon;
 use crate::api::types::exec::ExecCreateConfig;
 use crate::container::{lock, Status, StreamChunk, StreamConfig};
 use crate::errdefs::{Error, Result};
-use crate::runtime::{ContainerSpec, ExitStatus, ProcessIo, ProcessSpec};
+use crate::runtime::{ContainerSpec, ExitStatus, ProcessSpec};
 
 impl Daemon {
     /// moby `getActiveContainer`: the container must run, and not be
@@ -305,7 +304,9 @@ impl Daemon {
                 return Err(err);
             }
         };
-        let io_done = spawn_exec_copiers(spawned.io, &stream);
+        // The same copiers as the container's own process, without the log:
+        // dockerd does not log exec output.
+        let io_done = super::start::spawn_copiers(spawned.io, &stream, None);
         {
             let mut e = lock_exec(&ec);
             e.pid = spawned.pid;
@@ -522,73 +523,6 @@ fn exec_container_spec(c: &crate::container::Container) -> ContainerSpec {
 fn random_id() -> String {
     let bytes: [u8; 32] = rand::random();
     hex::encode(bytes)
-}
-
-/// The exec process's output copiers: a thread per output (pipes, or the
-/// pty master), feeding the exec's stream hub, then `Eof` once all are
-/// closed. The same shape as the container start path's copiers, without
-/// the log: dockerd does not log exec output.
-fn spawn_exec_copiers(io: ProcessIo, stream: &Arc<StreamConfig>) -> oneshot::Receiver<()> {
-    let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
-    let mut outputs: Vec<(OwnedFd, bool)> = Vec::new();
-    if let Some(pty) = io.pty {
-        if let Ok(reader) = pty.try_clone() {
-            outputs.push((reader, false));
-        }
-        if let Ok(writer) = pty.try_clone() {
-            stream.set_stdin(writer);
-        }
-        stream.set_pty(Some(Arc::new(pty)));
-    } else {
-        if let Some(fd) = io.stdout {
-            outputs.push((fd, false));
-        }
-        if let Some(fd) = io.stderr {
-            outputs.push((fd, true));
-        }
-        match io.stdin {
-            Some(fd) => stream.set_stdin(fd),
-            None => stream.no_stdin(),
-        }
-    }
-    for (fd, is_err) in outputs {
-        let stream = stream.clone();
-        let done = done_tx.clone();
-        let _ = std::thread::Builder::new()
-            .name("exec-copy".into())
-            .spawn(move || {
-                use std::io::Read;
-                let mut f = std::fs::File::from(fd);
-                let mut buf = vec![0u8; 32 * 1024];
-                loop {
-                    match f.read(&mut buf) {
-                        Ok(0) => break,
-                        Ok(n) => {
-                            let data = bytes::Bytes::copy_from_slice(&buf[..n]);
-                            stream.send(if is_err {
-                                StreamChunk::Stderr(data)
-                            } else {
-                                StreamChunk::Stdout(data)
-                            });
-                        }
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                        // A pty master reads EIO once the last slave fd
-                        // is closed: that is its EOF.
-                        Err(_) => break,
-                    }
-                }
-                drop(done);
-            });
-    }
-    drop(done_tx);
-    let (tx, rx) = oneshot::channel();
-    let stream = stream.clone();
-    tokio::spawn(async move {
-        while done_rx.recv().await.is_some() {}
-        stream.send(StreamChunk::Eof);
-        let _ = tx.send(());
-    });
-    rx
 }
 
 #[cfg(test)]

@@ -378,15 +378,15 @@ fn write_container_files(spec: &ContainerSpec) -> Result<()> {
     Ok(())
 }
 
-/// Start the output copiers of one run: a thread per output (stdout and
-/// stderr pipes, or the pty master), each feeding the stream hub and the
-/// log. Returns a receiver that fires once every output is closed (after
+/// Start the output copiers of one run (a container's process or an
+/// exec's): a thread per output (stdout and stderr pipes, or the pty
+/// master), each feeding the stream hub and, when there is one, the log. Returns a receiver that fires once every output is closed (after
 /// the hub got its `Eof`).
 ///
 /// Threads, not async tasks: a read on a pipe or pty blocks, and a plain
 /// thread that ends when the fd closes is the simplest honest way to copy
 /// it (moby uses a goroutine per stream for the same reason).
-fn spawn_copiers(
+pub(super) fn spawn_copiers(
     io: crate::runtime::ProcessIo,
     stream: &Arc<StreamConfig>,
     logger: Option<Arc<JsonFileLogger>>,
