@@ -40,10 +40,7 @@ fn bench_mux(c: &mut Criterion) {
     let mut group = c.benchmark_group("mux_find");
     for (name, method, path) in cases {
         // Check the case does what its name says before timing it.
-        let mut report = MatchReport {
-            tried: 0,
-            misses: Vec::new(),
-        };
+        let mut report = MatchReport::recording();
         let what = match mux.find(method, path, &mut report) {
             MatchOutcome::Matched { route, .. } => route.handler.handler_name.to_string(),
             MatchOutcome::NotFound { .. } => "not found".to_string(),
@@ -55,10 +52,7 @@ fn bench_mux(c: &mut Criterion) {
         );
         group.bench_function(*name, |b| {
             b.iter(|| {
-                let mut report = MatchReport {
-                    tried: 0,
-                    misses: Vec::new(),
-                };
+                let mut report = MatchReport::recording();
                 let out = mux.find(black_box(method), black_box(path), &mut report);
                 black_box(matches!(out, MatchOutcome::Matched { .. }));
             })

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
 use hyper::body::Frame;
-use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -82,11 +82,19 @@ pub struct Ctx {
 
 impl Ctx {
     /// Set a response header, like `w.Header().Set(k, v)` in a Go middleware.
-    pub fn set_header(&self, name: &'static str, value: &str) {
-        if let Ok(v) = HeaderValue::from_str(value) {
-            self.headers.lock().unwrap().insert(name, v);
-        }
+    ///
+    /// Name and value come already built: the middlewares make them once,
+    /// when the chain is wrapped, because parsing a header name and copying
+    /// its value on every request showed up in the `/_ping` profile.
+    pub fn set_header(&self, name: HeaderName, value: HeaderValue) {
+        self.headers.lock().unwrap().insert(name, value);
     }
+}
+
+/// A header value made once from a string known when the chain is built
+/// (the `Server` header, the CORS origin); an invalid one becomes empty.
+pub fn header_value(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// Facts about one accepted connection.

@@ -530,17 +530,17 @@ async fn dispatch(
     } else {
         tracing::Span::none()
     };
-    let start = Instant::now();
+    let start = trace::clock();
     let method = req.method().clone();
     async move {
-        let path = req.uri().path().to_string();
+        let path = req.uri().path();
         if trace::active() {
             let len = req.headers().get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("");
             let ua = req.headers().get(hyper::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
-            trace_event!("request", "event", "head", method = method.as_str(), uri = %req.uri(), path = path.as_str(), content_length = len, user_agent = ua);
+            trace_event!("request", "event", "head", method = method.as_str(), path = path, uri = %req.uri(), content_length = len, user_agent = ua);
         }
-        let mut report = MatchReport { tried: 0, misses: Vec::new() };
-        let resp = match mux.find(&method, &path, &mut report) {
+        let mut report = MatchReport { record_misses: trace::active(), ..Default::default() };
+        let resp = match mux.find(&method, path, &mut report) {
             MatchOutcome::Matched { index, route, vars } => {
                 if trace::active() {
                     let vars_json = serde_json::to_string(&vars).unwrap_or_default();
@@ -595,7 +595,7 @@ pub(crate) fn traced_handler(route: &router::Route, router: &'static str) -> Api
     Arc::new(move |ctx, req, vars| {
         let inner = inner.clone();
         Box::pin(async move {
-            let start = Instant::now();
+            let start = trace::clock();
             trace_event!(
                 "handler",
                 "enter",
@@ -611,7 +611,7 @@ pub(crate) fn traced_handler(route: &router::Route, router: &'static str) -> Api
                     "exit",
                     name,
                     status = r.status().as_u16() as u64,
-                    dur_us = trace::micros_since(start)
+                    dur_us = trace::micros_since_opt(start)
                 ),
                 Err(e) => trace_event!(
                     "handler",
@@ -619,7 +619,7 @@ pub(crate) fn traced_handler(route: &router::Route, router: &'static str) -> Api
                     name,
                     status = httpstatus::from_error(e).as_u16() as u64,
                     error = e.message.as_str(),
-                    dur_us = trace::micros_since(start)
+                    dur_us = trace::micros_since_opt(start)
                 ),
             }
             result
@@ -767,13 +767,14 @@ pub struct TracedBody {
     conn: u64,
     req: u64,
     status: StatusCode,
-    start: Instant,
+    /// When the request arrived; `None` while nobody listens to the trace.
+    start: Option<Instant>,
     bytes: u64,
     done: bool,
 }
 
 impl TracedBody {
-    fn new(inner: Body, conn: u64, req: u64, status: StatusCode, start: Instant) -> Self {
+    fn new(inner: Body, conn: u64, req: u64, status: StatusCode, start: Option<Instant>) -> Self {
         TracedBody {
             inner,
             conn,
@@ -798,7 +799,7 @@ impl TracedBody {
             req = self.req,
             status = self.status.as_u16() as u64,
             bytes = self.bytes,
-            dur_us = trace::micros_since(self.start),
+            dur_us = trace::micros_since_opt(self.start),
             complete = complete
         );
     }

@@ -292,9 +292,24 @@ pub enum MatchOutcome<'a, H> {
 
 /// A report of the search, for the trace: how many routes were tried and
 /// why each one failed, one [`miss`] byte per route.
+#[derive(Default)]
 pub struct MatchReport {
     pub tried: usize,
     pub misses: Vec<u8>,
+    /// Whether to fill `misses`. The server asks only while somebody
+    /// listens to the trace: growing the list costs a few allocations a
+    /// request, for nobody.
+    pub record_misses: bool,
+}
+
+impl MatchReport {
+    /// A report that records why each route missed.
+    pub fn recording() -> Self {
+        MatchReport {
+            record_misses: true,
+            ..Default::default()
+        }
+    }
 }
 
 /// The router: an ordered list of routes.
@@ -372,17 +387,21 @@ impl<H> Mux<H> {
                 !bytes.starts_with(&route.lead)
             };
             if quick_miss || !route.template.matches(bytes, &mut caps) {
-                report.misses.push(if route.versioned != path_versioned {
-                    miss::VERSION
-                } else {
-                    miss::PATH
-                });
+                if report.record_misses {
+                    report.misses.push(if route.versioned != path_versioned {
+                        miss::VERSION
+                    } else {
+                        miss::PATH
+                    });
+                }
                 continue;
             }
             if let Some(m) = &route.method {
                 if m != method {
                     method_mismatch = true;
-                    report.misses.push(miss::METHOD);
+                    if report.record_misses {
+                        report.misses.push(miss::METHOD);
+                    }
                     continue;
                 }
             }

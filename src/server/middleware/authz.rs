@@ -25,7 +25,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
 
 use serde::Deserialize;
 
@@ -135,7 +134,7 @@ impl Middleware for AuthzMiddleware {
             let next = next.clone();
             let policy = policy.clone();
             Box::pin(async move {
-                let start = Instant::now();
+                let start = trace::clock();
                 trace_event!("middleware", "enter", "AuthzMiddleware");
                 let user = ctx.conn.tls_client.clone().unwrap_or_default();
                 if let Some(policy) = &policy {
@@ -160,7 +159,7 @@ impl Middleware for AuthzMiddleware {
                                 rule = i as u64,
                                 user = user.as_str(),
                                 error = err.message.as_str(),
-                                dur_us = trace::micros_since(start)
+                                dur_us = trace::micros_since_opt(start)
                             );
                             return Err(err);
                         }
@@ -173,7 +172,7 @@ impl Middleware for AuthzMiddleware {
                             verdict = "allow",
                             rule = i as u64,
                             user = user.as_str(),
-                            dur_us = trace::micros_since(start)
+                            dur_us = trace::micros_since_opt(start)
                         );
                         return result;
                     }
@@ -191,7 +190,7 @@ impl Middleware for AuthzMiddleware {
                     decision = "pass",
                     verdict = verdict,
                     user = user.as_str(),
-                    dur_us = trace::micros_since(start)
+                    dur_us = trace::micros_since_opt(start)
                 );
                 result
             })

@@ -7,9 +7,13 @@
 //! Lesson: `walkthroughs/04-middlewares.md`.
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use crate::server::httputils::ApiFunc;
+use hyper::header::{
+    HeaderValue, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN,
+};
+
+use crate::server::httputils::{header_value, ApiFunc};
 use crate::trace;
 
 use super::Middleware;
@@ -42,20 +46,24 @@ impl Middleware for CORSMiddleware {
         } else {
             self.default_headers.clone()
         };
+        let origin_header = header_value(&origin);
         Arc::new(move |ctx, req, vars| {
             let next = next.clone();
             let origin = origin.clone();
+            let origin_header = origin_header.clone();
             Box::pin(async move {
-                let start = Instant::now();
+                let start = trace::clock();
                 trace_event!("middleware", "enter", "CORSMiddleware");
-                ctx.set_header("Access-Control-Allow-Origin", &origin);
+                ctx.set_header(ACCESS_CONTROL_ALLOW_ORIGIN, origin_header);
                 ctx.set_header(
-                    "Access-Control-Allow-Headers",
-                    "Origin, X-Requested-With, Content-Type, Accept, X-Registry-Auth",
+                    ACCESS_CONTROL_ALLOW_HEADERS,
+                    HeaderValue::from_static(
+                        "Origin, X-Requested-With, Content-Type, Accept, X-Registry-Auth",
+                    ),
                 );
                 ctx.set_header(
-                    "Access-Control-Allow-Methods",
-                    "HEAD, GET, POST, DELETE, PUT, OPTIONS",
+                    ACCESS_CONTROL_ALLOW_METHODS,
+                    HeaderValue::from_static("HEAD, GET, POST, DELETE, PUT, OPTIONS"),
                 );
                 let result = next(ctx, req, vars).await;
                 trace_event!(
@@ -64,7 +72,7 @@ impl Middleware for CORSMiddleware {
                     "CORSMiddleware",
                     decision = "pass",
                     cors_origin = origin.as_str(),
-                    dur_us = trace::micros_since(start)
+                    dur_us = trace::micros_since_opt(start)
                 );
                 result
             })

@@ -10,7 +10,6 @@
 //! Lesson: `walkthroughs/04-middlewares.md`.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -60,7 +59,7 @@ impl Middleware for DebugRequestMiddleware {
         Arc::new(move |ctx, req, vars| {
             let next = next.clone();
             Box::pin(async move {
-                let start = Instant::now();
+                let start = trace::clock();
                 trace_event!("middleware", "enter", "DebugRequestMiddleware");
                 let method = req.method().clone();
                 let uri = req.uri().to_string();
@@ -95,7 +94,7 @@ impl Middleware for DebugRequestMiddleware {
                         "DebugRequestMiddleware",
                         decision = "pass",
                         status = resp.status().as_u16() as u64,
-                        dur_us = trace::micros_since(start)
+                        dur_us = trace::micros_since_opt(start)
                     ),
                     Err(e) => {
                         let status = httpstatus::from_error(e).as_u16();
@@ -107,7 +106,7 @@ impl Middleware for DebugRequestMiddleware {
                             decision = "pass",
                             status = status as u64,
                             error = e.message.as_str(),
-                            dur_us = trace::micros_since(start)
+                            dur_us = trace::micros_since_opt(start)
                         );
                     }
                 }

@@ -8,12 +8,15 @@
 //! Lesson: `walkthroughs/04-middlewares.md`.
 
 use std::sync::Arc;
-use std::time::Instant;
+
+use hyper::header::{HeaderName, HeaderValue};
 
 use crate::server::httputils::ApiFunc;
 use crate::trace;
 
 use super::Middleware;
+
+const DOCKER_EXPERIMENTAL: HeaderName = HeaderName::from_static("docker-experimental");
 
 /// See the module documentation.
 #[derive(Clone)]
@@ -38,9 +41,9 @@ impl Middleware for ExperimentalMiddleware {
         Arc::new(move |ctx, req, vars| {
             let next = next.clone();
             Box::pin(async move {
-                let start = Instant::now();
+                let start = trace::clock();
                 trace_event!("middleware", "enter", "ExperimentalMiddleware");
-                ctx.set_header("Docker-Experimental", value);
+                ctx.set_header(DOCKER_EXPERIMENTAL, HeaderValue::from_static(value));
                 let result = next(ctx, req, vars).await;
                 trace_event!(
                     "middleware",
@@ -48,7 +51,7 @@ impl Middleware for ExperimentalMiddleware {
                     "ExperimentalMiddleware",
                     decision = "pass",
                     experimental = value,
-                    dur_us = trace::micros_since(start)
+                    dur_us = trace::micros_since_opt(start)
                 );
                 result
             })

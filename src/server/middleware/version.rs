@@ -9,10 +9,11 @@
 //! Lesson: `walkthroughs/04-middlewares.md`.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use crate::errdefs::Error;
-use crate::server::httputils::{version_less_than, ApiFunc};
+use hyper::header::{HeaderName, HeaderValue};
+
+use crate::server::httputils::{header_value, version_less_than, ApiFunc};
 use crate::trace;
 
 use super::Middleware;
@@ -23,8 +24,14 @@ pub struct VersionMiddleware {
     server_version: String,
     default_version: String,
     min_version: String,
-    server_header: String,
+    /// `Server` and `Api-Version`, built once (they never change).
+    server_header: HeaderValue,
+    api_version_header: HeaderValue,
 }
+
+const SERVER: HeaderName = HeaderName::from_static("server");
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+const OSTYPE: HeaderName = HeaderName::from_static("ostype");
 
 impl VersionMiddleware {
     /// moby `NewVersionMiddleware(serverVersion, defaultVersion, minVersion)`.
@@ -33,7 +40,12 @@ impl VersionMiddleware {
             server_version: server_version.to_string(),
             default_version: default_version.to_string(),
             min_version: min_version.to_string(),
-            server_header: format!("Docker/{} ({})", server_version, std::env::consts::OS),
+            server_header: header_value(&format!(
+                "Docker/{} ({})",
+                server_version,
+                std::env::consts::OS
+            )),
+            api_version_header: header_value(default_version),
         }
     }
 
@@ -70,11 +82,11 @@ impl Middleware for VersionMiddleware {
             let this = this.clone();
             let next = next.clone();
             Box::pin(async move {
-                let start = Instant::now();
+                let start = trace::clock();
                 trace_event!("middleware", "enter", "VersionMiddleware");
-                ctx.set_header("Server", &this.server_header);
-                ctx.set_header("Api-Version", &this.default_version);
-                ctx.set_header("Ostype", std::env::consts::OS);
+                ctx.set_header(SERVER, this.server_header.clone());
+                ctx.set_header(API_VERSION, this.api_version_header.clone());
+                ctx.set_header(OSTYPE, HeaderValue::from_static(std::env::consts::OS));
                 let api_version = match vars.get("version") {
                     Some(v) if !v.is_empty() => v.clone(),
                     _ => this.default_version.clone(),
@@ -87,7 +99,7 @@ impl Middleware for VersionMiddleware {
                         decision = "reject",
                         api_version = api_version.as_str(),
                         error = e.message.as_str(),
-                        dur_us = trace::micros_since(start)
+                        dur_us = trace::micros_since_opt(start)
                     );
                     return Err(e);
                 }
@@ -99,7 +111,7 @@ impl Middleware for VersionMiddleware {
                     "VersionMiddleware",
                     decision = "pass",
                     api_version = ctx.api_version.as_str(),
-                    dur_us = trace::micros_since(start)
+                    dur_us = trace::micros_since_opt(start)
                 );
                 result
             })
