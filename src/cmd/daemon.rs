@@ -98,11 +98,17 @@ fn init_logging(config: &Config) -> Result<SetLevel, String> {
     };
     // Colours only on a terminal: a log file or a pipe gets plain text.
     let ansi = !config.tui && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    // The log lines never show trace records: the first filter refuses
+    // the `mdtrace` target outright, before the reloadable filter (which
+    // takes a lock to be read) is asked.
+    let not_trace = tracing_subscriber::filter::filter_fn(|m| m.target() != crate::trace::TARGET);
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_target(false)
         .with_ansi(ansi)
-        .with_filter(filter);
+        .with_filter(tracing_subscriber::filter::FilterExt::and(
+            not_trace, filter,
+        ));
     tracing_subscriber::registry()
         .with(crate::trace::layer::trace_layer())
         .with(fmt)
@@ -264,6 +270,9 @@ pub async fn start(config: Config) -> Result<(), String> {
     // containers (SIGTERM, then SIGKILL after a short timeout).
     daemon.shutdown().await;
     trace_event!("daemon", "event", "shutdown");
+    // The hub drains on a clock; the last records would wait for a tick
+    // that never comes once the runtime stops.
+    crate::trace::Hub::flush();
     tracing::info!("Daemon shutdown complete");
     result.map_err(|e| format!("shutting down due to ServeAPI error: {e}"))
 }

@@ -1,11 +1,13 @@
 //! `TraceLayer`: a `tracing_subscriber::Layer` that turns `mdtrace` events
-//! into [`TraceRecord`]s.
+//! into trace records.
 //!
 //! This plays the part of console-subscriber's layer in tokio-console: it
 //! runs inside the instrumented program, on the program's own threads, so
-//! it must be cheap and must never block. It copies the event's fields into
-//! an owned record and offers it to the hub with `try_send`; when the hub's
-//! channel is full the record is counted as dropped and forgotten.
+//! it must be cheap and must never block. It writes each event's fields
+//! straight into JSON bytes (`encode.rs`) in a bounded buffer of its own
+//! thread (`shard.rs`); when that buffer is full the record is counted as
+//! dropped and forgotten. The hub (`hub.rs`) takes the buffers every few
+//! milliseconds.
 //!
 //! Connection and request ids come from the spans the server opens around
 //! each connection (`conn`) and each request (`req`): when a span with
@@ -13,9 +15,8 @@
 //! event looks them up in its nearest span. A task that runs outside those
 //! spans can pass `conn` and `req` as fields itself.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::cell::RefCell;
 
-use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
 use tracing::{Event, Metadata, Subscriber};
@@ -23,8 +24,8 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-use super::hub;
-use super::record::{Phase, Stage, TraceRecord};
+use super::encode::{self, EventFields};
+use super::shard;
 use super::TARGET;
 
 /// The ids a span carries, kept in its extensions.
@@ -40,30 +41,42 @@ pub struct TraceLayer;
 
 /// Whether the trace layer wants to see a span or event: spans always
 /// (they are cheap and carry the ids), events only under the `mdtrace`
-/// target and only while somebody listens.
+/// target.
 ///
 /// This is a *per-layer* filter (`TraceLayer.with_filter(...)`, see
 /// [`trace_layer`]): a `Layer::enabled` would be a global filter and would
 /// hide the ordinary log lines from the log layer beside it.
+///
+/// It does not ask whether anybody listens: [`trace_event!`](crate::trace_event)
+/// asks that before it even reaches `tracing`. That keeps this answer
+/// fixed per call site, so `tracing` caches it once ("always") instead of
+/// asking the filters again on every event; a call site first reached
+/// while nobody listened still reports once a viewer attaches, because it
+/// was never reached, and so never cached, while nobody listened.
 pub fn wants(metadata: &Metadata<'_>) -> bool {
-    metadata.is_span() || (metadata.target() == TARGET && hub::active())
+    metadata.is_span() || metadata.target() == TARGET
 }
 
 /// The trace layer with its filter, ready for `registry().with(...)`.
-///
-/// The filter is a *dynamic* one: tracing caches a plain `filter_fn`'s
-/// answer per call site the first time the site runs, but [`wants`]
-/// changes its mind when a viewer attaches. A call site first reached
-/// while nobody listened (a connection's `accept`, a middleware's `enter`)
-/// would stay off for good, and a viewer attached later would miss those
-/// records. `dynamic_filter_fn` is asked every time (one atomic load).
 pub fn trace_layer<S>() -> impl Layer<S>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    TraceLayer.with_filter(tracing_subscriber::filter::dynamic_filter_fn(
-        |metadata, _cx| wants(metadata),
-    ))
+    TraceLayer.with_filter(tracing_subscriber::filter::filter_fn(wants))
+}
+
+/// The buffers one thread reuses for every event it encodes.
+#[derive(Default)]
+struct Scratch {
+    fields: Vec<u8>,
+    name: String,
+    fmt: String,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    /// The ids of the spans this thread is in, innermost last.
+    static CURRENT: RefCell<Vec<Ids>> = const { RefCell::new(Vec::new()) };
 }
 
 impl<S> Layer<S> for TraceLayer
@@ -82,47 +95,54 @@ where
         span.extensions_mut().insert(ids);
     }
 
+    // The ids of the span a thread is in, kept on a thread-local stack as
+    // spans are entered and left. A request's future enters its span once
+    // per poll, and emits a dozen events per request: looking the ids up
+    // here, once per poll, instead of in the span registry for every event
+    // (`ctx.event_span`) took that lookup off the trace's hot path.
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        let ids = ctx
+            .span(id)
+            .and_then(|s| s.extensions().get::<Ids>().copied())
+            .unwrap_or_default();
+        CURRENT.with(|c| c.borrow_mut().push(ids));
+    }
+
+    fn on_exit(&self, _id: &Id, _ctx: Context<'_, S>) {
+        CURRENT.with(|c| {
+            c.borrow_mut().pop();
+        });
+    }
+
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         if event.metadata().target() != TARGET {
             return;
         }
-        let mut ids = ctx
-            .event_span(event)
-            .and_then(|s| s.extensions().get::<Ids>().copied())
-            .unwrap_or_default();
-        let mut v = RecordVisitor {
-            stage: None,
-            phase: Phase::Event,
-            name: None,
-            dur_us: None,
-            ids: &mut ids,
-            fields: Map::new(),
+        let ids = match event.parent() {
+            // An explicit parent (`parent: span` in the macro) is looked up.
+            Some(parent) => ctx
+                .span(parent)
+                .and_then(|s| s.extensions().get::<Ids>().copied())
+                .unwrap_or_default(),
+            None => CURRENT.with(|c| c.borrow().last().copied().unwrap_or_default()),
         };
-        event.record(&mut v);
-        let RecordVisitor {
-            stage,
-            phase,
-            name,
-            dur_us,
-            fields,
-            ..
-        } = v;
-        let Some(stage) = stage else { return };
-        let record = TraceRecord {
-            seq: 0, // the hub numbers records as it accepts them
-            ts_ns: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(0),
-            conn: ids.conn,
-            req: ids.req,
-            stage,
-            phase,
-            name: name.unwrap_or_default(),
-            dur_us,
-            fields,
-        };
-        hub::offer(record);
+        SCRATCH.with(|scratch| {
+            // An event recorded while formatting another one's field
+            // (a `Display` impl that traces) finds the scratch busy; it
+            // is dropped rather than corrupt the outer record.
+            let Ok(mut scratch) = scratch.try_borrow_mut() else {
+                return;
+            };
+            let Scratch { fields, name, fmt } = &mut *scratch;
+            let mut v = EventFields::new(fields, name, fmt);
+            event.record(&mut v);
+            let Some(stage) = v.stage else { return };
+            let (conn, req) = (v.conn.unwrap_or(ids.conn), v.req.unwrap_or(ids.req));
+            let (phase, dur_us) = (v.phase, v.dur_us);
+            shard::push(|out, ts| {
+                encode::push_record(out, ts, conn, req, stage, phase, name, dur_us, fields)
+            });
+        });
     }
 }
 
@@ -140,77 +160,4 @@ impl Visit for IdVisitor<'_> {
         self.record_u64(field, value as u64)
     }
     fn record_debug(&mut self, _field: &Field, _value: &dyn std::fmt::Debug) {}
-}
-
-struct RecordVisitor<'a> {
-    stage: Option<Stage>,
-    phase: Phase,
-    /// The record's name: the macro's third argument, which `tracing`
-    /// records first. A later field that is also called `name` (the
-    /// container name in `Daemon.ContainerCreate`) is an ordinary field.
-    name: Option<String>,
-    dur_us: Option<u64>,
-    ids: &'a mut Ids,
-    fields: Map<String, Value>,
-}
-
-impl Visit for RecordVisitor<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        match field.name() {
-            "stage" => self.stage = Stage::parse(value),
-            "phase" => {
-                self.phase = match value {
-                    "enter" => Phase::Enter,
-                    "exit" => Phase::Exit,
-                    _ => Phase::Event,
-                }
-            }
-            "name" if self.name.is_none() => self.name = Some(value.to_string()),
-            other => {
-                // A field that holds JSON (vars, lists) is kept as JSON.
-                let v = if (value.starts_with('{') && value.ends_with('}'))
-                    || (value.starts_with('[') && value.ends_with(']'))
-                {
-                    serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()))
-                } else {
-                    Value::String(value.to_string())
-                };
-                self.fields.insert(other.to_string(), v);
-            }
-        }
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        match field.name() {
-            "dur_us" => self.dur_us = Some(value),
-            "conn" => self.ids.conn = value,
-            "req" => self.ids.req = value,
-            other => {
-                self.fields.insert(other.to_string(), Value::from(value));
-            }
-        }
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        if value >= 0 && matches!(field.name(), "dur_us" | "conn" | "req") {
-            return self.record_u64(field, value as u64);
-        }
-        self.fields
-            .insert(field.name().to_string(), Value::from(value));
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.fields
-            .insert(field.name().to_string(), Value::from(value));
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.fields
-            .insert(field.name().to_string(), Value::from(value));
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        // `%value` fields arrive here already formatted with Display.
-        self.record_str(field, &format!("{value:?}"));
-    }
 }

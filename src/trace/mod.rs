@@ -4,19 +4,23 @@
 //! dockerd reports what it does through logrus lines (and, on moby master,
 //! OpenTelemetry spans such as `containerRouter.postContainersStart`).
 //! mini-dockerd's stages emit `tracing` events under the target `mdtrace`;
-//! [`layer::TraceLayer`] turns each into an owned [`record::TraceRecord`]
-//! and hands it to the [`hub::Hub`], which fans records out to whoever
-//! listens: the `--trace-json` writer, the in-process TUI, and viewers
-//! attached over `GET /debug/trace`.
+//! [`layer::TraceLayer`] writes each one as JSON ([`encode`]) into a
+//! bounded buffer of its thread ([`shard`]), and the [`hub::Hub`] takes
+//! those buffers every few milliseconds and fans the records out to
+//! whoever listens: the `--trace-json` writer, the in-process TUI (as
+//! [`record::TraceRecord`]s), and viewers attached over `GET /debug/trace`.
 //!
 //! The one rule of this module: tracing must never slow the server down.
-//! The layer does a `try_send` on a bounded channel and counts what does
-//! not fit; when nobody listens, `enabled()` says no and the events cost
-//! almost nothing. See walkthroughs/11-tracing-and-the-tui.md.
+//! When nobody listens, a trace point is one atomic load. When somebody
+//! does, a record costs its encoding and a write into a buffer no other
+//! thread touches; a full buffer drops the record and counts it. See
+//! walkthroughs/11-tracing-and-the-tui.md.
 
+pub mod encode;
 pub mod hub;
 pub mod layer;
 pub mod record;
+pub mod shard;
 
 pub use hub::{Hub, HubOptions};
 pub use record::{Phase, Stage, TraceRecord};

@@ -89,6 +89,16 @@ pub enum Phase {
     Event,
 }
 
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Enter => "enter",
+            Phase::Exit => "exit",
+            Phase::Event => "event",
+        }
+    }
+}
+
 /// One trace record. On the wire (JSON lines) it looks like:
 ///
 /// ```json
