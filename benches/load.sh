@@ -2,7 +2,7 @@
 # Request rate and idle memory: mini-dockerd (trace off, trace on) against
 # the reference dockerd 20.10 (shared/tools/reference-dockerd.sh).
 #
-#   benches/load.sh [SECONDS] [CONNECTIONS]
+#   benches/load.sh [SECONDS] [CONNECTIONS]     (defaults: 5 s, 16 connections)
 #
 # For each daemon it drives GET /_ping and GET /containers/json over the
 # unix socket, CONNECTIONS keep-alive connections for SECONDS each, with
@@ -20,7 +20,7 @@
 # processes: compare the ratios of one run, not figures across runs.
 set -euo pipefail
 SECS=${1:-5}
-CONNS=${2:-4}
+CONNS=${2:-16}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 cd "$HERE"
 WORK=$(mktemp -d /tmp/mdload.XXXXXX)
@@ -32,8 +32,9 @@ cleanup() {
 trap cleanup EXIT
 
 echo "building (release) ..." >&2
-cargo build --release --quiet --bin mini-dockerd
+cargo build --release --quiet --bin mini-dockerd --example bare_hyper
 BIN=${CARGO_TARGET_DIR:-target}/release/mini-dockerd
+BARE=${CARGO_TARGET_DIR:-target}/release/examples/bare_hyper
 GEN=""
 if ! command -v oha >/dev/null 2>&1; then
   GEN=$(cargo bench --bench ping_load --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*ping_load-[0-9a-f]*\)).*/\1/p' | tail -1)
@@ -44,7 +45,7 @@ fi
 rate() {
   local sock=$1 path=$2 out
   if [ -z "$GEN" ]; then
-    out=$(oha --no-tui -j -z "${SECS}s" -c "$CONNS" --unix-socket "$sock" "http://localhost$path")
+    out=$(oha --no-tui --output-format json -z "${SECS}s" -c "$CONNS" --unix-socket "$sock" "http://localhost$path")
     python3 -c 'import json,sys; print(round(json.load(sys.stdin)["summary"]["requestsPerSec"]))' <<<"$out"
   else
     out=$("$GEN" --socket "$sock" --path "$path" --conns "$CONNS" --secs "$SECS")
@@ -71,6 +72,15 @@ start_md() {
 }
 
 declare -A R
+# The ceiling: a bare hyper server sending the same /_ping answer
+# (examples/bare_hyper.rs), with nothing of ours in between.
+echo "bare hyper (the ceiling) ..." >&2
+"$BARE" "$WORK/bare.sock" >/dev/null &
+MD_PID=$!
+for _ in $(seq 1 100); do [ -S "$WORK/bare.sock" ] && break; sleep 0.05; done
+R[bare_ping]=$(rate "$WORK/bare.sock" /_ping)
+kill "$MD_PID"; wait "$MD_PID" 2>/dev/null || true; MD_PID=""
+
 echo "mini-dockerd, trace off ..." >&2
 start_md plain
 R[md_rss]=$(rss_kb "$MD_PID")
@@ -107,7 +117,10 @@ printf '%-28s %12s %12s\n' "req/s" "/_ping" "/containers/json"
 printf '%-28s %12s %12s\n' "mini-dockerd (trace off)" "${R[md_ping]}" "${R[md_list]}"
 printf '%-28s %12s %12s\n' "mini-dockerd (trace on)" "${R[mdt_ping]}" "${R[mdt_list]}"
 printf '%-28s %12s %12s\n' "dockerd 20.10" "${R[ref_ping]}" "${R[ref_list]}"
+printf '%-28s %12s %12s\n' "bare hyper (ceiling)" "${R[bare_ping]}" "-"
 printf '%-28s %12s %12s\n' "ratio mini/dockerd (off)" "$(ratio "${R[md_ping]}" "${R[ref_ping]}")" "$(ratio "${R[md_list]}" "${R[ref_list]}")"
+printf '%-28s %12s %12s\n' "ratio mini/dockerd (on)" "$(ratio "${R[mdt_ping]}" "${R[ref_ping]}")" "$(ratio "${R[mdt_list]}" "${R[ref_list]}")"
+printf '%-28s %12s %12s\n' "ratio bare/dockerd" "$(ratio "${R[bare_ping]}" "${R[ref_ping]}")" "-"
 printf '%-28s %12s %12s\n' "ratio trace on/off" "$(ratio "${R[mdt_ping]}" "${R[md_ping]}")" "$(ratio "${R[mdt_list]}" "${R[md_list]}")"
 echo
 echo "idle RSS: mini-dockerd ${R[md_rss]} KiB; dockerd ${R[ref_rss]} KiB (+ containerd ${R[ctd_rss]} KiB)"
