@@ -397,14 +397,16 @@ pub fn http_date() -> HeaderValue {
     CACHED.with(|c| {
         let mut c = c.borrow_mut();
         if c.0 != now {
-            *c = (now, format_http_date());
+            *c = (now, format_http_date(now));
         }
         c.1.clone()
     })
 }
 
-fn format_http_date() -> HeaderValue {
-    let t = time::OffsetDateTime::now_utc();
+/// `secs`, Unix seconds, as an HTTP date.
+fn format_http_date(secs: u64) -> HeaderValue {
+    let t = time::OffsetDateTime::from_unix_timestamp(secs as i64)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",

@@ -346,7 +346,10 @@ impl Sinks {
             self.emit(&rec, want_lines);
         }
 
-        for mut b in bufs {
+        // The shards' buffers go back to the spares, one per shard; the
+        // old held-back buffer (the first) is dropped, so the spares never
+        // outnumber the shards.
+        for mut b in bufs.into_iter().skip(1) {
             b.clear();
             self.spare.push(b);
         }
