@@ -75,11 +75,11 @@ pub fn run_daemon(flags: &DaemonFlags) -> ExitCode {
 type SetLevel = Box<dyn Fn(&str) + Send + Sync>;
 
 /// Logging: ordinary log lines go to stderr, or to a file when the TUI owns
-/// the screen; trace records go to the trace layer. The two have separate
-/// filters, so the trace never floods the log and the log level never
-/// hides a trace record.
+/// the screen; trace records go to the trace layer. The subscriber splits
+/// the two by target (src/trace/split.rs), so the trace never floods the
+/// log and the log level never hides a trace record.
 fn init_logging(config: &Config) -> Result<SetLevel, String> {
-    let directives = |level: &str| format!("{level},mdtrace=off,hyper=info,h2=info");
+    let directives = |level: &str| format!("{level},hyper=info,h2=info");
     let (filter, handle) = reload::Layer::new(
         EnvFilter::try_new(directives(&config.log_level)).map_err(|e| e.to_string())?,
     );
@@ -98,20 +98,13 @@ fn init_logging(config: &Config) -> Result<SetLevel, String> {
     };
     // Colours only on a terminal: a log file or a pipe gets plain text.
     let ansi = !config.tui && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    // The log lines never show trace records: the first filter refuses
-    // the `mdtrace` target outright, before the reloadable filter (which
-    // takes a lock to be read) is asked.
-    let not_trace = tracing_subscriber::filter::filter_fn(|m| m.target() != crate::trace::TARGET);
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_target(false)
         .with_ansi(ansi)
-        .with_filter(tracing_subscriber::filter::FilterExt::and(
-            not_trace, filter,
-        ));
-    tracing_subscriber::registry()
-        .with(crate::trace::layer::trace_layer())
-        .with(fmt)
+        .with_filter(filter);
+    let logs = tracing_subscriber::registry().with(fmt);
+    crate::trace::split::TraceSplit::new(logs)
         .try_init()
         .map_err(|e| e.to_string())?;
     Ok(Box::new(move |level: &str| {

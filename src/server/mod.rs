@@ -39,7 +39,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::FutureExt;
@@ -49,7 +49,6 @@ use hyper::header::{HeaderMap, CONTENT_TYPE, LOCATION};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::{mpsc, watch};
-use tracing::Instrument;
 
 use crate::errdefs::Error;
 use crate::listeners::{Accepted, Listener};
@@ -525,32 +524,83 @@ async fn dispatch(
     req: Request<Incoming>,
 ) -> Response<TracedBody> {
     let req_id = NEXT_REQ.fetch_add(1, Ordering::Relaxed);
-    let span = if trace::active() {
-        tracing::info_span!(target: "mdtrace", "request", conn = conn.id, req = req_id)
-    } else {
-        tracing::Span::none()
+    let ids = trace::context::Ids {
+        conn: conn.id,
+        req: req_id,
     };
     let start = trace::clock();
     let method = req.method().clone();
-    async move {
+    trace::context::in_request(ids, async move {
         let path = req.uri().path();
         if trace::active() {
-            let len = req.headers().get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("");
-            let ua = req.headers().get(hyper::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
-            trace_event!("request", "event", "head", method = method.as_str(), path = path, uri = %req.uri(), content_length = len, user_agent = ua);
+            let len = req
+                .headers()
+                .get(hyper::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let ua = req
+                .headers()
+                .get(hyper::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            // The request target as sent: origin-form (`/_ping?x=1`) is
+            // borrowed as it is; only the rare absolute-form is formatted.
+            let full;
+            let uri = match req.uri().scheme() {
+                None => req.uri().path_and_query().map_or(path, |pq| pq.as_str()),
+                Some(_) => {
+                    full = req.uri().to_string();
+                    full.as_str()
+                }
+            };
+            trace_event!(
+                "request",
+                "event",
+                "head",
+                method = method.as_str(),
+                path = path,
+                uri = uri,
+                content_length = len,
+                user_agent = ua
+            );
         }
-        let mut report = MatchReport { record_misses: trace::active(), ..Default::default() };
+        let mut report = MatchReport {
+            record_misses: trace::active(),
+            ..Default::default()
+        };
         let resp = match mux.find(&method, path, &mut report) {
             MatchOutcome::Matched { index, route, vars } => {
                 if trace::active() {
-                    let vars_json = serde_json::to_string(&vars).unwrap_or_default();
-                    trace_event!("mux", "event", "match", route_index = index as u64, method = route.handler.method.as_ref().map(|m| m.as_str()).unwrap_or("*"), template = route.handler.template.as_str(), handler = route.handler.handler_name, router = route.handler.router, vars = vars_json.as_str(), tried = report.tried as u64, misses = std::str::from_utf8(&report.misses).unwrap_or(""));
+                    let vars_json = if vars.is_empty() {
+                        "{}".to_string()
+                    } else {
+                        serde_json::to_string(&vars).unwrap_or_default()
+                    };
+                    trace_event!(
+                        "mux",
+                        "event",
+                        "match",
+                        route_index = index as u64,
+                        method = route
+                            .handler
+                            .method
+                            .as_ref()
+                            .map(|m| m.as_str())
+                            .unwrap_or("*"),
+                        template = route.handler.template.as_str(),
+                        handler = route.handler.handler_name,
+                        router = route.handler.router,
+                        vars = vars_json.as_str(),
+                        tried = report.tried as u64,
+                        misses = std::str::from_utf8(&report.misses).unwrap_or("")
+                    );
                 }
                 let entry = route.handler.clone();
                 if entry.not_found {
                     page_not_found()
                 } else {
-                    make_http_handler(&entry, conn.clone(), req_id, req.map(|b| b.boxed()), vars).await
+                    make_http_handler(&entry, conn.clone(), req_id, req.map(|b| b.boxed()), vars)
+                        .await
                 }
             }
             MatchOutcome::Redirect { location } => {
@@ -559,26 +609,53 @@ async fn dispatch(
                     None => location,
                 };
                 trace_event!("mux", "event", "redirect", location = location.as_str());
-                Response::builder().status(StatusCode::MOVED_PERMANENTLY).header(LOCATION, location).body(httputils::empty()).unwrap()
+                Response::builder()
+                    .status(StatusCode::MOVED_PERMANENTLY)
+                    .header(LOCATION, location)
+                    .body(httputils::empty())
+                    .unwrap()
             }
             MatchOutcome::NotFound { method_mismatch } => {
-                let by = if method_mismatch { "MethodNotAllowedHandler" } else { "NotFoundHandler" };
-                trace_event!("mux", "event", "notfound", tried = report.tried as u64, misses = std::str::from_utf8(&report.misses).unwrap_or(""), answered_by = by);
+                let by = if method_mismatch {
+                    "MethodNotAllowedHandler"
+                } else {
+                    "NotFoundHandler"
+                };
+                trace_event!(
+                    "mux",
+                    "event",
+                    "notfound",
+                    tried = report.tried as u64,
+                    misses = std::str::from_utf8(&report.misses).unwrap_or(""),
+                    answered_by = by
+                );
                 page_not_found()
             }
         };
         let mut resp = resp;
         let status = resp.status();
-        if status != StatusCode::SWITCHING_PROTOCOLS && !resp.headers().contains_key(hyper::header::DATE) {
-            resp.headers_mut().insert(hyper::header::DATE, hijack::http_date());
+        if status != StatusCode::SWITCHING_PROTOCOLS
+            && !resp.headers().contains_key(hyper::header::DATE)
+        {
+            resp.headers_mut()
+                .insert(hyper::header::DATE, hijack::http_date());
         }
         if trace::active() {
-            let ct = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-            trace_event!("response", "event", "head", status = status.as_u16() as u64, content_type = ct);
+            let ct = resp
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            trace_event!(
+                "response",
+                "event",
+                "head",
+                status = status.as_u16() as u64,
+                content_type = ct
+            );
         }
         resp.map(|body| TracedBody::new(body, conn.id, req_id, status, start))
-    }
-    .instrument(span)
+    })
     .await
 }
 
@@ -768,13 +845,19 @@ pub struct TracedBody {
     req: u64,
     status: StatusCode,
     /// When the request arrived; `None` while nobody listens to the trace.
-    start: Option<Instant>,
+    start: Option<trace::clock::Stamp>,
     bytes: u64,
     done: bool,
 }
 
 impl TracedBody {
-    fn new(inner: Body, conn: u64, req: u64, status: StatusCode, start: Option<Instant>) -> Self {
+    fn new(
+        inner: Body,
+        conn: u64,
+        req: u64,
+        status: StatusCode,
+        start: Option<trace::clock::Stamp>,
+    ) -> Self {
         TracedBody {
             inner,
             conn,

@@ -19,24 +19,28 @@
 //! bounded buffers and counted drops, never an unbounded queue, and no
 //! wake-up of another thread per record.
 //!
-//! Putting the threads back in order: a drain first reads the clock
-//! (`cut`), then swaps each thread's buffer for an empty one. A record is
-//! stamped while its buffer is locked, so a record stamped before `cut`
-//! is in this drain, and one stamped after may be in this drain or the
-//! next. The hub merges the buffers by time and holds back the records
-//! stamped at or after `cut` for the next drain: no record is ever written
-//! before one that happened earlier, on any thread.
+//! Putting the threads back in order: each thread's records are in time
+//! order already; the hub merges the threads by timestamp. What it must
+//! not do is write a record and, in a later drain, one from another thread
+//! that happened before it. So a drain only writes records stamped before
+//! a `cut`, and holds back the rest for the next drain. The cut is
+//! [`HOLD`] before the drain began (a record is visible in its ring within
+//! nanoseconds of its stamp, unless its thread is held up in between), and
+//! earlier still when a thread is caught in the middle of writing a record
+//! (`busy`, see `shard.rs`): then no record at least as new as that
+//! thread's last one is written yet. No record is ever written before one
+//! that happened earlier, on any thread.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
-use tokio::sync::{broadcast, mpsc, Notify};
+use tokio::sync::{broadcast, mpsc};
 
 use super::encode;
 use super::record::{Phase, Stage, TraceRecord};
-use super::shard::{self, ShardBuf};
+use super::shard::{self, Shard};
 
 /// Where records go; set once at start-up.
 #[derive(Default)]
@@ -60,8 +64,6 @@ struct HubState {
 
 static HUB: OnceLock<HubState> = OnceLock::new();
 static ACTIVE: AtomicBool = AtomicBool::new(false);
-/// Wakes the hub task when somebody starts listening.
-static ACTIVATED: Notify = Notify::const_new();
 static VIEWERS: AtomicUsize = AtomicUsize::new(0);
 static OFFERED: AtomicU64 = AtomicU64::new(0);
 static DROPPED_AT_LAYER: AtomicU64 = AtomicU64::new(0);
@@ -103,7 +105,7 @@ fn recompute_active() {
     let on = h.has_local_sinks || VIEWERS.load(Ordering::Relaxed) > 0;
     ACTIVE.store(on, Ordering::Relaxed);
     if on {
-        ACTIVATED.notify_one();
+        wake();
     }
 }
 
@@ -120,26 +122,26 @@ pub fn offer_record(record: &TraceRecord) {
     } else {
         &[][..]
     };
-    shard::push(|out, ts| {
-        encode::push_record(
-            out,
-            ts,
-            record.conn,
-            record.req,
-            record.stage,
-            record.phase,
-            &record.name,
-            record.dur_us,
-            inner,
-        )
-    });
+    let mut json = Vec::with_capacity(fields.len() + 128);
+    encode::push_record(
+        &mut json,
+        record.conn,
+        record.req,
+        record.stage,
+        record.phase,
+        &record.name,
+        record.dur_us,
+        inner,
+    );
+    shard::push(&[&json]);
 }
 
 impl Hub {
-    /// Start the hub task. Call once, inside the tokio runtime. A second
-    /// call is ignored (tests start several servers in one process).
+    /// Start the hub's thread. Call once; a second call is ignored (tests
+    /// start several servers in one process).
     pub fn start(opts: HubOptions) {
         let capacity = opts.capacity.max(1024);
+        super::clock::init();
         shard::set_capacity(capacity);
         let (viewers, _) = broadcast::channel(256);
         let state = HubState {
@@ -151,16 +153,23 @@ impl Hub {
                 tui: opts.tui,
                 seq: 0,
                 reported_drops: 0,
-                carry: ShardBuf::default(),
-                spare: Vec::new(),
+                staged: Vec::new(),
                 out: Vec::with_capacity(64 * 1024),
             }),
         };
         if HUB.set(state).is_err() {
             return;
         }
+        match std::thread::Builder::new()
+            .name("trace-hub".into())
+            .spawn(run)
+        {
+            Ok(t) => {
+                let _ = THREAD.set(t.thread().clone());
+            }
+            Err(e) => tracing::error!("starting the trace hub: {e}"),
+        }
         recompute_active();
-        tokio::spawn(run());
     }
 
     /// Publish the route table. It is kept and sent first to every viewer
@@ -217,10 +226,25 @@ impl Drop for ViewerGuard {
 /// the hub sooner.
 pub const DRAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(5);
 
-async fn run() {
+/// The hub's thread, for [`wake`].
+static THREAD: OnceLock<std::thread::Thread> = OnceLock::new();
+
+/// Wake the hub early: a thread's buffer passed half full, or somebody
+/// started listening.
+pub fn wake() {
+    if let Some(t) = THREAD.get() {
+        t.unpark();
+    }
+}
+
+/// The hub's loop, on a thread of its own. It used to be a tokio task,
+/// but a drain of a few thousand records then held one of the two worker
+/// threads for a while every 5 ms, and its timer and wake-ups went through
+/// the workers' scheduler; on its own thread it is one more thread for the
+/// kernel to schedule, and the workers only ever serve requests.
+fn run() {
     let Some(h) = HUB.get() else { return };
-    let mut tick = tokio::time::interval(DRAIN_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut next = std::time::Instant::now() + DRAIN_EVERY;
     // Drain on a clock. Waking the hub for every record would make each
     // record a thread switch on a busy 2-core machine: measured, that
     // cost more than everything else the trace does. Producers never wake
@@ -228,17 +252,89 @@ async fn run() {
     loop {
         if !active() {
             // Nobody listens, so no records come: sleep until somebody does.
-            ACTIVATED.notified().await;
+            std::thread::park();
             continue;
         }
         if !shard::take_pressure() {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = shard::PRESSURE_WAKE.notified() => {}
+            let now = std::time::Instant::now();
+            if now < next {
+                // Returns at the tick, or early on `wake` (a spurious early
+                // return only means an early drain).
+                std::thread::park_timeout(next - now);
             }
         }
+        next = std::time::Instant::now() + DRAIN_EVERY;
         let mut sinks = h.sinks.lock().unwrap_or_else(|e| e.into_inner());
         sinks.drain(&h.viewers, false);
+    }
+}
+
+/// How far behind the clock a drain stays (see the module documentation).
+pub const HOLD: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// One thread's records, read from its ring and waiting to be written.
+struct Staged {
+    shard: Arc<Shard>,
+    /// Records back to back, without their timestamps.
+    data: Vec<u8>,
+    /// For each record: its timestamp and where it ends in `data`.
+    index: Vec<(u64, u32)>,
+    /// The first record not yet written.
+    next: usize,
+    /// The newest timestamp ever read from this thread.
+    last_ts: u64,
+    /// The thread's drop count at the last drain.
+    dropped_seen: u64,
+}
+
+impl Staged {
+    fn new(shard: Arc<Shard>) -> Self {
+        Staged {
+            shard,
+            data: Vec::new(),
+            index: Vec::new(),
+            next: 0,
+            last_ts: 0,
+            dropped_seen: 0,
+        }
+    }
+
+    /// Take what the thread wrote since the last drain; returns how many
+    /// records that was.
+    fn read(&mut self) -> usize {
+        let before = self.index.len();
+        let (data, index, last_ts) = (&mut self.data, &mut self.index, &mut self.last_ts);
+        self.shard.read(|raw, json| {
+            let ts = super::clock::unix_nanos(raw);
+            data.extend_from_slice(json);
+            index.push((ts, data.len() as u32));
+            *last_ts = ts;
+        });
+        self.index.len() - before
+    }
+
+    /// The next record to write: its timestamp and bytes.
+    fn peek(&self) -> Option<(u64, &[u8])> {
+        let &(ts, end) = self.index.get(self.next)?;
+        let start = match self.next {
+            0 => 0,
+            i => self.index[i - 1].1 as usize,
+        };
+        Some((ts, &self.data[start..end as usize]))
+    }
+
+    /// Forget the records written; keep the held-back ones.
+    fn compact(&mut self) {
+        if self.next == 0 {
+            return;
+        }
+        let from = self.index[self.next - 1].1;
+        self.data.drain(..from as usize);
+        self.index.drain(..self.next);
+        for (_, end) in &mut self.index {
+            *end -= from;
+        }
+        self.next = 0;
     }
 }
 
@@ -250,10 +346,8 @@ struct Sinks {
     seq: u64,
     /// Drops already reported in a `dropped` record.
     reported_drops: u64,
-    /// Records stamped at or after the last drain's cut, held back.
-    carry: ShardBuf,
-    /// Emptied buffers, swapped into the shards at the next drain.
-    spare: Vec<ShardBuf>,
+    /// Every thread's records not yet written.
+    staged: Vec<Staged>,
     /// The lines of one drain.
     out: Vec<u8>,
 }
@@ -263,61 +357,62 @@ impl Sinks {
     /// them out. `all`: take everything, held-back records included (the
     /// last drain before exit).
     fn drain(&mut self, viewers: &broadcast::Sender<Bytes>, all: bool) {
-        let cut = if all { u64::MAX } else { shard::now_ns() };
-        let shards = shard::all();
-        let mut bufs: Vec<ShardBuf> = Vec::with_capacity(shards.len() + 1);
-        bufs.push(std::mem::take(&mut self.carry));
-        let mut dropped = 0;
-        for s in &shards {
-            let mut b = self.spare.pop().unwrap_or_default();
-            s.swap(&mut b);
-            dropped += b.dropped;
-            bufs.push(b);
+        let mut cut = if all {
+            u64::MAX
+        } else {
+            super::clock::unix_nanos(super::clock::raw()).saturating_sub(HOLD.as_nanos() as u64)
+        };
+        for s in shard::all() {
+            if !self.staged.iter().any(|st| Arc::ptr_eq(&st.shard, &s)) {
+                self.staged.push(Staged::new(s));
+            }
         }
-        drop(shards);
-        shard::prune();
-        let drained: usize = bufs.iter().map(|b| b.index.len()).sum();
-        OFFERED.fetch_add(drained as u64 + dropped, Ordering::Relaxed);
+        let (mut read, mut dropped) = (0, 0);
+        for st in &mut self.staged {
+            // `busy` first, then the ring: see shard.rs.
+            let busy = st.shard.busy();
+            read += st.read();
+            if busy && !all {
+                cut = cut.min(st.last_ts);
+            }
+            let d = st.shard.dropped();
+            dropped += d - st.dropped_seen;
+            st.dropped_seen = d;
+        }
+        OFFERED.fetch_add(read as u64 + dropped, Ordering::Relaxed);
         if dropped > 0 {
             DROPPED_AT_LAYER.fetch_add(dropped, Ordering::Relaxed);
         }
 
         let want_lines = self.json.is_some() || viewers.receiver_count() > 0;
-        let mut carry = ShardBuf::default();
-        let mut cursor = vec![0usize; bufs.len()];
         let mut last_ts = 0;
         self.out.clear();
         // A k-way merge by timestamp; k is the number of threads that
         // traced (two workers, and a blocking thread now and then).
+        let mut staged = std::mem::take(&mut self.staged);
         loop {
             let mut best: Option<(usize, u64)> = None;
-            for (i, b) in bufs.iter().enumerate() {
-                if let Some(&(ts, _)) = b.index.get(cursor[i]) {
-                    if best.is_none_or(|(_, t)| ts < t) {
+            for (i, st) in staged.iter().enumerate() {
+                if let Some((ts, _)) = st.peek() {
+                    if ts < cut && best.is_none_or(|(_, t)| ts < t) {
                         best = Some((i, ts));
                     }
                 }
             }
             let Some((i, ts)) = best else { break };
-            let b = &bufs[i];
-            let start = if cursor[i] == 0 {
-                0
-            } else {
-                b.index[cursor[i] - 1].1 as usize
-            };
-            let end = b.index[cursor[i]].1 as usize;
-            cursor[i] += 1;
-            let bytes = &b.data[start..end];
-            if ts >= cut {
-                carry.data.extend_from_slice(bytes);
-                carry.index.push((ts, carry.data.len() as u32));
-                continue;
-            }
+            let (_, bytes) = staged[i].peek().expect("peeked above");
             last_ts = ts;
             self.seq += 1;
-            self.emit(bytes, want_lines);
+            self.emit(ts, bytes, want_lines);
+            staged[i].next += 1;
         }
-        self.carry = carry;
+        for st in &mut staged {
+            st.compact();
+        }
+        // A thread that has ended, with nothing left to write, is gone.
+        staged.retain(|st| !(st.index.is_empty() && st.shard.finished()));
+        self.staged = staged;
+        shard::prune();
 
         // Say so when records were lost, and leave a gap in `seq` as big
         // as the loss.
@@ -333,7 +428,6 @@ impl Sinks {
             encode::push_u64(&mut fields, drops);
             encode::push_record(
                 &mut rec,
-                last_ts.max(1),
                 0,
                 0,
                 Stage::Daemon,
@@ -343,16 +437,9 @@ impl Sinks {
                 &fields,
             );
             self.seq += 1;
-            self.emit(&rec, want_lines);
+            self.emit(last_ts.max(1), &rec, want_lines);
         }
 
-        // The shards' buffers go back to the spares, one per shard; the
-        // old held-back buffer (the first) is dropped, so the spares never
-        // outnumber the shards.
-        for mut b in bufs.into_iter().skip(1) {
-            b.clear();
-            self.spare.push(b);
-        }
         if self.out.is_empty() {
             return;
         }
@@ -368,13 +455,11 @@ impl Sinks {
         }
     }
 
-    /// One record out: its line (`{"seq":N,` + the encoded rest) and, for
-    /// the TUI, the record itself.
-    fn emit(&mut self, bytes: &[u8], want_lines: bool) {
+    /// One record out: its line (`{"seq":N,"ts_ns":T,` + the encoded
+    /// rest) and, for the TUI, the record itself.
+    fn emit(&mut self, ts: u64, bytes: &[u8], want_lines: bool) {
         let start = self.out.len();
-        self.out.extend_from_slice(b"{\"seq\":");
-        encode::push_u64(&mut self.out, self.seq);
-        self.out.push(b',');
+        encode::push_head(&mut self.out, self.seq, ts);
         self.out.extend_from_slice(bytes);
         if let Some(tui) = &self.tui {
             match serde_json::from_slice::<TraceRecord>(&self.out[start..]) {

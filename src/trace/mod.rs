@@ -3,24 +3,30 @@
 //!
 //! dockerd reports what it does through logrus lines (and, on moby master,
 //! OpenTelemetry spans such as `containerRouter.postContainersStart`).
-//! mini-dockerd's stages emit `tracing` events under the target `mdtrace`;
-//! [`layer::TraceLayer`] writes each one as JSON ([`encode`]) into a
-//! bounded buffer of its thread ([`shard`]), and the [`hub::Hub`] takes
-//! those buffers every few milliseconds and fans the records out to
-//! whoever listens: the `--trace-json` writer, the in-process TUI (as
+//! mini-dockerd's stages emit `tracing` events under the target `mdtrace`.
+//! The daemon's subscriber ([`split`]) sends them to the trace layer and
+//! everything else to the log lines; [`layer::TraceLayer`] writes each
+//! record as JSON ([`encode`]), with the request's ids ([`context`]) and a
+//! cheap timestamp ([`clock`]), into a bounded ring of its thread
+//! ([`shard`]); the [`hub::Hub`] empties the rings every few milliseconds,
+//! on a thread of its own, and fans the records out to whoever listens:
+//! the `--trace-json` writer, the in-process TUI (as
 //! [`record::TraceRecord`]s), and viewers attached over `GET /debug/trace`.
 //!
 //! The one rule of this module: tracing must never slow the server down.
 //! When nobody listens, a trace point is one atomic load. When somebody
-//! does, a record costs its encoding and a write into a buffer no other
-//! thread touches; a full buffer drops the record and counts it. See
-//! walkthroughs/11-tracing-and-the-tui.md.
+//! does, a record costs its encoding and a copy into its thread's ring,
+//! with no lock and no wake-up; a full ring drops the record and counts
+//! it. See walkthroughs/11-tracing-and-the-tui.md.
 
+pub mod clock;
+pub mod context;
 pub mod encode;
 pub mod hub;
 pub mod layer;
 pub mod record;
 pub mod shard;
+pub mod split;
 
 pub use hub::{Hub, HubOptions};
 pub use record::{Phase, Stage, TraceRecord};
@@ -67,22 +73,22 @@ pub fn micros_since(start: std::time::Instant) -> u64 {
 }
 
 /// The start of a stage that reports its duration, taken only while
-/// somebody listens: reading the clock costs tens of nanoseconds, and a
-/// request passes half a dozen stages.
-pub fn clock() -> Option<std::time::Instant> {
-    active().then(std::time::Instant::now)
+/// somebody listens: even the trace's cheap clock (`clock.rs`) is not
+/// free, and a request passes half a dozen stages.
+pub fn clock() -> Option<clock::Stamp> {
+    active().then(clock::Stamp::now)
 }
 
-/// Microseconds since a [`clock`] reading (0 if the clock was not read).
-pub fn micros_since_opt(start: Option<std::time::Instant>) -> u64 {
-    start.map(micros_since).unwrap_or(0)
+/// Microseconds since a [`clock()`] reading (0 if the clock was not read).
+pub fn micros_since_opt(start: Option<clock::Stamp>) -> u64 {
+    start.map(clock::Stamp::micros).unwrap_or(0)
 }
 
-/// `tokio::task::spawn_blocking`, run inside the caller's span.
+/// `tokio::task::spawn_blocking`, run as part of the caller's request.
 ///
-/// A blocking task runs on another thread, outside the span of the request
-/// that asked for it, so its trace records would carry no request id.
-/// Carrying the span over keeps the runtime's steps (rootfs, cgroups,
+/// A blocking task runs on another thread, outside the request that asked
+/// for it, so its trace records would carry no request id. Carrying the
+/// ids over (`context.rs`) keeps the runtime's steps (rootfs, cgroups,
 /// clone, the init's mounts) under the `docker run` request that caused
 /// them.
 pub fn spawn_blocking<F, R>(f: F) -> tokio::task::JoinHandle<R>
@@ -90,6 +96,6 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(f))
+    let ids = context::current();
+    tokio::task::spawn_blocking(move || context::scope(ids, f))
 }

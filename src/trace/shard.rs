@@ -1,55 +1,97 @@
-//! Where records wait for the hub: one bounded buffer per thread.
+//! Where records wait for the hub: one bounded ring buffer per thread.
 //!
 //! A request's dozen records are written on the tokio worker that runs it.
 //! If every worker pushed into one shared queue, the two workers of a
-//! 2-core machine would fight over that queue's head for every record; a
-//! buffer of its own per thread is touched by its thread alone, except for
-//! the moment the hub swaps it for an empty one (every few milliseconds).
+//! 2-core machine would fight over that queue for every record. So each
+//! thread that traces gets a ring of its own, with exactly one writer (the
+//! thread) and one reader (the hub): a single-producer single-consumer
+//! queue (the `rtrb` crate), in which writing a record is a copy and one
+//! ordinary store that says "this far is written". There is no lock: an
+//! uncontended mutex was still a quarter of a record's cost, because
+//! taking and releasing one are atomic read-modify-write instructions,
+//! which wait for every earlier write of the thread to land.
 //!
-//! Each buffer holds encoded records (see `encode.rs`) back to back, with
-//! an index of where each ends and when it was made. The time is read
-//! *while the buffer is locked*, which gives the hub a simple rule for
-//! putting the threads' records back in order (see `hub.rs`): every record
-//! stamped before the hub started a drain is in that drain.
+//! Each record in a ring is `[length: u32][clock: u64][JSON]`, the JSON
+//! without its `seq` and `ts_ns` (the hub writes those, see `encode.rs`),
+//! the clock a raw counter reading (`clock.rs`). A full ring drops the record and counts it: a stalled
+//! consumer never makes the server wait or grow without bound.
 //!
-//! A full buffer drops the record and counts it: a stalled consumer never
-//! makes the server wait or grow without bound.
+//! Putting the threads back in time order (`hub.rs`) needs one more fact:
+//! a record stamped before a drain began must be in that drain. A writer
+//! could be stamped and then held up (descheduled) before its record is
+//! visible, so it raises a `busy` flag before it reads the clock and
+//! lowers it once the record is visible. The hub reads the flag before the
+//! ring; a raised flag means "a record at least as new as this ring's last
+//! one is on its way", and the hub holds back everything from that time on.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::cell::RefCell;
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
-/// One thread's records, as the hub takes them.
-#[derive(Default)]
-pub struct ShardBuf {
-    /// Encoded records, back to back.
-    pub data: Vec<u8>,
-    /// For each record: its timestamp and where it ends in `data`.
-    pub index: Vec<(u64, u32)>,
-    /// Records this buffer had no room for since the last drain.
-    pub dropped: u64,
-}
+/// The bytes in front of every record in a ring: its length and timestamp.
+const HEADER: usize = 12;
 
-impl ShardBuf {
-    /// Empty the buffer, keeping its memory for reuse.
-    pub fn clear(&mut self) {
-        self.data.clear();
-        self.index.clear();
-        self.dropped = 0;
-    }
-}
-
-/// One thread's buffer.
-#[derive(Default)]
+/// The hub's side of one thread's ring.
 pub struct Shard {
-    buf: Mutex<ShardBuf>,
+    ring: Mutex<rtrb::Consumer<u8>>,
+    /// Raised while the thread stamps and writes a record.
+    busy: AtomicBool,
+    /// Records this thread had no room for. Written only by the thread.
+    dropped: AtomicU64,
 }
 
 impl Shard {
-    /// Swap this shard's records with `spare` (which should be empty).
-    pub fn swap(&self, spare: &mut ShardBuf) {
-        let mut b = self.buf.lock().unwrap_or_else(|e| e.into_inner());
-        std::mem::swap(&mut *b, spare);
+    /// Whether the thread is in the middle of writing a record. Read it
+    /// *before* [`Shard::read`].
+    pub fn busy(&self) -> bool {
+        self.busy.load(Ordering::Acquire)
+    }
+
+    /// Records dropped so far (a running total).
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Move every record written so far out of the ring, calling
+    /// `each(clock, json)` for each in the order they were written (which
+    /// is their time order: one thread, one monotonic clock).
+    pub fn read(&self, mut each: impl FnMut(u64, &[u8])) {
+        let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        let n = ring.slots();
+        let Ok(chunk) = ring.read_chunk(n) else {
+            return;
+        };
+        let (a, b) = chunk.as_slices();
+        let mut joined = Vec::new();
+        let bytes: &[u8] = if b.is_empty() {
+            a
+        } else {
+            // The ring wrapped around inside this chunk: join the halves
+            // (at most once a lap of the ring).
+            joined.reserve(a.len() + b.len());
+            joined.extend_from_slice(a);
+            joined.extend_from_slice(b);
+            &joined
+        };
+        let mut at = 0;
+        while at + HEADER <= bytes.len() {
+            let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            let ts = u64::from_le_bytes(bytes[at + 4..at + HEADER].try_into().unwrap());
+            let end = at + HEADER + len;
+            if end > bytes.len() {
+                break;
+            }
+            each(ts, &bytes[at + HEADER..end]);
+            at = end;
+        }
+        chunk.commit(at);
+    }
+
+    /// Whether the thread has ended and its ring is empty.
+    pub fn finished(&self) -> bool {
+        let ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        ring.is_abandoned() && ring.is_empty()
     }
 }
 
@@ -57,28 +99,49 @@ impl Shard {
 /// thread ends after a while idle) until the hub has taken its records.
 static SHARDS: Mutex<Vec<Arc<Shard>>> = Mutex::new(Vec::new());
 
-/// Limits of one shard: records and bytes.
-static MAX_RECORDS: AtomicUsize = AtomicUsize::new(8192);
-static MAX_BYTES: AtomicUsize = AtomicUsize::new(8192 * 512);
+/// Bytes per ring.
+static RING_BYTES: AtomicUsize = AtomicUsize::new(8192 * 512);
 
-/// Set when a shard passes half its limit, so the hub drains early.
+/// Set when a ring passes half full, so the hub drains early.
 static PRESSURE: AtomicBool = AtomicBool::new(false);
 
-/// Wakes the hub when a shard passes half its limit.
-pub static PRESSURE_WAKE: tokio::sync::Notify = tokio::sync::Notify::const_new();
-
-thread_local! {
-    static LOCAL: Arc<Shard> = {
-        let s = Arc::new(Shard::default());
-        SHARDS.lock().unwrap_or_else(|e| e.into_inner()).push(s.clone());
-        s
-    };
+/// The thread's side of its ring.
+struct Local {
+    ring: rtrb::Producer<u8>,
+    shard: Arc<Shard>,
+    dropped: u64,
+    /// The ring was past half full at the last record (the hub was told).
+    pressed: bool,
 }
 
-/// Size the shards: `records` per thread, and on average 512 bytes each.
+thread_local! {
+    // Made on the thread's first record, so a thread that never traces
+    // (every thread, while nobody listens) never allocates a ring.
+    static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
+}
+
+fn new_local() -> Local {
+    let (ring, consumer) = rtrb::RingBuffer::new(RING_BYTES.load(Ordering::Relaxed));
+    let shard = Arc::new(Shard {
+        ring: Mutex::new(consumer),
+        busy: AtomicBool::new(false),
+        dropped: AtomicU64::new(0),
+    });
+    SHARDS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(shard.clone());
+    Local {
+        ring,
+        shard,
+        dropped: 0,
+        pressed: false,
+    }
+}
+
+/// Size the rings: room for `records` records of 512 bytes on average.
 pub fn set_capacity(records: usize) {
-    MAX_RECORDS.store(records, Ordering::Relaxed);
-    MAX_BYTES.store(records.saturating_mul(512), Ordering::Relaxed);
+    RING_BYTES.store(records.saturating_mul(512), Ordering::Relaxed);
 }
 
 /// The shards as they are now.
@@ -91,54 +154,94 @@ pub fn prune() {
     SHARDS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .retain(|s| Arc::strong_count(s) > 1 || !s.buf.lock().unwrap().index.is_empty());
+        .retain(|s| !s.finished());
 }
 
-/// Whether some shard is filling up (and clears the flag).
+/// Whether some ring is filling up (and clears the flag).
 pub fn take_pressure() -> bool {
     PRESSURE.swap(false, Ordering::Relaxed)
 }
 
-/// Nanoseconds since the Unix epoch, read from the monotonic clock: the
-/// wall clock at start-up plus the time elapsed since. Records made on
-/// different threads compare correctly even if the wall clock is stepped.
-pub fn now_ns() -> u64 {
-    static BASE: OnceLock<(Instant, u64)> = OnceLock::new();
-    let (t0, wall0) = BASE.get_or_init(|| {
-        let wall = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        (Instant::now(), wall)
-    });
-    wall0 + t0.elapsed().as_nanos() as u64
-}
-
-/// Append one record to this thread's shard: `write` gets the buffer and
-/// the record's timestamp, taken under the shard's lock. Returns false
-/// (and counts the record) when the shard is full.
-pub fn push(write: impl FnOnce(&mut Vec<u8>, u64)) -> bool {
-    LOCAL.with(|shard| {
-        let mut b = shard.buf.lock().unwrap_or_else(|e| e.into_inner());
-        let max_records = MAX_RECORDS.load(Ordering::Relaxed);
-        let max_bytes = MAX_BYTES.load(Ordering::Relaxed);
-        if b.index.len() >= max_records || b.data.len() >= max_bytes {
-            b.dropped += 1;
+/// Append one record (its JSON without `seq` and `ts_ns`, in pieces that
+/// are written back to back) to this thread's ring, stamped now. Returns
+/// false, and counts the record, when the ring is full.
+pub fn push(json: &[&[u8]]) -> bool {
+    let len: usize = json.iter().map(|p| p.len()).sum();
+    LOCAL.with(|local| {
+        let Ok(mut local) = local.try_borrow_mut() else {
             return false;
+        };
+        let local = local.get_or_insert_with(new_local);
+        let n = HEADER + len;
+        let Ok(mut chunk) = local.ring.write_chunk_uninit(n) else {
+            local.dropped += 1;
+            local.shard.dropped.store(local.dropped, Ordering::Relaxed);
+            return false;
+        };
+        // Raise `busy` before reading the clock: see the module docs. A
+        // plain store; the ring's own release store below publishes both.
+        local.shard.busy.store(true, Ordering::Relaxed);
+        let mut header = [0u8; HEADER];
+        header[..4].copy_from_slice(&(len as u32).to_le_bytes());
+        header[4..].copy_from_slice(&super::clock::raw().to_le_bytes());
+        let (a, b) = chunk.as_mut_slices();
+        let mut dst = Fill { a, b, at: 0 };
+        dst.put(&header);
+        for piece in json {
+            dst.put(piece);
         }
-        let ts = now_ns();
-        let before = b.data.len();
-        write(&mut b.data, ts);
-        let end = b.data.len() as u32;
-        b.index.push((ts, end));
-        // Crossing half the limit (once per drain, not on every record
-        // after it) wakes the hub early.
-        if b.index.len() == max_records / 2
-            || (before < max_bytes / 2 && end as usize >= max_bytes / 2)
-        {
+        debug_assert_eq!(dst.at, n);
+        // SAFETY: `Fill` wrote all `n` slots of the chunk: the two slices
+        // are exactly `n` long together, and header + json is `n` bytes.
+        unsafe { chunk.commit_all() };
+        local.shard.busy.store(false, Ordering::Release);
+        // Passing half full wakes the hub early, once per crossing.
+        let half = local.ring.buffer().capacity() / 2;
+        let full_enough = local.ring.slots() < half;
+        if full_enough && !local.pressed {
             PRESSURE.store(true, Ordering::Relaxed);
-            PRESSURE_WAKE.notify_one();
+            super::hub::wake();
         }
+        local.pressed = full_enough;
         true
     })
+}
+
+/// Copies bytes into a ring chunk, which comes as two slices when it
+/// wraps around the end of the ring.
+struct Fill<'a> {
+    a: &'a mut [MaybeUninit<u8>],
+    b: &'a mut [MaybeUninit<u8>],
+    at: usize,
+}
+
+impl Fill<'_> {
+    fn put(&mut self, src: &[u8]) {
+        let mut src = src;
+        while !src.is_empty() {
+            let (slice, offset) = if self.at < self.a.len() {
+                (&mut *self.a, self.at)
+            } else {
+                (&mut *self.b, self.at - self.a.len())
+            };
+            let k = src.len().min(slice.len() - offset);
+            if k == 0 {
+                // Cannot happen: the chunk was reserved for exactly this
+                // record. Stop rather than loop.
+                debug_assert!(false, "record larger than its chunk");
+                return;
+            }
+            // SAFETY: `k` bytes fit in `slice` from `offset`, and `src`
+            // (a record being written) cannot overlap the ring.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    src.as_ptr(),
+                    slice.as_mut_ptr().add(offset).cast::<u8>(),
+                    k,
+                );
+            }
+            self.at += k;
+            src = &src[k..];
+        }
+    }
 }

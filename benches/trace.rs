@@ -1,0 +1,185 @@
+//! What the trace costs on the request path: the records of one `/_ping`,
+//! as the server's stages emit them, through the daemon's own subscriber
+//! (src/trace/split.rs) into the trace layer's per-thread buffer.
+//!
+//! The hub runs as in the daemon, on its own thread, writing into a sink
+//! that throws the lines away. What is measured is the part a request
+//! pays for, not the hub's: the records are made in batches that fit in
+//! the thread's ring, and the hub drains the ring between batches, out of
+//! the measured time (a loop that does nothing but trace outruns any
+//! consumer, and timing records that are dropped because the ring is full
+//! would measure the drop instead).
+//!
+//! - `record`: one middleware exit record (three string fields and a
+//!   duration);
+//! - `ping_records`: the twelve records of a traced `GET /_ping`, with the
+//!   stage clocks the server reads for their durations;
+//! - `off`: the same trace points while nobody listens (one atomic load
+//!   each).
+//!
+//! Run with `cargo bench --bench trace`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use mini_dockerd::trace::{self, Hub, HubOptions};
+use mini_dockerd::trace_event;
+
+/// The records a `GET /_ping` makes, in the order the stages make them
+/// (see the README's "Trace records" example).
+fn ping_records(misses: &str) {
+    let start = trace::clock();
+    trace_event!(
+        "request",
+        "event",
+        "head",
+        method = "GET",
+        path = "/_ping",
+        uri = "/_ping",
+        content_length = "",
+        user_agent = "oha/1.4.5"
+    );
+    trace_event!(
+        "mux",
+        "event",
+        "match",
+        route_index = 95u64,
+        method = "GET",
+        template = "/_ping",
+        handler = "pingHandler",
+        router = "system",
+        vars = "{}",
+        tried = 96u64,
+        misses = misses
+    );
+    let mws = [
+        "AuthzMiddleware",
+        "VersionMiddleware",
+        "ExperimentalMiddleware",
+    ];
+    let mut clocks = [None; 3];
+    for (i, mw) in mws.iter().enumerate() {
+        clocks[i] = trace::clock();
+        trace_event!("middleware", "enter", *mw);
+    }
+    let h = trace::clock();
+    trace_event!(
+        "handler",
+        "enter",
+        "pingHandler",
+        router = "system",
+        file = "system/system_routes.go",
+        rust = "src/server/router/system/mod.rs"
+    );
+    trace_event!(
+        "handler",
+        "exit",
+        "pingHandler",
+        status = 200u64,
+        dur_us = trace::micros_since_opt(h)
+    );
+    trace_event!(
+        "middleware",
+        "exit",
+        mws[2],
+        decision = "pass",
+        experimental = "false",
+        dur_us = trace::micros_since_opt(clocks[2])
+    );
+    trace_event!(
+        "middleware",
+        "exit",
+        mws[1],
+        decision = "pass",
+        api_version = "1.41",
+        dur_us = trace::micros_since_opt(clocks[1])
+    );
+    trace_event!(
+        "middleware",
+        "exit",
+        mws[0],
+        decision = "pass",
+        verdict = "allow (no policy)",
+        user = "",
+        dur_us = trace::micros_since_opt(clocks[0])
+    );
+    trace_event!(
+        "response",
+        "event",
+        "head",
+        status = 200u64,
+        content_type = "text/plain; charset=utf-8"
+    );
+    trace_event!(
+        "response",
+        "event",
+        "end",
+        conn = 1u64,
+        req = 1u64,
+        status = 200u64,
+        bytes = 2u64,
+        dur_us = trace::micros_since_opt(start),
+        complete = true
+    );
+}
+
+/// Run `f` `iters` times, in batches of `batch`, draining the rings
+/// between batches; returns the time spent in `f` alone.
+fn batched(iters: u64, batch: u64, mut f: impl FnMut()) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(batch);
+        Hub::flush();
+        let start = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        total += start.elapsed();
+        left -= n;
+    }
+    total
+}
+
+fn bench_trace(c: &mut Criterion) {
+    let misses = "vp".repeat(47) + "mv";
+    let mut group = c.benchmark_group("trace");
+    // Nobody listens yet: the hub has not started.
+    group.bench_function("off", |b| b.iter(|| ping_records(black_box(&misses))));
+
+    let logs = tracing_subscriber::registry();
+    tracing::subscriber::set_global_default(trace::split::TraceSplit::new(logs)).unwrap();
+    Hub::start(HubOptions {
+        capacity: 8192,
+        json: Some(Box::new(std::io::sink())),
+        tui: None,
+    });
+    assert!(trace::active());
+    group.bench_function("record", |b| {
+        b.iter_custom(|iters| {
+            batched(iters, 12 * 256, || {
+                trace_event!(
+                    "middleware",
+                    "exit",
+                    black_box("VersionMiddleware"),
+                    decision = "pass",
+                    api_version = "1.41",
+                    dur_us = 3u64
+                )
+            })
+        })
+    });
+    group.bench_function("ping_records", |b| {
+        b.iter_custom(|iters| batched(iters, 256, || ping_records(black_box(&misses))))
+    });
+    group.finish();
+    let s = trace::hub::stats();
+    eprintln!(
+        "records offered {}, dropped before the hub {}",
+        s.offered, s.dropped_at_layer
+    );
+}
+
+criterion_group!(benches, bench_trace);
+criterion_main!(benches);
