@@ -571,10 +571,10 @@ async fn dispatch(
         let resp = match mux.find(&method, path, &mut report) {
             MatchOutcome::Matched { index, route, vars } => {
                 if trace::active() {
-                    let vars_json = if vars.is_empty() {
-                        "{}".to_string()
+                    let vars_json: std::borrow::Cow<str> = if vars.is_empty() {
+                        "{}".into()
                     } else {
-                        serde_json::to_string(&vars).unwrap_or_default()
+                        serde_json::to_string(&vars).unwrap_or_default().into()
                     };
                     trace_event!(
                         "mux",
@@ -590,7 +590,7 @@ async fn dispatch(
                         template = route.handler.template.as_str(),
                         handler = route.handler.handler_name,
                         router = route.handler.router,
-                        vars = vars_json.as_str(),
+                        vars = &*vars_json,
                         tried = report.tried as u64,
                         misses = std::str::from_utf8(&report.misses).unwrap_or("")
                     );

@@ -363,6 +363,11 @@ impl<H> Mux<H> {
     ) -> MatchOutcome<'a, H> {
         report.tried = 0;
         report.misses.clear();
+        if report.record_misses {
+            // One allocation for the whole walk, not one each time the
+            // list doubles on its way to a hundred-odd routes.
+            report.misses.reserve(self.routes.len());
+        }
         if let Some(clean) = clean_path(path) {
             return MatchOutcome::Redirect { location: clean };
         }
