@@ -12,6 +12,11 @@
 # taken before any load). dockerd's figure is given alone and with the
 # containerd it starts, since dockerd needs both to run a container.
 #
+# For /_ping it also prints how much CPU the daemon itself spent per
+# request (user + system time from /proc/PID/stat, divided by the requests
+# served): on 2 cores shared with the load generator, req/s moves with
+# everything else on the machine, CPU per request much less.
+#
 # mini-dockerd runs from a release build. The trace-on run writes every
 # record as JSON to /dev/null (--trace-json /dev/null), so it measures the
 # cost of making and encoding records, not of a disk.
@@ -56,6 +61,19 @@ rate() {
 
 rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
 
+# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# ping_cpu PID SOCKET: runs the /_ping case, sets PING (req/s) and
+# PING_US (the process's CPU microseconds per request).
+ping_cpu() {
+  local t0 t1
+  t0=$(cpu_ticks "$1")
+  PING=$(rate "$2" /_ping)
+  t1=$(cpu_ticks "$1")
+  PING_US=$(python3 -c "print(f'{($t1 - $t0) * 1e6 / $(getconf CLK_TCK) / ($PING * $SECS):.1f}')")
+}
+
 # start_md NAME [EXTRA ARGS...]: a mini-dockerd on $WORK/NAME.sock; sets MD_PID.
 start_md() {
   local name=$1; shift
@@ -84,13 +102,15 @@ kill "$MD_PID"; wait "$MD_PID" 2>/dev/null || true; MD_PID=""
 echo "mini-dockerd, trace off ..." >&2
 start_md plain
 R[md_rss]=$(rss_kb "$MD_PID")
-R[md_ping]=$(rate "$WORK/plain.sock" /_ping)
+ping_cpu "$MD_PID" "$WORK/plain.sock"
+R[md_ping]=$PING R[md_us]=$PING_US
 R[md_list]=$(rate "$WORK/plain.sock" /containers/json)
 kill "$MD_PID"; wait "$MD_PID" 2>/dev/null || true; MD_PID=""
 
 echo "mini-dockerd, trace on (--trace-json /dev/null) ..." >&2
 start_md traced --trace-json /dev/null
-R[mdt_ping]=$(rate "$WORK/traced.sock" /_ping)
+ping_cpu "$MD_PID" "$WORK/traced.sock"
+R[mdt_ping]=$PING R[mdt_us]=$PING_US
 R[mdt_list]=$(rate "$WORK/traced.sock" /containers/json)
 kill "$MD_PID"; wait "$MD_PID" 2>/dev/null || true; MD_PID=""
 
@@ -105,7 +125,8 @@ R[ref_rss]=$(rss_kb "$REF_PID")
 CTD_PID=$(pgrep -P "$REF_PID" containerd || true)
 R[ctd_rss]=0
 [ -n "$CTD_PID" ] && R[ctd_rss]=$(rss_kb "$CTD_PID")
-R[ref_ping]=$(rate "$REF_DIR/docker.sock" /_ping)
+ping_cpu "$REF_PID" "$REF_DIR/docker.sock"
+R[ref_ping]=$PING R[ref_us]=$PING_US
 R[ref_list]=$(rate "$REF_DIR/docker.sock" /containers/json)
 # Leave a dockerd that someone else started running.
 [ "$was_running" = no ] && /work/shared/tools/reference-dockerd.sh stop
@@ -123,4 +144,5 @@ printf '%-28s %12s %12s\n' "ratio mini/dockerd (on)" "$(ratio "${R[mdt_ping]}" "
 printf '%-28s %12s %12s\n' "ratio bare/dockerd" "$(ratio "${R[bare_ping]}" "${R[ref_ping]}")" "-"
 printf '%-28s %12s %12s\n' "ratio trace on/off" "$(ratio "${R[mdt_ping]}" "${R[md_ping]}")" "$(ratio "${R[mdt_list]}" "${R[md_list]}")"
 echo
+echo "daemon CPU per /_ping: mini-dockerd ${R[md_us]} us (trace off), ${R[mdt_us]} us (trace on); dockerd ${R[ref_us]} us"
 echo "idle RSS: mini-dockerd ${R[md_rss]} KiB; dockerd ${R[ref_rss]} KiB (+ containerd ${R[ctd_rss]} KiB)"
