@@ -211,57 +211,50 @@ impl Visit for EventFields<'_> {
     }
 }
 
-/// Append one record's JSON, without its leading `{"seq":N,"ts_ns":T,`
-/// (see the module documentation).
-#[allow(clippy::too_many_arguments)]
-pub fn push_record(
-    out: &mut Vec<u8>,
-    conn: u64,
-    req: u64,
-    stage: Stage,
-    phase: Phase,
-    name: &str,
-    dur_us: Option<u64>,
-    fields: &[u8],
-) {
-    push_record_head(out, conn, req, stage, phase, name, dur_us, fields);
-    out.extend_from_slice(fields);
-    out.extend_from_slice(record_tail(fields));
+/// What a record says about itself, before its fields.
+pub struct Head<'a> {
+    pub conn: u64,
+    pub req: u64,
+    pub stage: Stage,
+    pub phase: Phase,
+    pub name: &'a str,
+    pub dur_us: Option<u64>,
 }
 
-/// The part of a record before its fields: from `"conn":` to `"fields":{`
-/// (or to the closing `}` of a record without fields, see
-/// [`record_tail`]). The trace layer writes head, fields and tail into
-/// the ring as three pieces, which saves copying the fields once more.
-#[allow(clippy::too_many_arguments)]
-pub fn push_record_head(
-    out: &mut Vec<u8>,
-    conn: u64,
-    req: u64,
-    stage: Stage,
-    phase: Phase,
-    name: &str,
-    dur_us: Option<u64>,
-    fields: &[u8],
-) {
-    out.extend_from_slice(b"\"conn\":");
-    push_u64(out, conn);
-    out.extend_from_slice(b",\"req\":");
-    push_u64(out, req);
-    out.extend_from_slice(b",\"stage\":\"");
-    out.extend_from_slice(stage.as_str().as_bytes());
-    out.extend_from_slice(b"\",\"phase\":\"");
-    out.extend_from_slice(phase.as_str().as_bytes());
-    out.extend_from_slice(b"\",\"name\":");
-    push_str(out, name);
-    if let Some(d) = dur_us {
-        out.extend_from_slice(b",\"dur_us\":");
-        push_u64(out, d);
+impl Head<'_> {
+    /// Append the whole record, without its leading `{"seq":N,"ts_ns":T,`
+    /// (see the module documentation); `fields` is the inside of the
+    /// fields object (`"k":v,...`).
+    pub fn push_record(&self, out: &mut Vec<u8>, fields: &[u8]) {
+        self.push(out, fields);
+        out.extend_from_slice(fields);
+        out.extend_from_slice(record_tail(fields));
     }
-    if fields.is_empty() {
-        out.push(b'}');
-    } else {
-        out.extend_from_slice(b",\"fields\":{");
+
+    /// Append the part of the record before its fields: from `"conn":` to
+    /// `"fields":{` (or to the closing `}` of a record without fields, see
+    /// [`record_tail`]). The trace layer writes head, fields and tail into
+    /// the ring as three pieces, which saves copying the fields once more.
+    pub fn push(&self, out: &mut Vec<u8>, fields: &[u8]) {
+        out.extend_from_slice(b"\"conn\":");
+        push_u64(out, self.conn);
+        out.extend_from_slice(b",\"req\":");
+        push_u64(out, self.req);
+        out.extend_from_slice(b",\"stage\":\"");
+        out.extend_from_slice(self.stage.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"phase\":\"");
+        out.extend_from_slice(self.phase.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"name\":");
+        push_str(out, self.name);
+        if let Some(d) = self.dur_us {
+            out.extend_from_slice(b",\"dur_us\":");
+            push_u64(out, d);
+        }
+        if fields.is_empty() {
+            out.push(b'}');
+        } else {
+            out.extend_from_slice(b",\"fields\":{");
+        }
     }
 }
 

@@ -116,23 +116,22 @@ pub fn offer_record(record: &TraceRecord) {
         return;
     }
     let fields = serde_json::to_vec(&record.fields).unwrap_or_default();
-    // `{...}` → its inside, which is what `push_record` takes.
+    // `{...}` → its inside, which is what `Head::push_record` takes.
     let inner = if fields.len() >= 2 {
         &fields[1..fields.len() - 1]
     } else {
         &[][..]
     };
     let mut json = Vec::with_capacity(fields.len() + 128);
-    encode::push_record(
-        &mut json,
-        record.conn,
-        record.req,
-        record.stage,
-        record.phase,
-        &record.name,
-        record.dur_us,
-        inner,
-    );
+    encode::Head {
+        conn: record.conn,
+        req: record.req,
+        stage: record.stage,
+        phase: record.phase,
+        name: &record.name,
+        dur_us: record.dur_us,
+    }
+    .push_record(&mut json, inner);
     shard::push(&[&json]);
 }
 
@@ -426,16 +425,15 @@ impl Sinks {
             let mut rec = Vec::with_capacity(128);
             let mut fields = b"\"count\":".to_vec();
             encode::push_u64(&mut fields, drops);
-            encode::push_record(
-                &mut rec,
-                0,
-                0,
-                Stage::Daemon,
-                Phase::Event,
-                "dropped",
-                None,
-                &fields,
-            );
+            encode::Head {
+                conn: 0,
+                req: 0,
+                stage: Stage::Daemon,
+                phase: Phase::Event,
+                name: "dropped",
+                dur_us: None,
+            }
+            .push_record(&mut rec, &fields);
             self.seq += 1;
             self.emit(last_ts.max(1), &rec, want_lines);
         }

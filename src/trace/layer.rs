@@ -82,8 +82,16 @@ pub fn record(event: &Event<'_>) {
             }
         };
         let (phase, dur_us) = (v.phase, v.dur_us);
+        let head = encode::Head {
+            conn,
+            req,
+            stage,
+            phase,
+            name,
+            dur_us,
+        };
         record.clear();
-        encode::push_record_head(record, conn, req, stage, phase, name, dur_us, fields);
+        head.push(record, fields);
         shard::push(&[record, fields, encode::record_tail(fields)]);
     });
 }
