@@ -361,11 +361,8 @@ impl Sinks {
         } else {
             super::clock::unix_nanos(super::clock::raw()).saturating_sub(HOLD.as_nanos() as u64)
         };
-        for s in shard::all() {
-            if !self.staged.iter().any(|st| Arc::ptr_eq(&st.shard, &s)) {
-                self.staged.push(Staged::new(s));
-            }
-        }
+        self.staged
+            .extend(shard::take_new().into_iter().map(Staged::new));
         let (mut read, mut dropped) = (0, 0);
         for st in &mut self.staged {
             // `busy` first, then the ring: see shard.rs.
@@ -411,7 +408,6 @@ impl Sinks {
         // A thread that has ended, with nothing left to write, is gone.
         staged.retain(|st| !(st.index.is_empty() && st.shard.finished()));
         self.staged = staged;
-        shard::prune();
 
         // Say so when records were lost, and leave a gap in `seq` as big
         // as the loss.

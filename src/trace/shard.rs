@@ -95,9 +95,10 @@ impl Shard {
     }
 }
 
-/// Every shard ever made. A shard outlives its thread (a blocking-pool
-/// thread ends after a while idle) until the hub has taken its records.
-static SHARDS: Mutex<Vec<Arc<Shard>>> = Mutex::new(Vec::new());
+/// Shards made since the hub last looked ([`take_new`]). From then on the
+/// hub holds each one, until its thread has ended (a blocking-pool thread
+/// ends after a while idle) and its records are written.
+static NEW: Mutex<Vec<Arc<Shard>>> = Mutex::new(Vec::new());
 
 /// Bytes per ring.
 static RING_BYTES: AtomicUsize = AtomicUsize::new(8192 * 512);
@@ -109,7 +110,6 @@ static PRESSURE: AtomicBool = AtomicBool::new(false);
 struct Local {
     ring: rtrb::Producer<u8>,
     shard: Arc<Shard>,
-    dropped: u64,
     /// The ring was past half full at the last record (the hub was told).
     pressed: bool,
 }
@@ -127,14 +127,12 @@ fn new_local() -> Local {
         busy: AtomicBool::new(false),
         dropped: AtomicU64::new(0),
     });
-    SHARDS
-        .lock()
+    NEW.lock()
         .unwrap_or_else(|e| e.into_inner())
         .push(shard.clone());
     Local {
         ring,
         shard,
-        dropped: 0,
         pressed: false,
     }
 }
@@ -144,17 +142,10 @@ pub fn set_capacity(records: usize) {
     RING_BYTES.store(records.saturating_mul(512), Ordering::Relaxed);
 }
 
-/// The shards as they are now.
-pub fn all() -> Vec<Arc<Shard>> {
-    SHARDS.lock().unwrap_or_else(|e| e.into_inner()).clone()
-}
-
-/// Forget shards whose thread has ended and whose records were taken.
-pub fn prune() {
-    SHARDS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .retain(|s| !s.finished());
+/// The shards made since the last call, handed over to the caller (the
+/// hub, which keeps them).
+pub fn take_new() -> Vec<Arc<Shard>> {
+    std::mem::take(&mut *NEW.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// Whether some ring is filling up (and clears the flag).
@@ -174,8 +165,9 @@ pub fn push(json: &[&[u8]]) -> bool {
         let local = local.get_or_insert_with(new_local);
         let n = HEADER + len;
         let Ok(mut chunk) = local.ring.write_chunk_uninit(n) else {
-            local.dropped += 1;
-            local.shard.dropped.store(local.dropped, Ordering::Relaxed);
+            // Only this thread writes the count: no read-modify-write.
+            let dropped = local.shard.dropped.load(Ordering::Relaxed);
+            local.shard.dropped.store(dropped + 1, Ordering::Relaxed);
             return false;
         };
         // Raise `busy` before reading the clock: see the module docs. A
