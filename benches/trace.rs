@@ -1,21 +1,25 @@
-//! What the trace costs on the request path: the records of one `/_ping`,
-//! as the server's stages emit them, through the daemon's own subscriber
-//! (src/trace/split.rs) into the trace layer's per-thread buffer.
+//! What the trace costs: the records of one `/_ping`, as the server's
+//! stages emit them, through the daemon's own subscriber
+//! (src/trace/split.rs) into the trace layer's per-thread ring, and then
+//! through the hub, which writes them as JSON.
 //!
 //! The hub runs as in the daemon, on its own thread, writing into a sink
-//! that throws the lines away. What is measured is the part a request
-//! pays for, not the hub's: the records are made in batches that fit in
-//! the thread's ring, and the hub drains the ring between batches, out of
-//! the measured time (a loop that does nothing but trace outruns any
-//! consumer, and timing records that are dropped because the ring is full
-//! would measure the drop instead).
+//! that throws the lines away. The request path and the hub are measured
+//! apart: records are made in batches that fit in the thread's ring, and
+//! the ring is drained between batches (a loop that does nothing but trace
+//! outruns any consumer, and timing records that are dropped because the
+//! ring is full would measure the drop instead).
 //!
+//! - `off`: the trace points of a `/_ping` while nobody listens (one
+//!   atomic load each);
 //! - `record`: one middleware exit record (three string fields and a
-//!   duration);
+//!   duration), on the request path;
 //! - `ping_records`: the twelve records of a traced `GET /_ping`, with the
-//!   stage clocks the server reads for their durations;
-//! - `off`: the same trace points while nobody listens (one atomic load
-//!   each).
+//!   stage clocks the server reads for their durations, on the request
+//!   path;
+//! - `hub_ping`: the hub's share of one traced `/_ping`: reading its
+//!   twelve records out of the ring, merging, numbering and writing them
+//!   as JSON lines.
 //!
 //! Run with `cargo bench --bench trace`.
 
@@ -172,6 +176,24 @@ fn bench_trace(c: &mut Criterion) {
     });
     group.bench_function("ping_records", |b| {
         b.iter_custom(|iters| batched(iters, 256, || ping_records(black_box(&misses))))
+    });
+    group.bench_function("hub_ping", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(256);
+                Hub::flush();
+                for _ in 0..n {
+                    ping_records(black_box(&misses));
+                }
+                let start = Instant::now();
+                Hub::flush();
+                total += start.elapsed();
+                left -= n;
+            }
+            total
+        })
     });
     group.finish();
     let s = trace::hub::stats();

@@ -1,35 +1,34 @@
-//! Writing trace records as JSON, straight from a `tracing` event.
+//! Writing trace records as JSON, on the hub's thread.
 //!
-//! The trace layer used to copy every event into an owned
-//! [`TraceRecord`](super::TraceRecord), a `serde_json::Map` of owned keys
-//! and values, and the hub serialised that map again. On a `/_ping` that
-//! was a dozen small allocations per record and a dozen records per
-//! request: the trace cost more than the request it described. Here an
-//! event's fields go straight into bytes, with the field names `tracing`
-//! already has as `&'static str`: no map, no owned keys, nothing to free.
+//! The trace layer copies an event's values into a ring in binary
+//! (`capture.rs`); the hub reads them back and writes each record here as
+//! one JSON line. The keys come from the call site's `tracing` metadata,
+//! looked up once per call site ([`Callsites`]), so nothing on the way
+//! allocates: no map, no owned keys, nothing to free.
 //!
-//! The bytes are a record's JSON object *without* its `seq`, which only
-//! the hub knows (it numbers records in the order it merges them), and
-//! its `ts_ns`, which the ring keeps in binary beside the record (see
-//! `shard.rs`):
+//! A record is written in two parts. The hub writes `{"seq":N,"ts_ns":T,`
+//! ([`push_head`]): it numbers records in the order it merges them, and
+//! the timestamp sits in the ring beside the record (`shard.rs`). Then
+//! [`Callsites::push_record`] writes the rest:
 //!
 //! ```text
 //! "conn":3,"req":7,"stage":"middleware","phase":"exit",
 //! "name":"VersionMiddleware","dur_us":4,"fields":{"decision":"pass","api_version":"1.41"}}
 //! ```
 //!
-//! and the hub writes `{"seq":N,"ts_ns":T,` in front ([`push_head`]). Keys come in the order of
-//! [`TraceRecord`](super::TraceRecord)'s fields, so a consumer reads the
-//! same schema with serde; `fields` keep the order the call site wrote
-//! them in.
+//! Keys come in the order of [`TraceRecord`](super::TraceRecord)'s
+//! fields, so a consumer reads the same schema with serde; `fields` keep
+//! the order the call site wrote them in.
 //!
 //! Nothing in moby does this; it is the part of tokio-console's
-//! instrumentation layer that keeps recording cheap, done the simple way.
+//! instrumentation that keeps recording cheap, done the simple way.
 
-use std::fmt::Write as _;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-use tracing::field::{Field, Visit};
+use tracing::Metadata;
 
+use super::capture::{self, Value, Values};
 use super::record::{Phase, Stage};
 
 /// Whether `s` can go between quotes as it is: no `"`, no `\\`, no
@@ -90,124 +89,198 @@ fn push_key(out: &mut Vec<u8>, key: &str) {
     out.extend_from_slice(b"\":");
 }
 
-/// What an event's fields say about the record itself (its stage, phase,
-/// name, duration and ids), gathered while the other fields are written to
-/// `fields`.
-pub struct EventFields<'a> {
-    pub stage: Option<Stage>,
-    pub phase: Phase,
-    /// The record's name: the macro's third argument, which `tracing`
-    /// records first. A later field that is also called `name` (the
-    /// container name in `Daemon.ContainerCreate`) is an ordinary field.
-    pub name: &'a mut String,
-    pub dur_us: Option<u64>,
-    pub conn: Option<u64>,
-    pub req: Option<u64>,
-    /// The other fields, as the inside of a JSON object (`"k":v,"k2":v2`).
-    pub fields: &'a mut Vec<u8>,
-    /// Scratch space for `Debug`/`Display` values.
-    pub fmt_buf: &'a mut String,
-    name_seen: bool,
+/// What the hub knows about one call site, worked out the first time one
+/// of its records comes through: its stage and phase (the `tracing` name
+/// of the event, `"middleware:exit"`, which [`crate::trace_event!`] sets)
+/// and what each of its fields is for.
+struct Callsite {
+    stage: Stage,
+    phase: Phase,
+    /// By field index.
+    roles: Vec<Role>,
+    /// By field index: `"key":`.
+    keys: Vec<Box<[u8]>>,
 }
 
-impl<'a> EventFields<'a> {
-    /// Start with the caller's (reused) buffers, emptied.
-    pub fn new(fields: &'a mut Vec<u8>, name: &'a mut String, fmt_buf: &'a mut String) -> Self {
+/// What a field of a call site is for.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    /// The record's name: the macro's third argument, `tracing`'s first
+    /// field. A later field also called `name` (the container name in
+    /// `Daemon.ContainerCreate`) is an ordinary field.
+    Name,
+    /// `dur_us`: the record's duration.
+    DurUs,
+    /// `conn` and `req`: ids given by the call site, for work that runs
+    /// outside any request.
+    Conn,
+    Req,
+    /// Anything else goes under `fields`.
+    Field,
+}
+
+/// The call sites seen so far, by the address of their metadata. The hub
+/// owns one; a few hundred entries at most.
+#[derive(Default)]
+pub struct Callsites {
+    known: HashMap<usize, Option<Callsite>, BuildHasherDefault<AddressHasher>>,
+    /// The `fields` of the record being written.
+    fields: Vec<u8>,
+}
+
+/// A hasher for addresses: one multiplication (the map's keys are
+/// pointers to statics, already unique).
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+impl Callsite {
+    fn new(meta: &'static Metadata<'static>) -> Option<Callsite> {
+        let (stage, phase) = meta.name().split_once(':')?;
+        let stage = Stage::parse(stage)?;
+        let phase = match phase {
+            "enter" => Phase::Enter,
+            "exit" => Phase::Exit,
+            _ => Phase::Event,
+        };
+        let keys = meta
+            .fields()
+            .iter()
+            .map(|f| {
+                let mut key = Vec::new();
+                push_key(&mut key, f.name());
+                key.into_boxed_slice()
+            })
+            .collect();
+        let mut name_seen = false;
+        let roles = meta
+            .fields()
+            .iter()
+            .map(|f| match f.name() {
+                "name" if !name_seen => {
+                    name_seen = true;
+                    Role::Name
+                }
+                "dur_us" => Role::DurUs,
+                "conn" => Role::Conn,
+                "req" => Role::Req,
+                _ => Role::Field,
+            })
+            .collect();
+        Some(Callsite {
+            stage,
+            phase,
+            roles,
+            keys,
+        })
+    }
+
+    fn role(&self, index: usize) -> Role {
+        self.roles.get(index).copied().unwrap_or(Role::Field)
+    }
+}
+
+/// A value given to a role that wants a number, if it is one.
+fn as_u64(v: Value<'_>) -> Option<u64> {
+    match v {
+        Value::U64(n) => Some(n),
+        Value::I64(n) if n >= 0 => Some(n as u64),
+        _ => None,
+    }
+}
+
+impl Callsites {
+    /// Append one record read from a ring (`capture.rs`) as the JSON after
+    /// its `{"seq":N,"ts_ns":T,` (see the module documentation). Returns
+    /// false, writing nothing, for a record of a call site that is not a
+    /// trace point (no `stage:phase` name).
+    pub fn push_record(&mut self, out: &mut Vec<u8>, body: &[u8]) -> bool {
+        let Some(rec) = capture::read(body) else {
+            return false;
+        };
+        let Some(meta) = rec.callsite else {
+            out.extend_from_slice(rec.rest);
+            return true;
+        };
+        let address = meta as *const Metadata<'static> as usize;
+        let Some(cs) = self
+            .known
+            .entry(address)
+            .or_insert_with(|| Callsite::new(meta))
+        else {
+            return false;
+        };
+        // One pass over the values: those that belong to the record
+        // itself (name, duration, ids) come before `fields` in the JSON,
+        // so the others are written aside first.
+        let fields = &mut self.fields;
         fields.clear();
-        name.clear();
-        EventFields {
-            stage: None,
-            phase: Phase::Event,
-            name,
-            dur_us: None,
-            conn: None,
-            req: None,
-            fields,
-            fmt_buf,
-            name_seen: false,
-        }
-    }
-
-    fn comma(&mut self) {
-        if !self.fields.is_empty() {
-            self.fields.push(b',');
-        }
-    }
-
-    fn field_str(&mut self, key: &'static str, value: &str) {
-        self.comma();
-        push_key(self.fields, key);
-        // A field that holds JSON (the mux's `vars`, lists) stays JSON, if
-        // it really is JSON.
-        let looks_json = (value.starts_with('{') && value.ends_with('}'))
-            || (value.starts_with('[') && value.ends_with(']'));
-        let empty = value == "{}" || value == "[]";
-        if looks_json && (empty || serde_json::from_str::<serde::de::IgnoredAny>(value).is_ok()) {
-            self.fields.extend_from_slice(value.as_bytes());
-        } else {
-            push_str(self.fields, value);
-        }
-    }
-
-    fn field_raw(&mut self, key: &'static str, value: &[u8]) {
-        self.comma();
-        push_key(self.fields, key);
-        self.fields.extend_from_slice(value);
-    }
-}
-
-impl Visit for EventFields<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        match field.name() {
-            "stage" => self.stage = Stage::parse(value),
-            "phase" => {
-                self.phase = match value {
-                    "enter" => Phase::Enter,
-                    "exit" => Phase::Exit,
-                    _ => Phase::Event,
+        let (mut name, mut dur_us, mut conn, mut req) = ("", None, rec.conn, rec.req);
+        for (i, v) in Values(rec.rest) {
+            match (cs.role(i), v) {
+                (Role::Name, Value::Str(s)) => name = s,
+                (Role::DurUs, v) if as_u64(v).is_some() => dur_us = as_u64(v),
+                (Role::Conn, v) if as_u64(v).is_some() => conn = as_u64(v).unwrap_or(conn),
+                (Role::Req, v) if as_u64(v).is_some() => req = as_u64(v).unwrap_or(req),
+                _ => {
+                    if !fields.is_empty() {
+                        fields.push(b',');
+                    }
+                    fields.extend_from_slice(cs.keys.get(i).map_or(b"\"?\":", |k| &k[..]));
+                    push_value(fields, v);
                 }
             }
-            "name" if !self.name_seen => {
-                self.name_seen = true;
-                self.name.push_str(value);
-            }
-            key => self.field_str(key, value),
         }
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        match field.name() {
-            "dur_us" => self.dur_us = Some(value),
-            "conn" => self.conn = Some(value),
-            "req" => self.req = Some(value),
-            key => self.field_raw(key, itoa::Buffer::new().format(value).as_bytes()),
+        Head {
+            conn,
+            req,
+            stage: cs.stage,
+            phase: cs.phase,
+            name,
+            dur_us,
         }
+        .push_record(out, fields);
+        true
     }
+}
 
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        if value >= 0 && matches!(field.name(), "dur_us" | "conn" | "req") {
-            return self.record_u64(field, value as u64);
-        }
-        self.field_raw(field.name(), itoa::Buffer::new().format(value).as_bytes());
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.field_raw(field.name(), if value { b"true" } else { b"false" });
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
+/// Append one field's value as JSON.
+fn push_value(out: &mut Vec<u8>, v: Value<'_>) {
+    match v {
+        Value::U64(n) => push_u64(out, n),
+        Value::I64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
         // JSON has no NaN or infinity; serde_json writes them as null.
-        let v = serde_json::to_vec(&value).unwrap_or_else(|_| b"null".to_vec());
-        self.field_raw(field.name(), &v);
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        // `%value` fields arrive here already formatted with Display.
-        let mut buf = std::mem::take(self.fmt_buf);
-        buf.clear();
-        let _ = write!(buf, "{value:?}");
-        self.record_str(field, &buf);
-        *self.fmt_buf = buf;
+        Value::F64(f) => {
+            if serde_json::to_writer(&mut *out, &f).is_err() {
+                out.extend_from_slice(b"null");
+            }
+        }
+        Value::Str(s) => {
+            // A field that holds JSON (the mux's `vars`, lists) stays
+            // JSON, if it really is JSON.
+            let looks_json = (s.starts_with('{') && s.ends_with('}'))
+                || (s.starts_with('[') && s.ends_with(']'));
+            let empty = s == "{}" || s == "[]";
+            if looks_json && (empty || serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok()) {
+                out.extend_from_slice(s.as_bytes());
+            } else {
+                push_str(out, s);
+            }
+        }
     }
 }
 
@@ -226,16 +299,15 @@ impl Head<'_> {
     /// (see the module documentation); `fields` is the inside of the
     /// fields object (`"k":v,...`).
     pub fn push_record(&self, out: &mut Vec<u8>, fields: &[u8]) {
-        self.push(out, fields);
+        self.push(out, !fields.is_empty());
         out.extend_from_slice(fields);
         out.extend_from_slice(record_tail(fields));
     }
 
     /// Append the part of the record before its fields: from `"conn":` to
     /// `"fields":{` (or to the closing `}` of a record without fields, see
-    /// [`record_tail`]). The trace layer writes head, fields and tail into
-    /// the ring as three pieces, which saves copying the fields once more.
-    pub fn push(&self, out: &mut Vec<u8>, fields: &[u8]) {
+    /// [`record_tail`]).
+    pub fn push(&self, out: &mut Vec<u8>, has_fields: bool) {
         out.extend_from_slice(b"\"conn\":");
         push_u64(out, self.conn);
         out.extend_from_slice(b",\"req\":");
@@ -250,10 +322,10 @@ impl Head<'_> {
             out.extend_from_slice(b",\"dur_us\":");
             push_u64(out, d);
         }
-        if fields.is_empty() {
-            out.push(b'}');
-        } else {
+        if has_fields {
             out.extend_from_slice(b",\"fields\":{");
+        } else {
+            out.push(b'}');
         }
     }
 }
@@ -280,6 +352,101 @@ pub fn push_head(out: &mut Vec<u8>, seq: u64, ts_ns: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Subscriber};
+
+    /// The binary form of every event, as the trace layer writes it
+    /// (conn 3, req 7, as if inside that request).
+    static CAPTURED: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+
+    struct Capture;
+
+    impl Subscriber for Capture {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let mut body = Vec::new();
+            capture::start(&mut body, event.metadata(), 3, 7);
+            event.record(&mut capture::Writer(&mut body));
+            CAPTURED.lock().unwrap().push(body);
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+
+    /// The JSON the hub writes for the events `emit` makes (without the
+    /// hub's `{"seq":N,"ts_ns":T,`); `None` for an event that is not a
+    /// trace point.
+    fn lines(emit: impl FnOnce()) -> Vec<Option<String>> {
+        CAPTURED.lock().unwrap().clear();
+        tracing::subscriber::with_default(Capture, emit);
+        let mut callsites = Callsites::default();
+        let bodies = std::mem::take(&mut *CAPTURED.lock().unwrap());
+        bodies
+            .iter()
+            .map(|body| {
+                let mut out = Vec::new();
+                callsites
+                    .push_record(&mut out, body)
+                    .then(|| String::from_utf8(out).unwrap())
+            })
+            .collect()
+    }
+
+    /// A record's values survive the trip through the ring's binary form
+    /// and come out as the JSON `--trace-json` has always written: the
+    /// record's own keys first (a `conn` field overrides the request's),
+    /// then `fields` in call-site order, with a second `name` as an
+    /// ordinary field, strings escaped, JSON-looking strings kept as JSON
+    /// only when they are JSON, `Debug` and `Display` values formatted,
+    /// and NaN written as null.
+    #[test]
+    fn binary_records_come_out_as_the_same_json() {
+        let got = lines(|| {
+            tracing::info!(
+                name: "backend:exit",
+                target: "mdtrace",
+                name = "Daemon.ContainerCreate",
+                name = "web",
+                quote = "say \"hi\"\n",
+                vars = "{\"a\":1}",
+                notjson = "{nope}",
+                list = "[1,2]",
+                neg = -5i64,
+                big = 7u64,
+                ok = true,
+                ratio = 1.5f64,
+                nan = f64::NAN,
+                dbg = ?Some(3),
+                disp = %"x y",
+                dur_us = 12u64,
+                conn = 9u64
+            );
+            tracing::info!(name: "middleware:enter", target: "mdtrace", name = "AuthzMiddleware");
+            tracing::info!(target: "mdtrace", name = "no stage");
+        });
+        assert_eq!(
+            got,
+            vec![
+                Some(
+                    r#""conn":9,"req":7,"stage":"backend","phase":"exit","name":"Daemon.ContainerCreate","dur_us":12,"fields":{"name":"web","quote":"say \"hi\"\n","vars":{"a":1},"notjson":"{nope}","list":[1,2],"neg":-5,"big":7,"ok":true,"ratio":1.5,"nan":null,"dbg":"Some(3)","disp":"x y"}}"#
+                        .to_string()
+                ),
+                Some(
+                    r#""conn":3,"req":7,"stage":"middleware","phase":"enter","name":"AuthzMiddleware"}"#
+                        .to_string()
+                ),
+                None,
+            ]
+        );
+    }
 
     /// The eight-bytes-at-a-time check agrees with the byte-by-byte rule
     /// for every byte value at every position of a string longer than

@@ -1,10 +1,11 @@
 //! The hub: records in from every thread, out to every consumer.
 //!
-//! The trace layer writes each record, already encoded as JSON, into a
+//! The trace layer copies each record, in binary (`capture.rs`), into a
 //! bounded buffer of the thread it runs on (`shard.rs`). The hub drains
 //! those buffers on a clock, every [`DRAIN_EVERY`] while somebody listens
 //! (sooner when a buffer passes half full), puts the records of all
-//! threads back in time order, numbers them (`seq`) and hands them to:
+//! threads back in time order, numbers them (`seq`), writes them as JSON
+//! (`encode.rs`) and hands them to:
 //!
 //! - the `--trace-json` writer (a file or stdout), one JSON object a line;
 //! - the in-process TUI (`--tui`), through a bounded channel;
@@ -38,7 +39,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use bytes::Bytes;
 use tokio::sync::{broadcast, mpsc};
 
-use super::encode;
+use super::capture;
+use super::encode::{self, Callsites};
 use super::record::{Phase, Stage, TraceRecord};
 use super::shard::{self, Shard};
 
@@ -109,8 +111,9 @@ fn recompute_active() {
     }
 }
 
-/// Offer a record built by hand (the route table), encoded here. The
-/// stages' own records come through the layer, which encodes as it goes.
+/// Offer a record built by hand (the route table), encoded as JSON here
+/// and carried through a ring as a raw record (`capture::start_raw`). The
+/// stages' own records come through the layer, in binary.
 pub fn offer_record(record: &TraceRecord) {
     if HUB.get().is_none() {
         return;
@@ -132,7 +135,9 @@ pub fn offer_record(record: &TraceRecord) {
         dur_us: record.dur_us,
     }
     .push_record(&mut json, inner);
-    shard::push(&[&json]);
+    let mut body = Vec::with_capacity(json.len() + 24);
+    capture::start_raw(&mut body, &json);
+    shard::push(&body);
 }
 
 impl Hub {
@@ -152,6 +157,7 @@ impl Hub {
                 tui: opts.tui,
                 seq: 0,
                 reported_drops: 0,
+                callsites: Callsites::default(),
                 staged: Vec::new(),
                 out: Vec::with_capacity(64 * 1024),
             }),
@@ -303,9 +309,9 @@ impl Staged {
     fn read(&mut self) -> usize {
         let before = self.index.len();
         let (data, index, last_ts) = (&mut self.data, &mut self.index, &mut self.last_ts);
-        self.shard.read(|raw, json| {
+        self.shard.read(|raw, body| {
             let ts = super::clock::unix_nanos(raw);
-            data.extend_from_slice(json);
+            data.extend_from_slice(body);
             index.push((ts, data.len() as u32));
             *last_ts = ts;
         });
@@ -345,6 +351,8 @@ struct Sinks {
     seq: u64,
     /// Drops already reported in a `dropped` record.
     reported_drops: u64,
+    /// What the hub learnt about each call site, to write its records.
+    callsites: Callsites,
     /// Every thread's records not yet written.
     staged: Vec<Staged>,
     /// The lines of one drain.
@@ -430,8 +438,10 @@ impl Sinks {
                 dur_us: None,
             }
             .push_record(&mut rec, &fields);
+            let mut body = Vec::with_capacity(rec.len() + 24);
+            capture::start_raw(&mut body, &rec);
             self.seq += 1;
-            self.emit(last_ts.max(1), &rec, want_lines);
+            self.emit(last_ts.max(1), &body, want_lines);
         }
 
         if self.out.is_empty() {
@@ -449,12 +459,18 @@ impl Sinks {
         }
     }
 
-    /// One record out: its line (`{"seq":N,"ts_ns":T,` + the encoded
-    /// rest) and, for the TUI, the record itself.
-    fn emit(&mut self, ts: u64, bytes: &[u8], want_lines: bool) {
+    /// One record out: its line (`{"seq":N,"ts_ns":T,` + the rest, from
+    /// its binary form) and, for the TUI, the record itself.
+    fn emit(&mut self, ts: u64, body: &[u8], want_lines: bool) {
         let start = self.out.len();
         encode::push_head(&mut self.out, self.seq, ts);
-        self.out.extend_from_slice(bytes);
+        if !self.callsites.push_record(&mut self.out, body) {
+            // Not a trace point after all (no stage): nothing to write,
+            // and no number used up.
+            self.out.truncate(start);
+            self.seq -= 1;
+            return;
+        }
         if let Some(tui) = &self.tui {
             match serde_json::from_slice::<TraceRecord>(&self.out[start..]) {
                 Ok(r) => {

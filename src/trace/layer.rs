@@ -2,11 +2,11 @@
 //!
 //! This plays the part of console-subscriber's layer in tokio-console: it
 //! runs inside the instrumented program, on the program's own threads, so
-//! it must be cheap and must never block. [`record`] writes an event's
-//! fields straight into JSON bytes (`encode.rs`) in a bounded buffer of
-//! its own thread (`shard.rs`); when that buffer is full the record is
-//! counted as dropped and forgotten. The hub (`hub.rs`) takes the buffers
-//! every few milliseconds.
+//! it must be cheap and must never block. [`record`] copies an event's
+//! values, in binary (`capture.rs`), into a bounded buffer of its own
+//! thread (`shard.rs`); when that buffer is full the record is counted as
+//! dropped and forgotten. The hub (`hub.rs`) takes the buffers every few
+//! milliseconds and writes the records as JSON (`encode.rs`).
 //!
 //! The daemon calls [`record`] from its own subscriber (`split.rs`), which
 //! sends `mdtrace` events here and everything else to the log lines. As a
@@ -23,8 +23,7 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::Layer;
 
-use super::encode::{self, EventFields};
-use super::{context, shard, TARGET};
+use super::{capture, context, shard, TARGET};
 
 /// See the module documentation.
 #[derive(Default, Clone, Copy)]
@@ -43,55 +42,24 @@ impl<S: Subscriber> Layer<S> for TraceLayer {
     }
 }
 
-/// The buffers one thread reuses for every event it encodes.
-#[derive(Default)]
-struct Scratch {
-    fields: Vec<u8>,
-    name: String,
-    fmt: String,
-    record: Vec<u8>,
-}
-
 thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    /// The record being written, reused for every event of the thread.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Encode one `mdtrace` event into this thread's buffer.
+/// Copy one `mdtrace` event into this thread's ring, in binary
+/// (`capture.rs`); the hub turns it into JSON later.
 pub fn record(event: &Event<'_>) {
     SCRATCH.with(|scratch| {
         // An event recorded while formatting another one's field (a
         // `Display` impl that traces) finds the scratch busy; it is
         // dropped rather than corrupt the outer record.
-        let Ok(mut scratch) = scratch.try_borrow_mut() else {
+        let Ok(mut buf) = scratch.try_borrow_mut() else {
             return;
         };
-        let Scratch {
-            fields,
-            name,
-            fmt,
-            record,
-        } = &mut *scratch;
-        let mut v = EventFields::new(fields, name, fmt);
-        event.record(&mut v);
-        let Some(stage) = v.stage else { return };
-        let (conn, req) = match (v.conn, v.req) {
-            (Some(conn), Some(req)) => (conn, req),
-            (conn, req) => {
-                let ids = context::current();
-                (conn.unwrap_or(ids.conn), req.unwrap_or(ids.req))
-            }
-        };
-        let (phase, dur_us) = (v.phase, v.dur_us);
-        let head = encode::Head {
-            conn,
-            req,
-            stage,
-            phase,
-            name,
-            dur_us,
-        };
-        record.clear();
-        head.push(record, fields);
-        shard::push(&[record, fields, encode::record_tail(fields)]);
+        let ids = context::current();
+        capture::start(&mut buf, event.metadata(), ids.conn, ids.req);
+        event.record(&mut capture::Writer(&mut buf));
+        shard::push(&buf);
     });
 }

@@ -5,20 +5,22 @@
 //! OpenTelemetry spans such as `containerRouter.postContainersStart`).
 //! mini-dockerd's stages emit `tracing` events under the target `mdtrace`.
 //! The daemon's subscriber ([`split`]) sends them to the trace layer and
-//! everything else to the log lines; [`layer::TraceLayer`] writes each
-//! record as JSON ([`encode`]), with the request's ids ([`context`]) and a
-//! cheap timestamp ([`clock`]), into a bounded ring of its thread
-//! ([`shard`]); the [`hub::Hub`] empties the rings every few milliseconds,
-//! on a thread of its own, and fans the records out to whoever listens:
-//! the `--trace-json` writer, the in-process TUI (as
-//! [`record::TraceRecord`]s), and viewers attached over `GET /debug/trace`.
+//! everything else to the log lines; [`layer::TraceLayer`] copies each
+//! record's values in binary ([`capture`]), with the request's ids
+//! ([`context`]) and a cheap timestamp ([`clock`]), into a bounded ring of
+//! its thread ([`shard`]); the [`hub::Hub`] empties the rings every few
+//! milliseconds, on a thread of its own, writes the records as JSON
+//! ([`encode`]) and fans them out to whoever listens: the `--trace-json`
+//! writer, the in-process TUI (as [`record::TraceRecord`]s), and viewers
+//! attached over `GET /debug/trace`.
 //!
 //! The one rule of this module: tracing must never slow the server down.
 //! When nobody listens, a trace point is one atomic load. When somebody
-//! does, a record costs its encoding and a copy into its thread's ring,
-//! with no lock and no wake-up; a full ring drops the record and counts
-//! it. See walkthroughs/11-tracing-and-the-tui.md.
+//! does, a record costs the `tracing` call and a copy of its values into
+//! its thread's ring, with no lock and no wake-up; a full ring drops the
+//! record and counts it. See walkthroughs/11-tracing-and-the-tui.md.
 
+pub mod capture;
 pub mod clock;
 pub mod context;
 pub mod encode;
@@ -37,10 +39,12 @@ pub const TARGET: &str = "mdtrace";
 /// Emit a trace record: `trace_event!(stage, phase, name, field = value, ...)`.
 ///
 /// `stage` and `phase` are string literals from [`Stage`] and [`Phase`]
-/// (`"middleware"`, `"exit"`); `name` is any `&str`; the fields are
+/// (`"middleware"`, `"exit"`). They become the event's `tracing` name
+/// (`"middleware:exit"`), part of the call site's static metadata, so a
+/// record never carries them. `name` is any `&str`; the fields are
 /// ordinary `tracing` fields (`status = 404`, `error = %err`). A field
 /// named `dur_us` becomes the record's duration; fields named `conn` and
-/// `req` override the ids the record would take from its span.
+/// `req` override the ids the record would take from its request (`context.rs`).
 ///
 /// The whole event sits behind [`active`]: while nobody listens, a trace
 /// point is one relaxed atomic load, its field values are never computed
@@ -50,12 +54,12 @@ pub const TARGET: &str = "mdtrace";
 macro_rules! trace_event {
     ($stage:literal, $phase:literal, $name:expr) => {
         if $crate::trace::active() {
-            ::tracing::info!(target: "mdtrace", stage = $stage, phase = $phase, name = $name)
+            ::tracing::info!(name: concat!($stage, ":", $phase), target: "mdtrace", name = $name)
         }
     };
     ($stage:literal, $phase:literal, $name:expr, $($fields:tt)+) => {
         if $crate::trace::active() {
-            ::tracing::info!(target: "mdtrace", stage = $stage, phase = $phase, name = $name, $($fields)+)
+            ::tracing::info!(name: concat!($stage, ":", $phase), target: "mdtrace", name = $name, $($fields)+)
         }
     };
 }

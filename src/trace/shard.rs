@@ -11,10 +11,10 @@
 //! taking and releasing one are atomic read-modify-write instructions,
 //! which wait for every earlier write of the thread to land.
 //!
-//! Each record in a ring is `[length: u32][clock: u64][JSON]`, the JSON
-//! without its `seq` and `ts_ns` (the hub writes those, see `encode.rs`),
-//! the clock a raw counter reading (`clock.rs`). A full ring drops the record and counts it: a stalled
-//! consumer never makes the server wait or grow without bound.
+//! Each record in a ring is `[length: u32][clock: u64][record]`: the
+//! record in its binary form (`capture.rs`), the clock a raw counter
+//! reading (`clock.rs`). A full ring drops the record and counts it: a
+//! stalled consumer never makes the server wait or grow without bound.
 //!
 //! Putting the threads back in time order (`hub.rs`) needs one more fact:
 //! a record stamped before a drain began must be in that drain. A writer
@@ -101,7 +101,12 @@ impl Shard {
 static NEW: Mutex<Vec<Arc<Shard>>> = Mutex::new(Vec::new());
 
 /// Bytes per ring.
-static RING_BYTES: AtomicUsize = AtomicUsize::new(8192 * 512);
+static RING_BYTES: AtomicUsize = AtomicUsize::new(8192 * BYTES_PER_RECORD);
+
+/// What a ring allows per record. A `/_ping`'s records take about 90
+/// bytes each in binary; a runtime step with paths, a few hundred; the
+/// route table, written once, about 30 KB.
+const BYTES_PER_RECORD: usize = 256;
 
 /// Set when a ring passes half full, so the hub drains early.
 static PRESSURE: AtomicBool = AtomicBool::new(false);
@@ -137,9 +142,10 @@ fn new_local() -> Local {
     }
 }
 
-/// Size the rings: room for `records` records of 512 bytes on average.
+/// Size the rings: room for `records` records of [`BYTES_PER_RECORD`]
+/// bytes on average.
 pub fn set_capacity(records: usize) {
-    RING_BYTES.store(records.saturating_mul(512), Ordering::Relaxed);
+    RING_BYTES.store(records.saturating_mul(BYTES_PER_RECORD), Ordering::Relaxed);
 }
 
 /// The shards made since the last call, handed over to the caller (the
@@ -153,11 +159,12 @@ pub fn take_pressure() -> bool {
     PRESSURE.swap(false, Ordering::Relaxed)
 }
 
-/// Append one record (its JSON without `seq` and `ts_ns`, in pieces that
-/// are written back to back) to this thread's ring, stamped now. Returns
-/// false, and counts the record, when the ring is full.
-pub fn push(json: &[&[u8]]) -> bool {
-    let len: usize = json.iter().map(|p| p.len()).sum();
+/// Append one record (its binary form, `capture.rs`) to this thread's
+/// ring, stamped now. Returns false, and counts the record, when the ring
+/// is full. Only the trace layer and the hub write records: the hub trusts
+/// what it reads back (see `capture::read`).
+pub(super) fn push(record: &[u8]) -> bool {
+    let len = record.len();
     LOCAL.with(|local| {
         let Ok(mut local) = local.try_borrow_mut() else {
             return false;
@@ -179,12 +186,10 @@ pub fn push(json: &[&[u8]]) -> bool {
         let (a, b) = chunk.as_mut_slices();
         let mut dst = Fill { a, b, at: 0 };
         dst.put(&header);
-        for piece in json {
-            dst.put(piece);
-        }
+        dst.put(record);
         debug_assert_eq!(dst.at, n);
         // SAFETY: `Fill` wrote all `n` slots of the chunk: the two slices
-        // are exactly `n` long together, and header + json is `n` bytes.
+        // are exactly `n` long together, and header + record is `n` bytes.
         unsafe { chunk.commit_all() };
         local.shard.busy.store(false, Ordering::Release);
         // Passing half full wakes the hub early, once per crossing.
