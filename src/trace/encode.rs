@@ -297,17 +297,8 @@ pub struct Head<'a> {
 impl Head<'_> {
     /// Append the whole record, without its leading `{"seq":N,"ts_ns":T,`
     /// (see the module documentation); `fields` is the inside of the
-    /// fields object (`"k":v,...`).
+    /// fields object (`"k":v,...`), left out when empty.
     pub fn push_record(&self, out: &mut Vec<u8>, fields: &[u8]) {
-        self.push(out, !fields.is_empty());
-        out.extend_from_slice(fields);
-        out.extend_from_slice(record_tail(fields));
-    }
-
-    /// Append the part of the record before its fields: from `"conn":` to
-    /// `"fields":{` (or to the closing `}` of a record without fields, see
-    /// [`record_tail`]).
-    pub fn push(&self, out: &mut Vec<u8>, has_fields: bool) {
         out.extend_from_slice(b"\"conn\":");
         push_u64(out, self.conn);
         out.extend_from_slice(b",\"req\":");
@@ -322,21 +313,13 @@ impl Head<'_> {
             out.extend_from_slice(b",\"dur_us\":");
             push_u64(out, d);
         }
-        if has_fields {
-            out.extend_from_slice(b",\"fields\":{");
-        } else {
+        if fields.is_empty() {
             out.push(b'}');
+        } else {
+            out.extend_from_slice(b",\"fields\":{");
+            out.extend_from_slice(fields);
+            out.extend_from_slice(b"}}");
         }
-    }
-}
-
-/// What closes a record after its fields (nothing if it has none; the
-/// head closed it).
-pub fn record_tail(fields: &[u8]) -> &'static [u8] {
-    if fields.is_empty() {
-        b""
-    } else {
-        b"}}"
     }
 }
 
