@@ -128,9 +128,19 @@ fn ping_records(misses: &str) {
     );
 }
 
+/// Which side of the rings a benchmark times.
+#[derive(Clone, Copy)]
+enum Side {
+    /// Making the records (the request path).
+    Request,
+    /// Draining them and writing them as JSON (the hub).
+    Hub,
+}
+
 /// Run `f` `iters` times, in batches of `batch`, draining the rings
-/// between batches; returns the time spent in `f` alone.
-fn batched(iters: u64, batch: u64, mut f: impl FnMut()) -> Duration {
+/// between batches; returns the time spent on `side`: in `f` alone, or in
+/// the drain of the records `f` made.
+fn batched(iters: u64, batch: u64, side: Side, mut f: impl FnMut()) -> Duration {
     let mut total = Duration::ZERO;
     let mut left = iters;
     while left > 0 {
@@ -140,7 +150,14 @@ fn batched(iters: u64, batch: u64, mut f: impl FnMut()) -> Duration {
         for _ in 0..n {
             f();
         }
-        total += start.elapsed();
+        total += match side {
+            Side::Request => start.elapsed(),
+            Side::Hub => {
+                let start = Instant::now();
+                Hub::flush();
+                start.elapsed()
+            }
+        };
         left -= n;
     }
     total
@@ -162,7 +179,7 @@ fn bench_trace(c: &mut Criterion) {
     assert!(trace::active());
     group.bench_function("record", |b| {
         b.iter_custom(|iters| {
-            batched(iters, 12 * 256, || {
+            batched(iters, 12 * 256, Side::Request, || {
                 trace_event!(
                     "middleware",
                     "exit",
@@ -175,25 +192,14 @@ fn bench_trace(c: &mut Criterion) {
         })
     });
     group.bench_function("ping_records", |b| {
-        b.iter_custom(|iters| batched(iters, 256, || ping_records(black_box(&misses))))
+        b.iter_custom(|iters| {
+            batched(iters, 256, Side::Request, || {
+                ping_records(black_box(&misses))
+            })
+        })
     });
     group.bench_function("hub_ping", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let n = left.min(256);
-                Hub::flush();
-                for _ in 0..n {
-                    ping_records(black_box(&misses));
-                }
-                let start = Instant::now();
-                Hub::flush();
-                total += start.elapsed();
-                left -= n;
-            }
-            total
-        })
+        b.iter_custom(|iters| batched(iters, 256, Side::Hub, || ping_records(black_box(&misses))))
     });
     group.finish();
     let s = trace::hub::stats();

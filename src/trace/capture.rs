@@ -56,13 +56,12 @@ pub fn start(buf: &mut Vec<u8>, callsite: &'static Metadata<'static>, conn: u64,
     buf.extend_from_slice(&req.to_le_bytes());
 }
 
-/// Start a record that carries JSON (the inside of a record object after
-/// `"ts_ns":T,`) instead of fields.
-pub fn start_raw(buf: &mut Vec<u8>, json: &[u8]) {
+/// Start a record that carries JSON instead of fields: the caller appends
+/// the inside of a record object after `"ts_ns":T,`.
+pub fn start_raw(buf: &mut Vec<u8>) {
     buf.clear();
     buf.extend_from_slice(&RAW.to_le_bytes());
     buf.extend_from_slice(&[0u8; 16]);
-    buf.extend_from_slice(json);
 }
 
 /// Appends an event's values to a started record. Every `record_*` is a

@@ -97,9 +97,14 @@ struct Callsite {
     stage: Stage,
     phase: Phase,
     /// By field index.
-    roles: Vec<Role>,
-    /// By field index: `"key":`.
-    keys: Vec<Box<[u8]>>,
+    fields: Vec<FieldInfo>,
+}
+
+/// One field of a call site.
+struct FieldInfo {
+    role: Role,
+    /// `"key":`, ready to copy.
+    key: Box<[u8]>,
 }
 
 /// What a field of a call site is for.
@@ -156,40 +161,34 @@ impl Callsite {
             "exit" => Phase::Exit,
             _ => Phase::Event,
         };
-        let keys = meta
+        let mut name_seen = false;
+        let fields = meta
             .fields()
             .iter()
             .map(|f| {
+                let role = match f.name() {
+                    "name" if !name_seen => {
+                        name_seen = true;
+                        Role::Name
+                    }
+                    "dur_us" => Role::DurUs,
+                    "conn" => Role::Conn,
+                    "req" => Role::Req,
+                    _ => Role::Field,
+                };
                 let mut key = Vec::new();
                 push_key(&mut key, f.name());
-                key.into_boxed_slice()
-            })
-            .collect();
-        let mut name_seen = false;
-        let roles = meta
-            .fields()
-            .iter()
-            .map(|f| match f.name() {
-                "name" if !name_seen => {
-                    name_seen = true;
-                    Role::Name
+                FieldInfo {
+                    role,
+                    key: key.into_boxed_slice(),
                 }
-                "dur_us" => Role::DurUs,
-                "conn" => Role::Conn,
-                "req" => Role::Req,
-                _ => Role::Field,
             })
             .collect();
         Some(Callsite {
             stage,
             phase,
-            roles,
-            keys,
+            fields,
         })
-    }
-
-    fn role(&self, index: usize) -> Role {
-        self.roles.get(index).copied().unwrap_or(Role::Field)
     }
 }
 
@@ -230,16 +229,17 @@ impl Callsites {
         fields.clear();
         let (mut name, mut dur_us, mut conn, mut req) = ("", None, rec.conn, rec.req);
         for (i, v) in Values(rec.rest) {
-            match (cs.role(i), v) {
-                (Role::Name, Value::Str(s)) => name = s,
-                (Role::DurUs, v) if as_u64(v).is_some() => dur_us = as_u64(v),
-                (Role::Conn, v) if as_u64(v).is_some() => conn = as_u64(v).unwrap_or(conn),
-                (Role::Req, v) if as_u64(v).is_some() => req = as_u64(v).unwrap_or(req),
+            let field = cs.fields.get(i);
+            match (field.map(|f| f.role), v, as_u64(v)) {
+                (Some(Role::Name), Value::Str(s), _) => name = s,
+                (Some(Role::DurUs), _, Some(n)) => dur_us = Some(n),
+                (Some(Role::Conn), _, Some(n)) => conn = n,
+                (Some(Role::Req), _, Some(n)) => req = n,
                 _ => {
                     if !fields.is_empty() {
                         fields.push(b',');
                     }
-                    fields.extend_from_slice(cs.keys.get(i).map_or(b"\"?\":", |k| &k[..]));
+                    fields.extend_from_slice(field.map_or(b"\"?\":", |f| &f.key[..]));
                     push_value(fields, v);
                 }
             }
@@ -320,6 +320,15 @@ impl Head<'_> {
             out.extend_from_slice(fields);
             out.extend_from_slice(b"}}");
         }
+    }
+
+    /// The whole record as a raw record for a ring (`capture::start_raw`):
+    /// how the hub carries records it builds itself.
+    pub fn raw_record(&self, fields: &[u8]) -> Vec<u8> {
+        let mut body = Vec::with_capacity(fields.len() + 160);
+        capture::start_raw(&mut body);
+        self.push_record(&mut body, fields);
+        body
     }
 }
 

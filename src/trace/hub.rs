@@ -39,7 +39,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 use bytes::Bytes;
 use tokio::sync::{broadcast, mpsc};
 
-use super::capture;
 use super::encode::{self, Callsites};
 use super::record::{Phase, Stage, TraceRecord};
 use super::shard::{self, Shard};
@@ -125,8 +124,7 @@ pub fn offer_record(record: &TraceRecord) {
     } else {
         &[][..]
     };
-    let mut json = Vec::with_capacity(fields.len() + 128);
-    encode::Head {
+    let body = encode::Head {
         conn: record.conn,
         req: record.req,
         stage: record.stage,
@@ -134,9 +132,7 @@ pub fn offer_record(record: &TraceRecord) {
         name: &record.name,
         dur_us: record.dur_us,
     }
-    .push_record(&mut json, inner);
-    let mut body = Vec::with_capacity(json.len() + 24);
-    capture::start_raw(&mut body, &json);
+    .raw_record(inner);
     shard::push(&body);
 }
 
@@ -406,7 +402,6 @@ impl Sinks {
             let Some((i, ts)) = best else { break };
             let (_, bytes) = staged[i].peek().expect("peeked above");
             last_ts = ts;
-            self.seq += 1;
             self.emit(ts, bytes, want_lines);
             staged[i].next += 1;
         }
@@ -426,10 +421,9 @@ impl Sinks {
             // lines; the gap is theirs.
             self.seq += dropped;
             self.reported_drops = drops;
-            let mut rec = Vec::with_capacity(128);
             let mut fields = b"\"count\":".to_vec();
             encode::push_u64(&mut fields, drops);
-            encode::Head {
+            let body = encode::Head {
                 conn: 0,
                 req: 0,
                 stage: Stage::Daemon,
@@ -437,10 +431,7 @@ impl Sinks {
                 name: "dropped",
                 dur_us: None,
             }
-            .push_record(&mut rec, &fields);
-            let mut body = Vec::with_capacity(rec.len() + 24);
-            capture::start_raw(&mut body, &rec);
-            self.seq += 1;
+            .raw_record(&fields);
             self.emit(last_ts.max(1), &body, want_lines);
         }
 
@@ -459,18 +450,19 @@ impl Sinks {
         }
     }
 
-    /// One record out: its line (`{"seq":N,"ts_ns":T,` + the rest, from
-    /// its binary form) and, for the TUI, the record itself.
+    /// One record out, with the next `seq`: its line (`{"seq":N,"ts_ns":T,`
+    /// and the rest, from its binary form) and, for the TUI, the record
+    /// itself.
     fn emit(&mut self, ts: u64, body: &[u8], want_lines: bool) {
         let start = self.out.len();
-        encode::push_head(&mut self.out, self.seq, ts);
+        encode::push_head(&mut self.out, self.seq + 1, ts);
         if !self.callsites.push_record(&mut self.out, body) {
             // Not a trace point after all (no stage): nothing to write,
             // and no number used up.
             self.out.truncate(start);
-            self.seq -= 1;
             return;
         }
+        self.seq += 1;
         if let Some(tui) = &self.tui {
             match serde_json::from_slice::<TraceRecord>(&self.out[start..]) {
                 Ok(r) => {
