@@ -243,24 +243,10 @@ fn system_df_has_dockerd_shape() {
 /// `{"Type":"volume","Action":"create","Actor":{"ID":"NAME",...}}`.
 #[test]
 fn events_stream_live_event() {
-    use std::io::{BufRead, BufReader, Write};
+    use std::io::BufRead;
     let d = TestDaemon::start();
-    let mut s = std::os::unix::net::UnixStream::connect(&d.socket).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .unwrap();
-    s.write_all(b"GET /v1.41/events?filters=%7B%22type%22%3A%5B%22volume%22%5D%7D HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
-    let mut r = BufReader::new(s);
+    let mut r = d.open_stream("/v1.41/events?filters=%7B%22type%22%3A%5B%22volume%22%5D%7D");
     let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    assert!(line.starts_with("HTTP/1.1 200"), "{line}");
-    loop {
-        line.clear();
-        r.read_line(&mut line).unwrap();
-        if line == "\r\n" {
-            break;
-        }
-    }
     let (status, _, _) = d.raw(
         "POST",
         "/volumes/create",

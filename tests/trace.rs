@@ -11,8 +11,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
+use std::io::BufRead;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -157,22 +156,7 @@ fn seq_numbers_have_no_gaps() {
 #[test]
 fn debug_trace_streams_to_a_viewer() {
     let d = TestDaemon::start();
-    let mut s = UnixStream::connect(&d.socket).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(b"GET /debug/trace HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
-    let mut r = BufReader::new(s);
-    let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    assert!(line.starts_with("HTTP/1.1 200"), "{line}");
-    // Skip the rest of the head.
-    loop {
-        line.clear();
-        r.read_line(&mut line).unwrap();
-        if line == "\r\n" {
-            break;
-        }
-    }
+    let mut r = d.open_stream("/debug/trace");
     // The body is chunked: read chunk by chunk, collecting lines.
     let mut text = String::new();
     let mut next_chunk = || -> String {

@@ -340,6 +340,26 @@ impl TestDaemon {
         http_over(stream, method, path, headers, body)
     }
 
+    /// Open a streaming `GET path` (events, the trace) and read past its
+    /// response head, which must say 200; the body is read by the caller,
+    /// line by line, with a 10 s read timeout.
+    pub fn open_stream(&self, path: &str) -> BufReader<UnixStream> {
+        let mut s = UnixStream::connect(&self.socket).expect("connecting to the daemon socket");
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut r = BufReader::new(s);
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+        loop {
+            line.clear();
+            r.read_line(&mut line).unwrap();
+            if line == "\r\n" {
+                return r;
+            }
+        }
+    }
+
     /// Stop the daemon (SIGTERM) and start it again on the same socket
     /// and data root with the same flags.
     pub fn restart(&mut self) {
