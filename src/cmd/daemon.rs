@@ -253,9 +253,20 @@ pub async fn start(config: Config) -> Result<(), String> {
     tracing::info!("Daemon has completed initialization");
 
     let serve = tokio::spawn(server.serve_api(shutdown_rx));
+    let mut tui_failed = None;
     if let Some(rx) = tui_rx {
-        run_local_tui(rx).await;
-        // Leaving the TUI stops the daemon it belongs to.
+        // The TUI ends when the user leaves it, or when a signal stops the
+        // daemon (SIGTERM from systemd or `kill`): dropping it there
+        // restores the terminal. Leaving it stops the daemon it belongs to.
+        let mut stopping = shutdown_tx.subscribe();
+        tokio::select! {
+            r = crate::tui::run_local(rx, crate::tui::TuiOptions::default()) => {
+                // A TUI that could not run (no terminal, a terminal that
+                // failed) stops the daemon too, and the exit status says so.
+                tui_failed = r.err().map(|e| format!("the TUI stopped: {e}"));
+            }
+            _ = stopping.wait_for(|stop| *stop) => {}
+        }
         let _ = shutdown_tx.send(true);
     }
     let result = serve.await.map_err(|e| e.to_string())?;
@@ -267,7 +278,8 @@ pub async fn start(config: Config) -> Result<(), String> {
     // that never comes once the runtime stops.
     crate::trace::Hub::flush();
     tracing::info!("Daemon shutdown complete");
-    result.map_err(|e| format!("shutting down due to ServeAPI error: {e}"))
+    result.map_err(|e| format!("shutting down due to ServeAPI error: {e}"))?;
+    tui_failed.map_or(Ok(()), Err)
 }
 
 /// How long a client may take to send a request head (Go's
@@ -282,14 +294,6 @@ fn read_header_timeout() -> std::time::Duration {
         .and_then(|v| v.parse::<u64>().ok())
         .map(std::time::Duration::from_millis)
         .unwrap_or_else(|| server::Config::default().read_header_timeout)
-}
-
-/// The in-process TUI (`--tui`): it owns the terminal until the user
-/// quits (or fails to set the terminal up, which it reports).
-async fn run_local_tui(rx: mpsc::Receiver<TraceRecord>) {
-    if let Err(e) = crate::tui::run_local(rx, crate::tui::TuiOptions::default()).await {
-        eprintln!("mini-dockerd: the TUI stopped: {e}");
-    }
 }
 
 /// The line to paste into a shell to point the docker CLI at us.

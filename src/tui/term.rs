@@ -23,7 +23,7 @@ use std::thread::ThreadId;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
-    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
@@ -125,10 +125,19 @@ pub fn init() -> io::Result<TerminalGuard> {
     enable_raw_mode()?;
     // From here on, an error must still restore what was turned on.
     let setup = || -> io::Result<Term> {
-        execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            Clear(ClearType::All)
+        )?;
+        // Not `Terminal::clear`: it first asks the terminal where the
+        // cursor is and waits two seconds for the answer, and a terminal
+        // that never answers (`script`, a serial console) then stopped
+        // the TUI, and with it the daemon. The alternate screen was just
+        // cleared above, and ratatui draws all of it the first time.
         let mut t = Terminal::new(CrosstermBackend::new(io::stdout()))?;
         t.hide_cursor()?;
-        t.clear()?;
         Ok(t)
     };
     match setup() {
