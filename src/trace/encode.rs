@@ -16,20 +16,27 @@
 //! "name":"VersionMiddleware","dur_us":4,"fields":{"decision":"pass","api_version":"1.41"}}
 //! ```
 //!
-//! Keys come in the order of [`TraceRecord`](super::TraceRecord)'s
+//! The in-process TUI wants records, not text: [`Callsites::to_record`]
+//! builds a [`TraceRecord`] from the same binary form, with the values a
+//! reader of the JSON line would get.
+//!
+//! Keys come in the order of [`TraceRecord`]'s
 //! fields, so a consumer reads the same schema with serde; `fields` keep
 //! the order the call site wrote them in.
 //!
 //! Nothing in moby does this; it is the part of tokio-console's
 //! instrumentation that keeps recording cheap, done the simple way.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use tracing::Metadata;
 
+use serde_json::Map;
+
 use super::capture::{self, Value, Values};
-use super::record::{Phase, Stage};
+use super::record::{Phase, Stage, TraceRecord};
 
 /// Whether `s` can go between quotes as it is: no `"`, no `\\`, no
 /// control character.
@@ -103,8 +110,10 @@ struct Callsite {
 /// One field of a call site.
 struct FieldInfo {
     role: Role,
-    /// `"key":`, ready to copy.
-    key: Box<[u8]>,
+    /// The field's name, for a [`TraceRecord`]'s `fields`.
+    name: &'static str,
+    /// `"key":`, ready to copy into a JSON line.
+    key: Cow<'static, [u8]>,
 }
 
 /// What a field of a call site is for.
@@ -180,7 +189,8 @@ impl Callsite {
                 push_key(&mut key, f.name());
                 FieldInfo {
                     role,
-                    key: key.into_boxed_slice(),
+                    name: f.name(),
+                    key: Cow::Owned(key),
                 }
             })
             .collect();
@@ -201,61 +211,129 @@ fn as_u64(v: Value<'_>) -> Option<u64> {
     }
 }
 
+/// A record read back from a ring.
+enum Decoded<'a> {
+    /// A record the hub built by hand: the JSON after `"ts_ns":T,`.
+    Raw(&'a [u8]),
+    /// A trace point's record: what it says about itself. Its other
+    /// fields went to the caller's `field`, in call-site order.
+    Event(Head<'a>),
+}
+
 impl Callsites {
+    /// Read one record from a ring (`capture.rs`), handing each ordinary
+    /// field to `field` as it goes; `None` for a record of a call site that
+    /// is not a trace point (no `stage:phase` name).
+    fn decode<'a>(
+        &mut self,
+        body: &'a [u8],
+        mut field: impl FnMut(&FieldInfo, Value<'a>),
+    ) -> Option<Decoded<'a>> {
+        let rec = capture::read(body)?;
+        let Some(meta) = rec.callsite else {
+            return Some(Decoded::Raw(rec.rest));
+        };
+        let address = meta as *const Metadata<'static> as usize;
+        let cs = self
+            .known
+            .entry(address)
+            .or_insert_with(|| Callsite::new(meta))
+            .as_ref()?;
+        let mut head = Head {
+            conn: rec.conn,
+            req: rec.req,
+            stage: cs.stage,
+            phase: cs.phase,
+            name: "",
+            dur_us: None,
+        };
+        // One pass over the values: those that belong to the record itself
+        // (name, duration, ids) go to its head, the others to `field`.
+        for (i, v) in Values(rec.rest) {
+            let Some(info) = cs.fields.get(i) else {
+                // The layer never writes more values than its call site
+                // has fields; keep the value rather than lose it.
+                field(&UNKNOWN, v);
+                continue;
+            };
+            match (info.role, v, as_u64(v)) {
+                (Role::Name, Value::Str(s), _) => head.name = s,
+                (Role::DurUs, _, Some(n)) => head.dur_us = Some(n),
+                (Role::Conn, _, Some(n)) => head.conn = n,
+                (Role::Req, _, Some(n)) => head.req = n,
+                _ => field(info, v),
+            }
+        }
+        Some(Decoded::Event(head))
+    }
+
     /// Append one record read from a ring (`capture.rs`) as the JSON after
     /// its `{"seq":N,"ts_ns":T,` (see the module documentation). Returns
     /// false, writing nothing, for a record of a call site that is not a
     /// trace point (no `stage:phase` name).
     pub fn push_record(&mut self, out: &mut Vec<u8>, body: &[u8]) -> bool {
-        let Some(rec) = capture::read(body) else {
-            return false;
-        };
-        let Some(meta) = rec.callsite else {
-            out.extend_from_slice(rec.rest);
-            return true;
-        };
-        let address = meta as *const Metadata<'static> as usize;
-        let Some(cs) = self
-            .known
-            .entry(address)
-            .or_insert_with(|| Callsite::new(meta))
-        else {
-            return false;
-        };
-        // One pass over the values: those that belong to the record
-        // itself (name, duration, ids) come before `fields` in the JSON,
-        // so the others are written aside first.
-        let fields = &mut self.fields;
+        // `fields` come after the record's own keys in the JSON, so they
+        // are written aside first.
+        let mut fields = std::mem::take(&mut self.fields);
         fields.clear();
-        let (mut name, mut dur_us, mut conn, mut req) = ("", None, rec.conn, rec.req);
-        for (i, v) in Values(rec.rest) {
-            let field = cs.fields.get(i);
-            match (field.map(|f| f.role), v, as_u64(v)) {
-                (Some(Role::Name), Value::Str(s), _) => name = s,
-                (Some(Role::DurUs), _, Some(n)) => dur_us = Some(n),
-                (Some(Role::Conn), _, Some(n)) => conn = n,
-                (Some(Role::Req), _, Some(n)) => req = n,
-                _ => {
-                    if !fields.is_empty() {
-                        fields.push(b',');
-                    }
-                    fields.extend_from_slice(field.map_or(b"\"?\":", |f| &f.key[..]));
-                    push_value(fields, v);
-                }
+        let decoded = self.decode(body, |info, v| {
+            if !fields.is_empty() {
+                fields.push(b',');
             }
+            fields.extend_from_slice(&info.key);
+            push_value(&mut fields, v);
+        });
+        let written = match decoded {
+            None => false,
+            Some(Decoded::Raw(json)) => {
+                out.extend_from_slice(json);
+                true
+            }
+            Some(Decoded::Event(head)) => {
+                head.push_record(out, &fields);
+                true
+            }
+        };
+        self.fields = fields;
+        written
+    }
+
+    /// The record as a [`TraceRecord`], for the in-process TUI, without
+    /// going through JSON text; `None` as for [`Callsites::push_record`].
+    pub fn to_record(&mut self, seq: u64, ts_ns: u64, body: &[u8]) -> Option<TraceRecord> {
+        let mut fields = Map::new();
+        let decoded = self.decode(body, |info, v| {
+            fields.insert(info.name.to_string(), json_value(v));
+        })?;
+        match decoded {
+            Decoded::Raw(json) => {
+                // Records the hub builds by hand (the route table,
+                // `dropped`) are rare: read their JSON back.
+                let mut line = format!("{{\"seq\":{seq},\"ts_ns\":{ts_ns},").into_bytes();
+                line.extend_from_slice(json);
+                serde_json::from_slice(&line).ok()
+            }
+            Decoded::Event(head) => Some(TraceRecord {
+                seq,
+                ts_ns,
+                conn: head.conn,
+                req: head.req,
+                stage: head.stage,
+                phase: head.phase,
+                name: head.name.to_string(),
+                dur_us: head.dur_us,
+                fields,
+            }),
         }
-        Head {
-            conn,
-            req,
-            stage: cs.stage,
-            phase: cs.phase,
-            name,
-            dur_us,
-        }
-        .push_record(out, fields);
-        true
     }
 }
+
+/// The key of a value beyond its call site's fields (see `decode`).
+static UNKNOWN: FieldInfo = FieldInfo {
+    role: Role::Field,
+    name: "?",
+    key: Cow::Borrowed(b"\"?\":"),
+};
 
 /// Append one field's value as JSON.
 fn push_value(out: &mut Vec<u8>, v: Value<'_>) {
@@ -269,18 +347,31 @@ fn push_value(out: &mut Vec<u8>, v: Value<'_>) {
                 out.extend_from_slice(b"null");
             }
         }
-        Value::Str(s) => {
-            // A field that holds JSON (the mux's `vars`, lists) stays
-            // JSON, if it really is JSON.
-            let looks_json = (s.starts_with('{') && s.ends_with('}'))
-                || (s.starts_with('[') && s.ends_with(']'));
-            let empty = s == "{}" || s == "[]";
-            if looks_json && (empty || serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok()) {
-                out.extend_from_slice(s.as_bytes());
-            } else {
-                push_str(out, s);
-            }
-        }
+        Value::Str(s) if holds_json(s) => out.extend_from_slice(s.as_bytes()),
+        Value::Str(s) => push_str(out, s),
+    }
+}
+
+/// Whether a string field holds JSON (the mux's `vars`, lists), which
+/// stays JSON in the record rather than becoming a string.
+fn holds_json(s: &str) -> bool {
+    let looks_json =
+        (s.starts_with('{') && s.ends_with('}')) || (s.starts_with('[') && s.ends_with(']'));
+    let empty = s == "{}" || s == "[]";
+    looks_json && (empty || serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok())
+}
+
+/// One field's value as a [`serde_json::Value`]: what reading
+/// [`push_value`]'s JSON back would give.
+fn json_value(v: Value<'_>) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match v {
+        Value::U64(n) => n.into(),
+        Value::I64(n) => n.into(),
+        Value::Bool(b) => b.into(),
+        Value::F64(f) => serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number),
+        Value::Str(s) if holds_json(s) => serde_json::from_str(s).unwrap_or_else(|_| s.into()),
+        Value::Str(s) => s.into(),
     }
 }
 
@@ -438,6 +529,68 @@ mod tests {
                 None,
             ]
         );
+    }
+
+    /// The in-process TUI gets its records straight from the binary form,
+    /// and they are the records a reader of the JSON lines gets: same
+    /// head, same fields with the same JSON values (numbers, `null` for
+    /// NaN, JSON-holding strings as JSON). Records the hub builds by hand
+    /// come out the same way too.
+    #[test]
+    fn tui_records_are_the_json_lines_read_back() {
+        CAPTURED.lock().unwrap().clear();
+        tracing::subscriber::with_default(Capture, || {
+            tracing::info!(
+                name: "mux:event",
+                target: "mdtrace",
+                name = "match",
+                vars = "{\"id\":\"abc\"}",
+                notjson = "[nope",
+                tried = 96u64,
+                neg = -1i64,
+                ok = false,
+                ratio = 0.25f64,
+                nan = f64::NAN,
+                quote = "a \"b\"\n"
+            );
+            tracing::info!(name: "handler:exit", target: "mdtrace", name = "pingHandler", dur_us = 3u64, status = 200u64);
+            tracing::info!(target: "mdtrace", name = "no stage");
+        });
+        let mut bodies = std::mem::take(&mut *CAPTURED.lock().unwrap());
+        bodies.push(
+            Head {
+                conn: 0,
+                req: 0,
+                stage: Stage::Daemon,
+                phase: Phase::Event,
+                name: "dropped",
+                dur_us: None,
+            }
+            .raw_record(b"\"count\":4"),
+        );
+        let mut callsites = Callsites::default();
+        let mut got = Vec::new();
+        for (i, body) in bodies.iter().enumerate() {
+            let (seq, ts) = (i as u64 + 1, 1_700_000_000_000_000_000 + i as u64);
+            let mut line = Vec::new();
+            push_head(&mut line, seq, ts);
+            let from_json = callsites
+                .push_record(&mut line, body)
+                .then(|| serde_json::from_slice::<TraceRecord>(&line).unwrap());
+            let direct = callsites.to_record(seq, ts, body);
+            assert_eq!(
+                direct.as_ref().map(|r| serde_json::to_value(r).unwrap()),
+                from_json.as_ref().map(|r| serde_json::to_value(r).unwrap()),
+                "record {i}"
+            );
+            got.push(direct);
+        }
+        assert_eq!(got.iter().filter(|r| r.is_some()).count(), 3);
+        let first = got[0].as_ref().unwrap();
+        assert_eq!(first.fields["vars"], serde_json::json!({"id": "abc"}));
+        assert_eq!(first.fields["nan"], serde_json::Value::Null);
+        assert_eq!(got[1].as_ref().unwrap().dur_us, Some(3));
+        assert_eq!(got[3].as_ref().unwrap().fields["count"], 4);
     }
 
     /// The eight-bytes-at-a-time check agrees with the byte-by-byte rule

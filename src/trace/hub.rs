@@ -8,7 +8,11 @@
 //! (`encode.rs`) and hands them to:
 //!
 //! - the `--trace-json` writer (a file or stdout), one JSON object a line;
-//! - the in-process TUI (`--tui`), through a bounded channel;
+//! - the in-process TUI (`--tui`), through a bounded channel, as
+//!   `TraceRecord`s built straight from the binary form (no JSON text in
+//!   between), and only while the channel has room: the TUI takes a
+//!   bounded batch each frame, and under load most records are counted
+//!   as dropped before any work is spent on them;
 //! - viewers attached over `GET /debug/trace`, through a broadcast
 //!   channel of batches of lines (a slow viewer lags and loses lines; it
 //!   never holds the server back).
@@ -451,32 +455,41 @@ impl Sinks {
     }
 
     /// One record out, with the next `seq`: its line (`{"seq":N,"ts_ns":T,`
-    /// and the rest, from its binary form) and, for the TUI, the record
-    /// itself.
+    /// and the rest, from its binary form) when lines are wanted, and the
+    /// record itself for the TUI.
     fn emit(&mut self, ts: u64, body: &[u8], want_lines: bool) {
-        let start = self.out.len();
-        encode::push_head(&mut self.out, self.seq + 1, ts);
-        if !self.callsites.push_record(&mut self.out, body) {
-            // Not a trace point after all (no stage): nothing to write,
-            // and no number used up.
-            self.out.truncate(start);
-            return;
+        let seq = self.seq + 1;
+        if want_lines {
+            let start = self.out.len();
+            encode::push_head(&mut self.out, seq, ts);
+            if !self.callsites.push_record(&mut self.out, body) {
+                // Not a trace point after all (no stage): nothing to
+                // write, and no number used up.
+                self.out.truncate(start);
+                return;
+            }
+            self.out.push(b'\n');
         }
-        self.seq += 1;
         if let Some(tui) = &self.tui {
-            match serde_json::from_slice::<TraceRecord>(&self.out[start..]) {
-                Ok(r) => {
-                    if tui.try_send(r).is_err() {
-                        DROPPED_AT_TUI.fetch_add(1, Ordering::Relaxed);
-                    }
+            // A full channel means the TUI is behind (it takes a bounded
+            // batch each frame): count the loss without building a record
+            // that would only be thrown away. Under load that is most
+            // records. (Without lines, a record counted here is taken to
+            // be a trace point unread: every record the layer writes is
+            // one, since `trace_event!` always names a stage.)
+            if tui.capacity() == 0 {
+                DROPPED_AT_TUI.fetch_add(1, Ordering::Relaxed);
+            } else {
+                let sent = match self.callsites.to_record(seq, ts, body) {
+                    None if !want_lines => return,
+                    None => false,
+                    Some(r) => tui.try_send(r).is_ok(),
+                };
+                if !sent {
+                    DROPPED_AT_TUI.fetch_add(1, Ordering::Relaxed);
                 }
-                Err(e) => tracing::debug!("trace record not readable back: {e}"),
             }
         }
-        if want_lines {
-            self.out.push(b'\n');
-        } else {
-            self.out.truncate(start);
-        }
+        self.seq = seq;
     }
 }
