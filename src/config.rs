@@ -81,7 +81,7 @@ pub struct DaemonFlags {
     #[arg(long = "trace-json", value_name = "PATH|-")]
     pub trace_json: Option<String>,
 
-    /// Run the TUI in this process (logs go to <data-root>/mini-dockerd.log)
+    /// Run the TUI in this process (logs go to mini-dockerd.log in the --data-root directory)
     #[arg(long = "tui")]
     pub tui: bool,
 

@@ -40,7 +40,7 @@ pub const EXEC_VERB: &str = "exec-init";
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Called as the very first line of `main()`, before tokio or clap, like
-/// moby's `reexec.Init()`. If argv[1] is one of the hidden init verbs
+/// moby's `reexec.Init()`. If `argv[1]` is one of the hidden init verbs
 /// (followed by the sync socket's fd number), run the init and never
 /// return; otherwise return at once.
 pub fn maybe_run_init() {

@@ -248,7 +248,7 @@ fn match_tokens(tokens: &[Token], path: &[u8], pos: usize, caps: &mut Vec<(usize
     }
 }
 
-/// Why a route did not match, one byte per route tried (see [`MatchOutcome::misses`]).
+/// Why a route did not match, one byte per route tried (see [`MatchReport::misses`]).
 pub mod miss {
     /// The path did not fit the template.
     pub const PATH: u8 = b'p';

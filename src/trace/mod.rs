@@ -7,7 +7,7 @@
 //! The daemon's subscriber ([`split`]) sends them to the trace layer and
 //! everything else to the log lines; [`layer::TraceLayer`] copies each
 //! record's values in binary ([`capture`]), with the request's ids
-//! ([`context`]) and a cheap timestamp ([`clock`]), into a bounded ring of
+//! ([`context`]) and a cheap timestamp ([`clock`](mod@clock)), into a bounded ring of
 //! its thread ([`shard`]); the [`hub::Hub`] empties the rings every few
 //! milliseconds, on a thread of its own, writes the records as JSON
 //! ([`encode`]) and fans them out to whoever listens: the `--trace-json`

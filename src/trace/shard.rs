@@ -142,7 +142,7 @@ fn new_local() -> Local {
     }
 }
 
-/// Size the rings: room for `records` records of [`BYTES_PER_RECORD`]
+/// Size the rings: room for `records` records of `BYTES_PER_RECORD` (256)
 /// bytes on average.
 pub fn set_capacity(records: usize) {
     RING_BYTES.store(records.saturating_mul(BYTES_PER_RECORD), Ordering::Relaxed);
