@@ -89,7 +89,7 @@ pub async fn run_local(
 /// the daemon goes away.
 pub async fn run_attach(host: &str, opts: TuiOptions) -> std::io::Result<()> {
     let src = Source::attach(host)?;
-    run(src, opts, None, format!("connecting to {host}")).await
+    until_signalled(run(src, opts, None, format!("connecting to {host}"))).await
 }
 
 /// `mini-dockerd tui --replay FILE`: play a `--trace-json` recording with
@@ -97,7 +97,30 @@ pub async fn run_attach(host: &str, opts: TuiOptions) -> std::io::Result<()> {
 pub async fn run_replay(path: &Path, opts: TuiOptions) -> std::io::Result<()> {
     let (tx, rx) = watch::channel(opts.replay_speed);
     let src = Source::replay(path, rx).await?;
-    run(src, opts, Some(tx), "replay".into()).await
+    until_signalled(run(src, opts, Some(tx), "replay".into())).await
+}
+
+/// Run a viewer (`mini-dockerd tui`) until it ends or the process is told
+/// to stop (SIGTERM, SIGINT from outside, SIGHUP when its terminal
+/// window closes). Left to their default action, those signals would end
+/// the process on the spot, in raw mode on the alternate screen; here the
+/// viewer is dropped instead, and its guard restores the terminal. The
+/// in-process TUI (`--tui`) does not need this: the daemon handles the
+/// signals (SIGHUP reloads its configuration) and ends the TUI when it
+/// stops.
+async fn until_signalled(
+    viewer: impl std::future::Future<Output = std::io::Result<()>>,
+) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    tokio::select! {
+        r = viewer => r,
+        _ = term.recv() => Ok(()),
+        _ = int.recv() => Ok(()),
+        _ = hup.recv() => Ok(()),
+    }
 }
 
 async fn run(
