@@ -423,6 +423,22 @@ impl Head<'_> {
     }
 }
 
+/// The hub's own record of lost records, `daemon`/`event`/`dropped` with
+/// the running total in `count`, as a raw record for a ring.
+pub fn dropped_record(count: u64) -> Vec<u8> {
+    let mut fields = b"\"count\":".to_vec();
+    push_u64(&mut fields, count);
+    Head {
+        conn: 0,
+        req: 0,
+        stage: Stage::Daemon,
+        phase: Phase::Event,
+        name: "dropped",
+        dur_us: None,
+    }
+    .raw_record(&fields)
+}
+
 /// Append the head the hub puts in front of a record: `{"seq":N,"ts_ns":T,`.
 pub fn push_head(out: &mut Vec<u8>, seq: u64, ts_ns: u64) {
     out.extend_from_slice(b"{\"seq\":");
@@ -435,13 +451,17 @@ pub fn push_head(out: &mut Vec<u8>, seq: u64, ts_ns: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
+    use std::cell::RefCell;
     use tracing::span::{Attributes, Id, Record};
     use tracing::{Event, Subscriber};
 
-    /// The binary form of every event, as the trace layer writes it
-    /// (conn 3, req 7, as if inside that request).
-    static CAPTURED: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+    thread_local! {
+        // The binary form of every event, as the trace layer writes it
+        // (conn 3, req 7, as if inside that request). Per thread:
+        // `with_default` sends a test's events to `Capture` on the test's
+        // own thread, and tests run side by side.
+        static CAPTURED: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    }
 
     struct Capture;
 
@@ -458,21 +478,25 @@ mod tests {
             let mut body = Vec::new();
             capture::start(&mut body, event.metadata(), 3, 7);
             event.record(&mut capture::Writer(&mut body));
-            CAPTURED.lock().unwrap().push(body);
+            CAPTURED.with(|c| c.borrow_mut().push(body));
         }
         fn enter(&self, _: &Id) {}
         fn exit(&self, _: &Id) {}
+    }
+
+    /// The binary form of the events `emit` makes.
+    fn capture(emit: impl FnOnce()) -> Vec<Vec<u8>> {
+        CAPTURED.with(|c| c.borrow_mut().clear());
+        tracing::subscriber::with_default(Capture, emit);
+        CAPTURED.with(|c| c.take())
     }
 
     /// The JSON the hub writes for the events `emit` makes (without the
     /// hub's `{"seq":N,"ts_ns":T,`); `None` for an event that is not a
     /// trace point.
     fn lines(emit: impl FnOnce()) -> Vec<Option<String>> {
-        CAPTURED.lock().unwrap().clear();
-        tracing::subscriber::with_default(Capture, emit);
         let mut callsites = Callsites::default();
-        let bodies = std::mem::take(&mut *CAPTURED.lock().unwrap());
-        bodies
+        capture(emit)
             .iter()
             .map(|body| {
                 let mut out = Vec::new();
@@ -538,8 +562,7 @@ mod tests {
     /// come out the same way too.
     #[test]
     fn tui_records_are_the_json_lines_read_back() {
-        CAPTURED.lock().unwrap().clear();
-        tracing::subscriber::with_default(Capture, || {
+        let mut bodies = capture(|| {
             tracing::info!(
                 name: "mux:event",
                 target: "mdtrace",
@@ -556,18 +579,7 @@ mod tests {
             tracing::info!(name: "handler:exit", target: "mdtrace", name = "pingHandler", dur_us = 3u64, status = 200u64);
             tracing::info!(target: "mdtrace", name = "no stage");
         });
-        let mut bodies = std::mem::take(&mut *CAPTURED.lock().unwrap());
-        bodies.push(
-            Head {
-                conn: 0,
-                req: 0,
-                stage: Stage::Daemon,
-                phase: Phase::Event,
-                name: "dropped",
-                dur_us: None,
-            }
-            .raw_record(b"\"count\":4"),
-        );
+        bodies.push(dropped_record(4));
         let mut callsites = Callsites::default();
         let mut got = Vec::new();
         for (i, body) in bodies.iter().enumerate() {

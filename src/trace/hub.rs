@@ -44,7 +44,7 @@ use bytes::Bytes;
 use tokio::sync::{broadcast, mpsc};
 
 use super::encode::{self, Callsites};
-use super::record::{Phase, Stage, TraceRecord};
+use super::record::TraceRecord;
 use super::shard::{self, Shard};
 
 /// Where records go; set once at start-up.
@@ -425,17 +425,7 @@ impl Sinks {
             // lines; the gap is theirs.
             self.seq += dropped;
             self.reported_drops = drops;
-            let mut fields = b"\"count\":".to_vec();
-            encode::push_u64(&mut fields, drops);
-            let body = encode::Head {
-                conn: 0,
-                req: 0,
-                stage: Stage::Daemon,
-                phase: Phase::Event,
-                name: "dropped",
-                dur_us: None,
-            }
-            .raw_record(&fields);
+            let body = encode::dropped_record(drops);
             self.emit(last_ts.max(1), &body, want_lines);
         }
 
