@@ -309,7 +309,8 @@ impl Callsites {
             Decoded::Raw(json) => {
                 // Records the hub builds by hand (the route table,
                 // `dropped`) are rare: read their JSON back.
-                let mut line = format!("{{\"seq\":{seq},\"ts_ns\":{ts_ns},").into_bytes();
+                let mut line = Vec::with_capacity(json.len() + 48);
+                push_head(&mut line, seq, ts_ns);
                 line.extend_from_slice(json);
                 serde_json::from_slice(&line).ok()
             }
