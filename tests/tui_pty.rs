@@ -13,9 +13,8 @@
 //! the way `q` does, with the terminal restored, never by the default
 //! action that leaves a shell in raw mode on the alternate screen.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::net::UnixStream;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -23,6 +22,8 @@ use std::time::{Duration, Instant};
 use nix::pty::{openpty, Winsize};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
+
+mod common;
 
 /// A program running on a pseudo-terminal of its own, 140x40, whose
 /// output a thread collects and whose questions nobody answers.
@@ -102,18 +103,8 @@ impl OnPty {
     /// after checking that it left the alternate screen it had entered.
     fn stop_with(&mut self, sig: Signal) -> std::process::ExitStatus {
         kill(Pid::from_raw(self.child.id() as i32), sig).unwrap();
-        let end = Instant::now() + Duration::from_secs(30);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > end {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!("{sig} did not stop the program within 30 s");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let status = common::wait_bounded(&mut self.child, Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("{sig} did not stop the program within 30 s"));
         self.reader.take().unwrap().join().unwrap();
         let all = self.screen();
         let entered = all.find("\x1b[?1049h").expect("alternate screen entered");
@@ -131,17 +122,6 @@ impl Drop for OnPty {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// GET /_ping over the unix socket; the whole answer, head and body.
-fn ping(sock: &Path) -> String {
-    let mut s = UnixStream::connect(sock).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(b"GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).unwrap();
-    answer
 }
 
 /// The TUI draws its first frame without asking the terminal anything,
@@ -169,9 +149,12 @@ fn tui_starts_on_a_terminal_that_never_answers() {
         "the TUI asked the terminal for the cursor position"
     );
 
-    let answer = ping(&sock);
-    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
-    assert!(answer.ends_with("\r\n\r\nOK"), "{answer}");
+    let stream = UnixStream::connect(&sock).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let (status, _, body) = common::http_over(stream, "GET", "/_ping", &[], b"");
+    assert_eq!((status, common::text(&body).as_str()), (200, "OK"));
 
     // SIGTERM must end the TUI too: before, the daemon shut its server
     // down and then waited for a `q` that nobody would type.

@@ -378,17 +378,29 @@ impl TestDaemon {
         let mut child = self.child.take()?;
         let pid = nix::unistd::Pid::from_raw(child.id() as i32);
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
-        let deadline = Instant::now() + STOP_TIMEOUT;
-        loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                return Some(status);
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                return child.wait().ok();
-            }
-            std::thread::sleep(Duration::from_millis(10));
+        match wait_bounded(&mut child, STOP_TIMEOUT) {
+            Ok(status) => Some(status),
+            Err(killed) => killed,
         }
+    }
+}
+
+/// Wait at most `timeout` for `child` to exit: `Ok` with its status, or,
+/// when it did not, `Err` with its status after SIGKILL.
+pub fn wait_bounded(
+    child: &mut Child,
+    timeout: Duration,
+) -> Result<ExitStatus, Option<ExitStatus>> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Ok(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            return Err(child.wait().ok());
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
