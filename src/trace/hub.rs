@@ -157,6 +157,7 @@ impl Hub {
                 tui: opts.tui,
                 seq: 0,
                 reported_drops: 0,
+                tui_dropped: 0,
                 callsites: Callsites::default(),
                 staged: Vec::new(),
                 out: Vec::with_capacity(64 * 1024),
@@ -351,6 +352,8 @@ struct Sinks {
     seq: u64,
     /// Drops already reported in a `dropped` record.
     reported_drops: u64,
+    /// Records the TUI had no room for since the last drain.
+    tui_dropped: u64,
     /// What the hub learnt about each call site, to write its records.
     callsites: Callsites,
     /// Every thread's records not yet written.
@@ -418,6 +421,9 @@ impl Sinks {
 
         // Say so when records were lost, and leave a gap in `seq` as big
         // as the loss.
+        // The TUI's losses are counted here, once a drain, rather than
+        // with an atomic add for each of the many records lost under load.
+        DROPPED_AT_TUI.fetch_add(std::mem::take(&mut self.tui_dropped), Ordering::Relaxed);
         let drops =
             DROPPED_AT_LAYER.load(Ordering::Relaxed) + DROPPED_AT_TUI.load(Ordering::Relaxed);
         if drops != self.reported_drops {
@@ -467,17 +473,14 @@ impl Sinks {
             // records. (Without lines, a record counted here is taken to
             // be a trace point unread: every record the layer writes is
             // one, since `trace_event!` always names a stage.)
-            if tui.capacity() == 0 {
-                DROPPED_AT_TUI.fetch_add(1, Ordering::Relaxed);
-            } else {
-                let sent = match self.callsites.to_record(seq, ts, body) {
+            let sent = tui.capacity() > 0
+                && match self.callsites.to_record(seq, ts, body) {
                     None if !want_lines => return,
                     None => false,
                     Some(r) => tui.try_send(r).is_ok(),
                 };
-                if !sent {
-                    DROPPED_AT_TUI.fetch_add(1, Ordering::Relaxed);
-                }
+            if !sent {
+                self.tui_dropped += 1;
             }
         }
         self.seq = seq;
