@@ -51,7 +51,11 @@ pub struct Config {
     pub stdin_once: bool,
     #[serde(rename = "Env", default)]
     pub env: Option<Vec<String>>,
-    #[serde(rename = "Cmd", default)]
+    #[serde(
+        rename = "Cmd",
+        default,
+        deserialize_with = "super::strslice::deserialize"
+    )]
     pub cmd: Option<Vec<String>>,
     #[serde(
         rename = "Healthcheck",
@@ -72,7 +76,11 @@ pub struct Config {
     pub volumes: Option<BTreeMap<String, Value>>,
     #[serde(rename = "WorkingDir", default)]
     pub working_dir: String,
-    #[serde(rename = "Entrypoint", default)]
+    #[serde(
+        rename = "Entrypoint",
+        default,
+        deserialize_with = "super::strslice::deserialize"
+    )]
     pub entrypoint: Option<Vec<String>>,
     #[serde(
         rename = "NetworkDisabled",
@@ -103,7 +111,12 @@ pub struct Config {
         skip_serializing_if = "Option::is_none"
     )]
     pub stop_timeout: Option<i64>,
-    #[serde(rename = "Shell", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Shell",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::strslice::deserialize"
+    )]
     pub shell: Option<Vec<String>>,
     /// Every other field the client sent, echoed back by inspect.
     #[serde(flatten)]
