@@ -7,6 +7,14 @@
 //! [`ErrorKind`], and `server/httpstatus.rs` is the one place that turns a
 //! kind into an HTTP status code.
 //!
+//! One deliberate difference: dockerd 20.10.24 leaves many errors that
+//! are the request's fault unclassified, so they answer 500 (a create body
+//! that is not JSON, `limit=abc`'s `strconv.Atoi` error, `filters` that
+//! are not JSON). mini-dockerd marks them `InvalidParameter` (400), as
+//! moby v23 and later do for most of them: a 500 tells a client "retry,
+//! the daemon broke", which is wrong for input it must fix. The messages
+//! stay dockerd's where we can produce them.
+//!
 //! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
 use std::fmt;

@@ -55,6 +55,29 @@ fn wrong_content_type_is_400() {
         br#"{"Name":"okvol"}"#,
     );
     assert_eq!(status, 201);
+    // The media type is compared in lower case, as `mime.ParseMediaType`
+    // returns it.
+    let (status, _, body) = d.raw(
+        "POST",
+        "/volumes/create",
+        &[("Content-Type", "APPLICATION/JSON")],
+        br#"{"Name":"okvol2"}"#,
+    );
+    assert_eq!(status, 201, "{}", text(&body));
+    // No Content-Type at all is fine only without a body (which is then
+    // the decoder's EOF, as on dockerd).
+    let (status, _, body) = d.raw("POST", "/volumes/create", &[], br#"{"Name":"x"}"#);
+    assert_eq!(status, 400);
+    assert_eq!(
+        text(&body),
+        "{\"message\":\"Content-Type specified () must be 'application/json'\"}\n"
+    );
+    let (status, _, body) = d.raw("POST", "/volumes/create", &[], b"");
+    assert_eq!(status, 400);
+    assert_eq!(
+        text(&body),
+        "{\"message\":\"got EOF while reading request body\"}\n"
+    );
 }
 
 /// A JSON body over the daemon's limit (4 MiB, `MAX_JSON_BODY`) is
@@ -142,13 +165,43 @@ fn version_prefix_forms() {
     assert_eq!(status, 200, "{}", text(&body));
     let (status, _, body) = d.raw("GET", "/v1..41/version", &[], b"");
     assert_eq!(status, 400);
-    assert!(
-        text(&body).contains("client version 1..41 is too old"),
-        "{}",
-        text(&body)
+    assert_eq!(
+        text(&body),
+        "client version 1..41 is too old. Minimum supported API version is 1.12, \
+         please upgrade your client to a newer version\n"
     );
     let (status, _, body) = d.raw("GET", "/v1.9/version", &[], b"");
     assert_eq!(status, 400, "1.9 < 1.12 numerically: {}", text(&body));
+}
+
+/// moby's `makeErrorHandler` writes JSON errors only for a URL version
+/// above 1.23 (or none): `/v1.23/...` and older get Go's `http.Error`,
+/// the bare message and a newline as `text/plain; charset=utf-8` with
+/// `X-Content-Type-Options: nosniff`, as a real dockerd 20.10.24 answers.
+/// The middleware headers are there either way.
+#[test]
+fn errors_of_old_api_versions_are_plain_text() {
+    let d = TestDaemon::start();
+    let (status, h, body) = d.raw("GET", "/v1.23/containers/nope/json", &[], b"");
+    assert_eq!(status, 404);
+    assert_eq!(h.get("Content-Type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(h.get("X-Content-Type-Options"), Some("nosniff"));
+    assert_eq!(h.get("Api-Version"), Some("1.41"));
+    assert_eq!(text(&body), "No such container: nope\n");
+    let (status, h, body) = d.raw("GET", "/v1.11/version", &[], b"");
+    assert_eq!(status, 400);
+    assert_eq!(h.get("Content-Type"), Some("text/plain; charset=utf-8"));
+    assert!(text(&body).starts_with("client version 1.11 is too old."));
+    for path in ["/v1.24/containers/nope/json", "/containers/nope/json"] {
+        let (status, h, body) = d.raw("GET", path, &[], b"");
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(h.get("Content-Type"), Some("application/json"), "{path}");
+        assert_eq!(
+            text(&body),
+            "{\"message\":\"No such container: nope\"}\n",
+            "{path}"
+        );
+    }
 }
 
 /// moby's `makeHTTPHandler` turns a handler error into JSON; a Rust panic
@@ -221,4 +274,105 @@ async fn handler_panic_is_500_json() {
     });
     let resp = make_http_handler(&entry(fine), conn, 2, request(), Default::default()).await;
     assert_eq!(resp.status(), 204);
+}
+
+/// moby's handlers begin with `httputils.ParseForm`, which is Go's
+/// `url.ParseQuery`: a `;` in the query or a bad `%` escape is a 400 with
+/// Go's message, and `r.Form.Get` takes the *first* value of a repeated
+/// key. `getContainersByName` never calls `ParseForm`, so there a
+/// malformed query is no error and the lookup goes on. (dockerd answers a
+/// non-numeric `limit` with a 500; we answer 400, see `errdefs.rs`.)
+#[test]
+fn query_strings_parse_as_go_does() {
+    let d = TestDaemon::start();
+    let (status, _, body) = d.raw("GET", "/containers/json?all=1;x=2", &[], b"");
+    assert_eq!(status, 400);
+    assert_eq!(
+        text(&body),
+        "{\"message\":\"invalid semicolon separator in query\"}\n"
+    );
+    let (status, _, body) = d.raw("GET", "/containers/json?all=%zz", &[], b"");
+    assert_eq!(status, 400);
+    assert_eq!(
+        text(&body),
+        "{\"message\":\"invalid URL escape \\\"%zz\\\"\"}\n"
+    );
+    let (status, _, body) = d.raw("GET", "/containers/json?limit=1&limit=abc", &[], b"");
+    assert_eq!(status, 200, "the first limit counts: {}", text(&body));
+    let (status, _, _) = d.raw("GET", "/containers/json?limit=abc&limit=1", &[], b"");
+    assert_eq!(status, 400, "the first limit counts");
+    let (status, _, body) = d.raw("GET", "/containers/nope/json?a;b", &[], b"");
+    assert_eq!(status, 404);
+    assert_eq!(text(&body), "{\"message\":\"No such container: nope\"}\n");
+}
+
+/// Go's `net/http` decodes the path before gorilla/mux matches it, as a
+/// real dockerd shows: `%2D` in a name is a `-`, an encoded `..` is
+/// cleaned away with gorilla's 301 (the Location escaped again, the query
+/// kept), `%2F` is a `/` inside `{name:.*}`, and a bad escape is Go's bare
+/// plain-text 400 with the connection closed, before any middleware.
+#[test]
+fn paths_are_matched_decoded_as_go_does() {
+    let d = TestDaemon::start();
+    let (status, _, body) = d.raw("GET", "/v1.41/containers/no%2Dsuch/json", &[], b"");
+    assert_eq!(status, 404);
+    assert_eq!(
+        text(&body),
+        "{\"message\":\"No such container: no-such\"}\n"
+    );
+    let (status, _, body) = d.raw("GET", "/v1.41/containers/a%2Fb/json", &[], b"");
+    assert_eq!(status, 404);
+    assert_eq!(text(&body), "{\"message\":\"No such container: a/b\"}\n");
+    let (status, h, _) = d.raw("GET", "/v1.41/containers/%2e%2e/json", &[], b"");
+    assert_eq!(status, 301);
+    assert_eq!(h.get("Location"), Some("/v1.41/json"));
+    let (status, h, _) = d.raw("GET", "/v1.41/containers/a%20b//json?all=1", &[], b"");
+    assert_eq!(status, 301);
+    assert_eq!(
+        h.get("Location"),
+        Some("/v1.41/containers/a%20b/json?all=1")
+    );
+    let (status, h, body) = d.raw("GET", "/v1.41/containers/%zz/json", &[], b"");
+    assert_eq!(status, 400);
+    assert_eq!(text(&body), "400 Bad Request");
+    assert_eq!(h.get("Connection"), Some("close"));
+    assert!(!h.has("Api-Version"), "refused before the middlewares");
+}
+
+/// A client that stops in the middle of a body (less than its
+/// Content-Length, or a chunked body that never ends) is not waited for
+/// forever, as dockerd would: after the read timeout without a byte
+/// (300 ms here) the handler answers 400 and the connection closes. Both
+/// a plain handler and one behind the debug middleware (`-D`, which reads
+/// JSON bodies to log them) give up.
+#[test]
+fn stalled_body_is_cut_off() {
+    for args in [&[][..], &["-D"][..]] {
+        let d = TestDaemon::start_with_env(args, &[("MINI_DOCKERD_READ_HEADER_TIMEOUT_MS", "300")]);
+        for head in [
+            "POST /volumes/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"Na",
+            "POST /volumes/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"Na\r\n",
+        ] {
+            let mut stream = UnixStream::connect(&d.socket).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            stream.write_all(head.as_bytes()).unwrap();
+            let started = Instant::now();
+            let mut buf = Vec::new();
+            let _ = stream.read_to_end(&mut buf);
+            let waited = started.elapsed();
+            let answer = String::from_utf8_lossy(&buf);
+            assert!(
+                waited >= Duration::from_millis(250) && waited < Duration::from_secs(5),
+                "{args:?}: closed after {waited:?}"
+            );
+            assert!(answer.starts_with("HTTP/1.1 400"), "{args:?}: {answer}");
+            assert!(
+                answer.contains("the client sent nothing for 300 ms"),
+                "{args:?}: {answer}"
+            );
+        }
+        assert_eq!(d.raw("GET", "/volumes", &[], b"").0, 200, "{args:?}");
+    }
 }

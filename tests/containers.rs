@@ -178,8 +178,48 @@ fn create_errors_match_dockerd() {
     // cover it.)
     let (code, _) = raw(&d, "POST", "/v1.41/containers/create", r#"{"Image": bad"#);
     assert_eq!(code, 400);
+    let (code, body) = raw(&d, "POST", "/v1.41/containers/create", "");
+    assert_eq!(code, 400);
+    assert_eq!(
+        body.trim(),
+        r#"{"message":"got EOF while reading request body"}"#
+    );
     // Nothing was left half made by the failures: only "web" exists.
     assert_eq!(d.docker_ok(&["ps", "-aq"]).lines().count(), 1);
+}
+
+/// `Cmd` and `Entrypoint` are moby `strslice.StrSlice`s: a client may send
+/// one string instead of a list, and dockerd takes it as a list of one
+/// (the whole string is the program; it is not split on spaces).
+#[test]
+fn cmd_and_entrypoint_may_be_one_string() {
+    let d = TestDaemon::start();
+    let (code, body) = raw(
+        &d,
+        "POST",
+        "/v1.41/containers/create?name=one",
+        r#"{"Image":"busybox","Entrypoint":"echo","Cmd":"hi there"}"#,
+    );
+    assert_eq!(code, 201, "{body}");
+    assert_eq!(
+        inspect(&d, "one", "{{json .Config.Entrypoint}}"),
+        r#"["echo"]"#
+    );
+    assert_eq!(
+        inspect(&d, "one", "{{json .Config.Cmd}}"),
+        r#"["hi there"]"#
+    );
+    assert_eq!(
+        inspect(&d, "one", "{{json .Path}} {{json .Args}}"),
+        r#""echo" ["hi there"]"#
+    );
+    let (code, body) = raw(
+        &d,
+        "POST",
+        "/v1.41/containers/create",
+        r#"{"Image":"busybox","Cmd":5}"#,
+    );
+    assert_eq!(code, 400, "{body}");
 }
 
 /// `docker run` of a missing executable: the start fails with 400 and the

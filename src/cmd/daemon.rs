@@ -185,6 +185,8 @@ pub async fn start(config: Config) -> Result<(), String> {
     // --engine-jobs: the docker 1.x Engine (`engine.New()` in 1.x's
     // `mainDaemon`); its jobs are registered once the routers exist.
     let engine = config.engine_jobs.then(crate::engine::Engine::new);
+    // A client gets as long to continue a stalled body as to send a head.
+    server::httputils::set_body_stall_timeout(read_header_timeout());
     let mut server = Server::new(server::Config {
         logging: true,
         debug: config.debug,
@@ -283,7 +285,7 @@ pub async fn start(config: Config) -> Result<(), String> {
 }
 
 /// How long a client may take to send a request head (Go's
-/// `http.Server.ReadHeaderTimeout`). The default is in `server::Config`;
+/// `http.Server.ReadHeaderTimeout`), and may pause inside a body. The default is in `server::Config`;
 /// the environment variable `MINI_DOCKERD_READ_HEADER_TIMEOUT_MS` changes
 /// it, which tests/bad_input.rs uses to see a slow client cut off in well
 /// under a second. It is an environment variable rather than a flag

@@ -194,15 +194,30 @@ pub fn no_content(status: StatusCode) -> Response<Body> {
         .expect("static response parts are valid")
 }
 
-/// moby `httputils.CheckForJSON`: a body is fine when there is none, or
-/// when its Content-Type is `application/json`.
+/// moby `httputils.CheckForJSON`: no Content-Type is fine only while there
+/// is no body; otherwise the media type must be `application/json`.
+///
+/// Go's `r.ContentLength` is the Content-Length header, or -1 for a chunked
+/// body, so a chunked body without a Content-Type is refused too. The media
+/// type is compared as `mime.ParseMediaType` returns it: trimmed and in
+/// lower case (`APPLICATION/JSON; charset=utf-8` is JSON).
 pub fn check_for_json(req: &ApiRequest) -> Result<()> {
-    let ct = req
-        .headers()
+    let headers = req.headers();
+    let ct = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if ct.is_empty() || ct.split(';').next().map(str::trim) == Some("application/json") {
+    if ct.is_empty() {
+        let has_body = match headers.get(hyper::header::CONTENT_LENGTH) {
+            Some(len) => len.to_str().ok().and_then(|l| l.trim().parse::<u64>().ok()) != Some(0),
+            None => headers.contains_key(hyper::header::TRANSFER_ENCODING),
+        };
+        if !has_body {
+            return Ok(());
+        }
+    }
+    let media_type = ct.split(';').next().unwrap_or("").trim();
+    if media_type.eq_ignore_ascii_case("application/json") {
         return Ok(());
     }
     Err(Error::invalid_parameter(format!(
@@ -214,60 +229,187 @@ pub fn check_for_json(req: &ApiRequest) -> Result<()> {
 /// create; we have one so that a client cannot make us buffer without bound.
 pub const MAX_JSON_BODY: usize = 4 << 20;
 
-/// Read the whole request body, refusing more than `limit` bytes.
-pub async fn read_body(req: ApiRequest, limit: usize) -> Result<Bytes> {
-    let limited = http_body_util::Limited::new(req.into_body(), limit);
-    match limited.collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                Err(Error::invalid_parameter(format!(
-                    "request body is larger than the {limit} bytes this daemon accepts"
-                )))
-            } else {
-                Err(Error::invalid_parameter(format!(
-                    "error reading request body: {e}"
-                )))
-            }
-        }
+/// How long a client may pause in the middle of a request body before we
+/// give up on it (see [`collect_body`]). Go's `http.Server` has no such
+/// limit unless `ReadTimeout` is set, and dockerd does not set it: a
+/// client that sends half a body holds a dockerd goroutine forever. We
+/// bound it, so a stalled upload costs a connection for a while, not for
+/// good. The daemon sets it at start-up ([`set_body_stall_timeout`]).
+static BODY_STALL_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(30_000);
+
+/// Set the body stall timeout (the daemon passes its read timeout).
+pub fn set_body_stall_timeout(d: std::time::Duration) {
+    BODY_STALL_MS.store(
+        d.as_millis().max(1) as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+}
+
+/// The current body stall timeout.
+pub fn body_stall_timeout() -> std::time::Duration {
+    std::time::Duration::from_millis(BODY_STALL_MS.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+/// The next frame of a request body, or a 400 when the client sent
+/// nothing for [`body_stall_timeout`]. `Ok(None)` is the end of the body.
+pub async fn next_frame(body: &mut ReqBody) -> Result<Option<Frame<Bytes>>> {
+    let limit = body_stall_timeout();
+    match tokio::time::timeout(limit, body.frame()).await {
+        Err(_) => Err(Error::invalid_parameter(format!(
+            "error reading request body: the client sent nothing for {} ms",
+            limit.as_millis()
+        ))),
+        Ok(None) => Ok(None),
+        Ok(Some(Ok(frame))) => Ok(Some(frame)),
+        Ok(Some(Err(e))) => Err(Error::invalid_parameter(format!(
+            "error reading request body: {e}"
+        ))),
     }
 }
 
-/// moby `httputils.ReadJSON`: check the Content-Type, decode the body, and
-/// reject trailing data. An empty body decodes as `T::default()`, as Go's
-/// decoder leaves the zero value when it meets EOF at once.
+/// Read a whole request body, refusing more than `limit` bytes, and
+/// giving up on a client that stalls ([`next_frame`]). When this fails
+/// the handler answers without having read the body, and hyper closes
+/// the connection after the answer instead of waiting for the rest.
+pub async fn collect_body(mut body: ReqBody, limit: usize) -> Result<Bytes> {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = next_frame(&mut body).await? {
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        if buf.len() + data.len() > limit {
+            return Err(Error::invalid_parameter(format!(
+                "request body is larger than the {limit} bytes this daemon accepts"
+            )));
+        }
+        buf.extend_from_slice(&data);
+    }
+    Ok(buf.freeze())
+}
+
+/// Read the whole request body (see [`collect_body`]).
+pub async fn read_body(req: ApiRequest, limit: usize) -> Result<Bytes> {
+    collect_body(req.into_body(), limit).await
+}
+
+/// moby's way of reading a JSON body, which every router spells out:
+/// `CheckForJSON`, then `json.NewDecoder(r.Body).Decode(&v)`, where an
+/// empty body is the decoder's `io.EOF` and dockerd's 400 "got EOF while
+/// reading request body".
 ///
-/// dockerd 20.10.24 answers a malformed create body with 500 (the decoder's
-/// error was unclassified; moby v23 made it a 400). We answer 400, as later
-/// dockerd does: the request is at fault, not the daemon.
-pub async fn read_json<T: DeserializeOwned + Default>(req: ApiRequest) -> Result<T> {
+/// dockerd 20.10.24 answers a malformed create body with 500 (the
+/// decoder's error was unclassified; moby v23 made it a 400 "invalid JSON:
+/// ..."). We answer 400 with v23's wording: the request is at fault, not
+/// the daemon.
+pub async fn read_json<T: DeserializeOwned>(req: ApiRequest) -> Result<T> {
     check_for_json(&req)?;
     let body = read_body(req, MAX_JSON_BODY).await?;
     decode_json(&body)
 }
 
-/// Decode a JSON body that is already in memory (see [`read_json`]).
-pub fn decode_json<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+/// [`read_json`] for the one body that may be empty: `postContainerUpdate`
+/// decodes with "Do not fail if body is empty", so no body is the zero
+/// value (`T::default()`).
+pub async fn read_json_or_default<T: DeserializeOwned + Default>(req: ApiRequest) -> Result<T> {
+    check_for_json(&req)?;
+    let body = read_body(req, MAX_JSON_BODY).await?;
+    if is_empty_body(&body) {
         return Ok(T::default());
+    }
+    decode_json(&body)
+}
+
+/// Decode a JSON body that is already in memory (see [`read_json`]).
+pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    if is_empty_body(body) {
+        return Err(Error::invalid_parameter(
+            "got EOF while reading request body",
+        ));
     }
     serde_json::from_slice(body).map_err(|e| Error::invalid_parameter(format!("invalid JSON: {e}")))
 }
 
-/// The query string as a multimap-free map (moby `r.Form`): the last value
-/// of a repeated key wins, except that callers can ask for all values with
-/// [`form_values`].
-pub fn parse_form(req: &ApiRequest) -> HashMap<String, String> {
-    req.uri()
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default()
+/// Go's decoder meets EOF before any value in a body of only white space.
+fn is_empty_body(body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
+}
+
+/// moby `httputils.ParseForm` and Go's `r.Form.Get`: the query string as a
+/// map in which the *first* value of a repeated key wins, or the 400 that
+/// Go's `url.ParseQuery` error becomes: a `;` in a pair ("invalid
+/// semicolon separator in query") or a bad escape (`invalid URL escape
+/// "%zz"`).
+pub fn parse_form(req: &ApiRequest) -> Result<HashMap<String, String>> {
+    let (form, err) = parse_query(req.uri().query().unwrap_or(""));
+    match err {
+        Some(e) => Err(Error::invalid_parameter(e)),
+        None => Ok(form),
+    }
+}
+
+/// The query as `r.FormValue` sees it in a handler that never calls
+/// `ParseForm` (`getContainersByName`): Go parses what it can and drops
+/// the error.
+pub fn parse_form_lenient(req: &ApiRequest) -> HashMap<String, String> {
+    parse_query(req.uri().query().unwrap_or("")).0
+}
+
+/// Go's `url.ParseQuery`, keeping the first value of each key: every pair
+/// that parses is kept, and the first error is returned beside them.
+fn parse_query(query: &str) -> (HashMap<String, String>, Option<String>) {
+    let mut form = HashMap::new();
+    let mut first_err = None;
+    for pair in query.split('&') {
+        if pair.is_empty() {
+            continue;
+        }
+        if pair.contains(';') {
+            first_err.get_or_insert_with(|| "invalid semicolon separator in query".to_string());
+            continue;
+        }
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match (query_unescape(key), query_unescape(value)) {
+            (Ok(k), Ok(v)) => {
+                form.entry(k).or_insert(v);
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    (form, first_err)
+}
+
+/// Go's `url.QueryUnescape`: `+` is a space, `%XY` a byte, and a `%` not
+/// followed by two hex digits an error naming what followed it.
+fn query_unescape(s: &str) -> std::result::Result<String, String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = |b: Option<&u8>| b.and_then(|b| (*b as char).to_digit(16));
+                match (hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+                    (Some(h), Some(l)) => out.push((h * 16 + l) as u8),
+                    _ => {
+                        let bad = String::from_utf8_lossy(&bytes[i..(i + 3).min(bytes.len())]);
+                        return Err(format!("invalid URL escape \"{bad}\""));
+                    }
+                }
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Every value of a repeated query parameter.

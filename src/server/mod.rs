@@ -531,7 +531,12 @@ async fn dispatch(
     let start = trace::clock();
     let method = req.method().clone();
     trace::context::in_request(ids, async move {
-        let path = req.uri().path();
+        // Go's net/http hands gorilla/mux the *decoded* path
+        // (`req.URL.Path`), and refuses a bad `%` escape with a bare 400
+        // before any router runs (see `mux::unescape_path`).
+        let raw_path = req.uri().path();
+        let decoded = mux::unescape_path(raw_path);
+        let path: &str = decoded.as_deref().unwrap_or(raw_path);
         if trace::active() {
             let len = req
                 .headers()
@@ -547,7 +552,10 @@ async fn dispatch(
             // borrowed as it is; only the rare absolute-form is formatted.
             let full;
             let uri = match req.uri().scheme() {
-                None => req.uri().path_and_query().map_or(path, |pq| pq.as_str()),
+                None => req
+                    .uri()
+                    .path_and_query()
+                    .map_or(raw_path, |pq| pq.as_str()),
                 Some(_) => {
                     full = req.uri().to_string();
                     full.as_str()
@@ -568,68 +576,88 @@ async fn dispatch(
             record_misses: trace::active(),
             ..Default::default()
         };
-        let resp = match mux.find(&method, path, &mut report) {
-            MatchOutcome::Matched { index, route, vars } => {
-                if trace::active() {
-                    let vars_json: std::borrow::Cow<str> = if vars.is_empty() {
-                        "{}".into()
+        let resp = if decoded.is_none() {
+            trace_event!(
+                "request",
+                "event",
+                "rejected",
+                status = 400u64,
+                reason = "invalid URL escape in the path"
+            );
+            go_bad_request()
+        } else {
+            match mux.find(&method, path, &mut report) {
+                MatchOutcome::Matched { index, route, vars } => {
+                    if trace::active() {
+                        let vars_json: std::borrow::Cow<str> = if vars.is_empty() {
+                            "{}".into()
+                        } else {
+                            serde_json::to_string(&vars).unwrap_or_default().into()
+                        };
+                        trace_event!(
+                            "mux",
+                            "event",
+                            "match",
+                            route_index = index as u64,
+                            method = route
+                                .handler
+                                .method
+                                .as_ref()
+                                .map(|m| m.as_str())
+                                .unwrap_or("*"),
+                            template = route.handler.template.as_str(),
+                            handler = route.handler.handler_name,
+                            router = route.handler.router,
+                            vars = &*vars_json,
+                            tried = report.tried as u64,
+                            misses = std::str::from_utf8(&report.misses).unwrap_or("")
+                        );
+                    }
+                    let entry = route.handler.clone();
+                    if entry.not_found {
+                        page_not_found()
                     } else {
-                        serde_json::to_string(&vars).unwrap_or_default().into()
+                        make_http_handler(
+                            &entry,
+                            conn.clone(),
+                            req_id,
+                            req.map(|b| b.boxed()),
+                            vars,
+                        )
+                        .await
+                    }
+                }
+                MatchOutcome::Redirect { location } => {
+                    // gorilla sets the cleaned path on a copy of the URL and
+                    // writes `url.String()`: the path escaped again, and the query.
+                    let location = mux::escape_path(&location);
+                    let location = match req.uri().query() {
+                        Some(q) => format!("{location}?{q}"),
+                        None => location,
+                    };
+                    trace_event!("mux", "event", "redirect", location = location.as_str());
+                    Response::builder()
+                        .status(StatusCode::MOVED_PERMANENTLY)
+                        .header(LOCATION, location)
+                        .body(httputils::empty())
+                        .unwrap()
+                }
+                MatchOutcome::NotFound { method_mismatch } => {
+                    let by = if method_mismatch {
+                        "MethodNotAllowedHandler"
+                    } else {
+                        "NotFoundHandler"
                     };
                     trace_event!(
                         "mux",
                         "event",
-                        "match",
-                        route_index = index as u64,
-                        method = route
-                            .handler
-                            .method
-                            .as_ref()
-                            .map(|m| m.as_str())
-                            .unwrap_or("*"),
-                        template = route.handler.template.as_str(),
-                        handler = route.handler.handler_name,
-                        router = route.handler.router,
-                        vars = &*vars_json,
+                        "notfound",
                         tried = report.tried as u64,
-                        misses = std::str::from_utf8(&report.misses).unwrap_or("")
+                        misses = std::str::from_utf8(&report.misses).unwrap_or(""),
+                        answered_by = by
                     );
-                }
-                let entry = route.handler.clone();
-                if entry.not_found {
                     page_not_found()
-                } else {
-                    make_http_handler(&entry, conn.clone(), req_id, req.map(|b| b.boxed()), vars)
-                        .await
                 }
-            }
-            MatchOutcome::Redirect { location } => {
-                let location = match req.uri().query() {
-                    Some(q) => format!("{location}?{q}"),
-                    None => location,
-                };
-                trace_event!("mux", "event", "redirect", location = location.as_str());
-                Response::builder()
-                    .status(StatusCode::MOVED_PERMANENTLY)
-                    .header(LOCATION, location)
-                    .body(httputils::empty())
-                    .unwrap()
-            }
-            MatchOutcome::NotFound { method_mismatch } => {
-                let by = if method_mismatch {
-                    "MethodNotAllowedHandler"
-                } else {
-                    "NotFoundHandler"
-                };
-                trace_event!(
-                    "mux",
-                    "event",
-                    "notfound",
-                    tried = report.tried as u64,
-                    misses = std::str::from_utf8(&report.misses).unwrap_or(""),
-                    answered_by = by
-                );
-                page_not_found()
             }
         };
         let mut resp = resp;
@@ -734,6 +762,9 @@ pub async fn make_http_handler(
     };
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    // moby's makeErrorHandler looks at the version in the URL (not the
+    // negotiated one) to choose between a JSON error and a plain-text one.
+    let json_errors = api_version_supports_json_errors(vars.get("version").map(String::as_str));
     let result = AssertUnwindSafe((entry.handler)(ctx, req, vars))
         .catch_unwind()
         .await;
@@ -757,7 +788,11 @@ pub async fn make_http_handler(
             if status.is_server_error() {
                 tracing::error!("Handler for {method} {path} returned error: {err}");
             }
-            error_response(status, &err.message)
+            if json_errors {
+                error_response(status, &err.message)
+            } else {
+                plain_error_response(status, &err.message)
+            }
         }
     };
     // The middlewares' headers (moby: set on `w` before the handler ran),
@@ -778,17 +813,55 @@ pub async fn make_http_handler(
     resp
 }
 
-/// `{"message": ...}` with a status; 304 gets no body, as Go sends none.
+/// `{"message": ...}` with a status. A 304 goes out bare: Go's server
+/// sends neither a body nor the Content-Type that `WriteJSON` set for a
+/// status that cannot have a body.
 pub fn error_response(status: StatusCode, message: &str) -> Response<Body> {
     if status == StatusCode::NOT_MODIFIED {
-        return Response::builder()
-            .status(status)
-            .header(CONTENT_TYPE, "application/json")
-            .body(httputils::empty())
-            .unwrap();
+        return httputils::no_content(status);
     }
     httputils::write_json(status, &serde_json::json!({ "message": message }))
         .unwrap_or_else(|_| httputils::no_content(status))
+}
+
+/// moby `apiVersionSupportsJSONErrors`: JSON errors came with API 1.24. A
+/// request whose URL names 1.23 or older (`/v1.12/...`) gets its error the
+/// way the Go server wrote it before that: Go's `http.Error`, the message
+/// and a newline as `text/plain`. A URL without a version gets JSON.
+pub fn api_version_supports_json_errors(version: Option<&str>) -> bool {
+    const FIRST_API_VERSION_WITH_JSON_ERRORS: &str = "1.23";
+    match version {
+        None | Some("") => true,
+        Some(v) => {
+            httputils::compare_versions(v, FIRST_API_VERSION_WITH_JSON_ERRORS)
+                == std::cmp::Ordering::Greater
+        }
+    }
+}
+
+/// Go's `http.Error(w, message, status)`: the error of a pre-1.24 request.
+pub fn plain_error_response(status: StatusCode, message: &str) -> Response<Body> {
+    if status == StatusCode::NOT_MODIFIED {
+        return httputils::no_content(status);
+    }
+    Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, "text/plain; charset=utf-8")
+        .header("X-Content-Type-Options", "nosniff")
+        .body(httputils::full(format!("{message}\n")))
+        .expect("static response parts are valid")
+}
+
+/// What Go's `net/http` server answers a request line it cannot parse (a
+/// bad `%` escape in the path): a bare `400 Bad Request` in plain text,
+/// with no middleware headers, and the connection closed.
+fn go_bad_request() -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::BAD_REQUEST)
+        .header(CONTENT_TYPE, "text/plain; charset=utf-8")
+        .header(hyper::header::CONNECTION, "close")
+        .body(httputils::full("400 Bad Request"))
+        .expect("static response parts are valid")
 }
 
 /// moby's `notFoundHandler`: a 404 written *outside* the middleware chain,

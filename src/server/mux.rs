@@ -437,6 +437,54 @@ fn version_prefix_end(path: &[u8]) -> Option<usize> {
     (i > 2 && (i == path.len() || path[i] == b'/')).then_some(i)
 }
 
+/// Go's `url.PathUnescape`, which `net/http` applies to the request target
+/// before any handler sees it: gorilla/mux (without `UseEncodedPath`, as
+/// moby uses it) matches routes against this decoded `req.URL.Path`, so
+/// `/containers/a%2Db/json` names container `a-b`, and `%2F` becomes a `/`
+/// that takes part in matching. `+` stays a `+` in a path. A `%` without
+/// two hex digits after it is `None`: Go's server refuses such a request
+/// line with a bare 400 before the router runs. Bytes that are not UTF-8
+/// become U+FFFD, which is how dockerd's JSON shows them too.
+pub fn unescape_path(p: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !p.contains('%') {
+        return Some(std::borrow::Cow::Borrowed(p));
+    }
+    let bytes = p.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = |at: usize| bytes.get(at).and_then(|b| (*b as char).to_digit(16));
+            let (Some(h), Some(l)) = (hex(i + 1), hex(i + 2)) else {
+                return None;
+            };
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(std::borrow::Cow::Owned(
+        String::from_utf8_lossy(&out).into_owned(),
+    ))
+}
+
+/// Go's `url.URL.EscapedPath` for a path set by hand (gorilla's redirect
+/// to the cleaned path): every byte but letters, digits, `-_.~` and
+/// `$&+,/:;=@` is written as `%XX`.
+pub fn escape_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    for &b in p.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~$&+,/:;=@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// gorilla/mux's `cleanPath`: Go's `path.Clean`, keeping a trailing slash.
 /// Returns `Some(clean)` only when the path changes.
 pub fn clean_path(p: &str) -> Option<String> {
@@ -475,6 +523,20 @@ pub fn clean_path(p: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What Go's `url.PathUnescape` and `EscapedPath` do with the paths
+    /// dockerd's clients send.
+    #[test]
+    fn paths_unescape_and_escape_as_go_does() {
+        assert_eq!(unescape_path("/a%2Db/json").unwrap(), "/a-b/json");
+        assert_eq!(unescape_path("/a%2fb+c").unwrap(), "/a/b+c");
+        assert_eq!(unescape_path("/plain").unwrap(), "/plain");
+        assert!(unescape_path("/%zz").is_none());
+        assert!(unescape_path("/%4").is_none());
+        assert_eq!(unescape_path("/%ff").unwrap(), "/\u{fffd}");
+        assert_eq!(escape_path("/a b/c:d@e"), "/a%20b/c:d@e");
+        assert_eq!(escape_path("/x?y#z"), "/x%3Fy%23z");
+    }
 
     fn vars(template: &str, path: &str) -> Option<Vec<String>> {
         let t = Template::parse(template);

@@ -11,12 +11,11 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use serde_json::Value;
 
 use crate::server::httpstatus;
-use crate::server::httputils::{check_for_json, ApiFunc};
+use crate::server::httputils::{self, check_for_json, ApiFunc};
 use crate::trace;
 
 use super::Middleware;
@@ -64,29 +63,35 @@ impl Middleware for DebugRequestMiddleware {
                 let method = req.method().clone();
                 let uri = req.uri().to_string();
                 tracing::debug!(module = "api", method = %method, request_url = %uri, vars = ?vars, "Calling {} {}", method, uri);
-                let mut req = req;
                 let small = req
                     .headers()
                     .get(hyper::header::CONTENT_LENGTH)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.parse::<usize>().ok())
                     .is_some_and(|n| n <= MAX_BODY_SIZE);
-                if method == hyper::Method::POST && small && check_for_json(&req).is_ok() {
+                let req = if method == hyper::Method::POST && small && check_for_json(&req).is_ok()
+                {
                     // Read the (small) body, log a masked copy, and put the
-                    // original back for the handler.
+                    // original back for the handler. A client that stalls
+                    // in the middle of it gets the handler's 400 here.
                     let (parts, body) = req.into_parts();
-                    let bytes = match body.collect().await {
-                        Ok(c) => c.to_bytes(),
-                        Err(_) => Bytes::new(),
-                    };
-                    if let Ok(mut v) = serde_json::from_slice::<Value>(&bytes) {
-                        mask_secret_keys(&mut v);
-                        tracing::debug!(form_data = %v, "form data");
-                    }
-                    let body = Full::new(bytes).map_err(|never| match never {}).boxed();
-                    req = hyper::Request::from_parts(parts, body);
-                }
-                let result = next(ctx, req, vars).await;
+                    httputils::collect_body(body, MAX_BODY_SIZE)
+                        .await
+                        .map(|bytes| {
+                            if let Ok(mut v) = serde_json::from_slice::<Value>(&bytes) {
+                                mask_secret_keys(&mut v);
+                                tracing::debug!(form_data = %v, "form data");
+                            }
+                            let body = Full::new(bytes).map_err(|never| match never {}).boxed();
+                            hyper::Request::from_parts(parts, body)
+                        })
+                } else {
+                    Ok(req)
+                };
+                let result = match req {
+                    Ok(req) => next(ctx, req, vars).await,
+                    Err(e) => Err(e),
+                };
                 match &result {
                     Ok(resp) => trace_event!(
                         "middleware",

@@ -40,7 +40,7 @@ impl ContainerRouter {
         req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         let limit = match form.get("limit").map(String::as_str) {
             None | Some("") => 0,
             Some(v) => v.parse().map_err(|_| {
@@ -89,7 +89,7 @@ impl ContainerRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         let ps_args = form.get("ps_args").cloned().unwrap_or_default();
         let top = self.backend.container_top(&name(&vars), &ps_args)?;
         write_json(StatusCode::OK, &top)
@@ -104,7 +104,7 @@ impl ContainerRouter {
     ) -> Result<Response<Body>> {
         // Everything is checked before the 200: once the stream starts, an
         // error can only be written into it.
-        let form = httputils::parse_form(&req);
+        let form = httputils::parse_form(&req)?;
         let stdout = httputils::bool_value(&form, "stdout");
         let stderr = httputils::bool_value(&form, "stderr");
         if !(stdout || stderr) {
@@ -148,7 +148,7 @@ impl ContainerRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         let stream = httputils::bool_value_or_default(&form, "stream", true);
         let one_shot = bool_value(&form, "one-shot");
         let rx = self
@@ -178,7 +178,7 @@ impl ContainerRouter {
         req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         let name = form.get("name").cloned().unwrap_or_default();
         let config: ContainerCreateConfig = read_json(req).await?;
         let created = self.backend.container_create(&name, config)?;
@@ -192,7 +192,7 @@ impl ContainerRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         let signal = form.get("signal").cloned().unwrap_or_default();
         self.backend
             .clone()
@@ -290,7 +290,7 @@ impl ContainerRouter {
     ) -> Result<Response<Body>> {
         // Everything that can fail is checked before the 200 goes out:
         // after it, the only place for an error is the body.
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         let condition =
             WaitCondition::parse(form.get("condition").map(String::as_str).unwrap_or(""))?;
         let wait = self.backend.container_wait(&name(&vars), condition)?;
@@ -320,7 +320,7 @@ impl ContainerRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = httputils::parse_form(&req);
+        let form = httputils::parse_form(&req)?;
         let height = parse_dimension(form.get("h").map(String::as_str).unwrap_or(""))?;
         let width = parse_dimension(form.get("w").map(String::as_str).unwrap_or(""))?;
         let name = vars.get("name").cloned().unwrap_or_default();
@@ -335,7 +335,7 @@ impl ContainerRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = httputils::parse_form(&req);
+        let form = httputils::parse_form(&req)?;
         let cfg = AttachConfig {
             use_stdin: httputils::bool_value(&form, "stdin"),
             use_stdout: httputils::bool_value(&form, "stdout"),
@@ -367,7 +367,7 @@ impl ContainerRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         let new_name = form.get("name").cloned().unwrap_or_default();
         self.backend.container_rename(&name(&vars), &new_name)?;
         Ok(no_content(StatusCode::NO_CONTENT))
@@ -381,7 +381,7 @@ impl ContainerRouter {
         vars: Vars,
     ) -> Result<Response<Body>> {
         let name = name(&vars);
-        let config: UpdateConfig = read_json(req).await?;
+        let config: UpdateConfig = httputils::read_json_or_default(req).await?;
         let body = self.backend.container_update(&name, config)?;
         write_json(StatusCode::OK, &body)
     }
@@ -393,7 +393,7 @@ impl ContainerRouter {
         req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         let filters = form.get("filters").cloned().unwrap_or_default();
         let report = self.backend.clone().containers_prune(filters).await?;
         write_json(StatusCode::OK, &report)
@@ -419,7 +419,7 @@ impl ContainerRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         if bool_value(&form, "link") {
             return Err(Error::not_implemented(
                 "removing links (rm --link) is not supported: mini-dockerd has no legacy links",
@@ -445,7 +445,7 @@ fn name(vars: &Vars) -> String {
 /// The `t` query of stop and restart: seconds, or `None` when absent
 /// (the container's `StopTimeout` or 10 then applies).
 fn stop_timeout(req: &ApiRequest) -> Result<Option<i64>> {
-    let form = parse_form(req);
+    let form = parse_form(req)?;
     match form.get("t").map(String::as_str) {
         None | Some("") => Ok(None),
         Some(v) => v.parse().map(Some).map_err(|_| {

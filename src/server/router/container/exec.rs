@@ -119,7 +119,7 @@ impl ContainerRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = httputils::parse_form(&req);
+        let form = httputils::parse_form(&req)?;
         let height = parse_dimension(form.get("h").map(String::as_str).unwrap_or(""))?;
         let width = parse_dimension(form.get("w").map(String::as_str).unwrap_or(""))?;
         let id = vars.get("name").cloned().unwrap_or_default();

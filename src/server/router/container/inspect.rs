@@ -8,7 +8,9 @@ use std::sync::Arc;
 use hyper::{Response, StatusCode};
 
 use crate::errdefs::Result;
-use crate::server::httputils::{bool_value, parse_form, write_json, ApiRequest, Body, Ctx, Vars};
+use crate::server::httputils::{
+    bool_value, parse_form_lenient, write_json, ApiRequest, Body, Ctx, Vars,
+};
 
 use super::ContainerRouter;
 
@@ -20,7 +22,9 @@ impl ContainerRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        // moby's getContainersByName reads `size` without calling
+        // ParseForm, so a malformed query is no error here.
+        let form = parse_form_lenient(&req);
         let name = vars.get("name").cloned().unwrap_or_default();
         let json = self
             .backend

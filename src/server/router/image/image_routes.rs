@@ -12,7 +12,7 @@ use std::io::{self, Read, Write};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::BodyExt;
+
 use hyper::header::CONTENT_TYPE;
 use hyper::{Response, StatusCode};
 
@@ -67,13 +67,16 @@ impl BodyReader {
         let (tx, rx) = tokio::sync::mpsc::channel(8);
         let mut body = req.into_body();
         tokio::spawn(async move {
-            while let Some(frame) = body.frame().await {
-                let item = match frame {
-                    Ok(f) => match f.into_data() {
+            // A client that stalls mid-upload ends the load with an error
+            // instead of holding it open (`httputils::next_frame`).
+            loop {
+                let item = match crate::server::httputils::next_frame(&mut body).await {
+                    Ok(None) => break,
+                    Ok(Some(f)) => match f.into_data() {
                         Ok(data) => Ok(data),
                         Err(_) => continue, // trailers
                     },
-                    Err(e) => Err(io::Error::other(e)),
+                    Err(e) => Err(io::Error::other(e.message)),
                 };
                 let stop = item.is_err();
                 if tx.send(item).await.is_err() || stop {
@@ -173,7 +176,7 @@ impl ImageRouter {
         req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         let mut filters = form_get(&form, "filters");
         let legacy = form_get(&form, "filter");
         if !legacy.is_empty() {
@@ -206,7 +209,7 @@ impl ImageRouter {
         req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        let term = form_get(&parse_form(&req), "term");
+        let term = form_get(&parse_form(&req)?, "term");
         let backend = self.backend.clone();
         let results = backend_call("ImageService.SearchRegistryForImages", move || {
             backend.search_registry(&term)
@@ -298,7 +301,7 @@ impl ImageRouter {
         req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        let quiet = bool_value_or_default(&parse_form(&req), "quiet", true);
+        let quiet = bool_value_or_default(&parse_form(&req)?, "quiet", true);
         let mut body = BodyReader::new(req);
         let backend = self.backend.clone();
         let res = backend_call("ImageService.LoadImage", move || {
@@ -324,7 +327,7 @@ impl ImageRouter {
         req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         let image = form_get(&form, "fromImage");
         let repo = form_get(&form, "repo");
         let tag = form_get(&form, "tag");
@@ -375,7 +378,7 @@ impl ImageRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         let name = vars.get("name").cloned().unwrap_or_default();
         let (repo, tag) = (form_get(&form, "repo"), form_get(&form, "tag"));
         let backend = self.backend.clone();
@@ -393,7 +396,7 @@ impl ImageRouter {
         req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        let filters = form_get(&parse_form(&req), "filters");
+        let filters = form_get(&parse_form(&req)?, "filters");
         let backend = self.backend.clone();
         let report = backend_call("ImageService.ImagesPrune", move || {
             backend.images_prune(&filters)
@@ -409,7 +412,7 @@ impl ImageRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         let name = vars.get("name").cloned().unwrap_or_default();
         if name.trim().is_empty() {
             return Err(Error::invalid_parameter("image name cannot be blank"));

@@ -27,7 +27,7 @@ struct NetworkCreateRequest {
 
 /// moby `filters.FromJSON(r.Form.Get("filters"))`.
 fn filters(req: &ApiRequest) -> Result<Filter> {
-    let form = parse_form(req);
+    let form = parse_form(req)?;
     Filter::parse(form.get("filters").map(String::as_str).unwrap_or(""))
         .map_err(Error::invalid_parameter)
 }

@@ -122,7 +122,7 @@ impl SystemRouter {
         req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        let form = parse_form(&req);
+        let form = parse_form(&req)?;
         let raw_since = form.get("since").cloned().unwrap_or_default();
         let raw_until = form.get("until").cloned().unwrap_or_default();
         let since = event_time(&raw_since)?;

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::errdefs::{Error, Result};
 use crate::events::filter::Filter;
 use crate::server::httputils::{
-    self, bool_value, check_for_json, parse_form, write_json, ApiRequest, Body, Ctx, Vars,
+    self, bool_value, parse_form, write_json, ApiRequest, Body, Ctx, Vars,
 };
 
 use super::VolumeRouter;
@@ -38,7 +38,7 @@ struct VolumeCreateBody {
 /// moby `filters.FromJSON(r.Form.Get("filters"))`, wrapped as the volume
 /// handlers wrap it.
 fn volume_filters(req: &ApiRequest) -> Result<Filter> {
-    let form = parse_form(req);
+    let form = parse_form(req)?;
     Filter::parse(form.get("filters").map(String::as_str).unwrap_or(""))
         .map_err(|e| Error::invalid_parameter(format!("error reading volume filters: {e}")))
 }
@@ -79,15 +79,7 @@ impl VolumeRouter {
         req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        check_for_json(&req)?;
-        let body = httputils::read_body(req, httputils::MAX_JSON_BODY).await?;
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Err(Error::invalid_parameter(
-                "got EOF while reading request body",
-            ));
-        }
-        let create: VolumeCreateBody =
-            serde_json::from_slice(&body).map_err(|e| Error::invalid_parameter(e.to_string()))?;
+        let create: VolumeCreateBody = httputils::read_json(req).await?;
         let volume = self.backend.create(
             &create.name,
             &create.driver,
@@ -115,7 +107,7 @@ impl VolumeRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let force = bool_value(&parse_form(&req), "force");
+        let force = bool_value(&parse_form(&req)?, "force");
         let name = vars.get("name").map(String::as_str).unwrap_or("");
         self.backend.remove(name, force)?;
         Ok(httputils::no_content(StatusCode::NO_CONTENT))
