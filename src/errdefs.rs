@@ -60,6 +60,15 @@ impl Error {
         }
     }
 
+    /// Go's `errors.Wrapf(err, "...")`: the same kind (errdefs looks
+    /// through the wrapping), with `context: ` in front of the message.
+    pub fn wrap(self, context: impl fmt::Display) -> Self {
+        Error {
+            kind: self.kind,
+            message: format!("{context}: {}", self.message),
+        }
+    }
+
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::NotFound, message)
     }

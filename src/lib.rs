@@ -39,6 +39,7 @@ pub mod image;
 pub mod listeners;
 pub mod runtime;
 pub mod server;
+pub mod signal;
 pub mod stdcopy;
 pub mod tlsconfig;
 pub mod tui;

@@ -327,8 +327,11 @@ fn detached_run_ps_top_stop_rm() {
 }
 
 /// `kill -s INT` reaches a process that traps it (exit 5); `kill` of a
-/// stopped container is 409 `Container <id> is not running`; a bad signal
-/// is 400 `Invalid signal: NOPE`; `restart` gives a new process.
+/// stopped container is 409 `Cannot kill container: kk: Container <id> is
+/// not running` (moby's router wraps every kill error); a bad signal name
+/// is a bare 400 `Invalid signal: NOPE` (parsed before the kill), a
+/// number Linux lacks is "The linux daemon does not support signal 999",
+/// and an unknown container is wrapped too; `restart` gives a new process.
 #[test]
 fn kill_signal_and_restart() {
     let d = TestDaemon::start();
@@ -344,7 +347,20 @@ fn kill_signal_and_restart() {
     ]);
     let out = d.docker(&["kill", "-s", "NOPE", "kk"]);
     assert!(
-        stderr(&out).contains("Invalid signal: NOPE"),
+        stderr(&out).contains("Error response from daemon: Invalid signal: NOPE"),
+        "{}",
+        stderr(&out)
+    );
+    let out = d.docker(&["kill", "-s", "999", "kk"]);
+    assert!(
+        stderr(&out)
+            .contains("Cannot kill container: kk: The linux daemon does not support signal 999"),
+        "{}",
+        stderr(&out)
+    );
+    let out = d.docker(&["kill", "nope"]);
+    assert!(
+        stderr(&out).contains("Cannot kill container: nope: No such container: nope"),
         "{}",
         stderr(&out)
     );
@@ -356,7 +372,9 @@ fn kill_signal_and_restart() {
     assert_eq!(inspect(&d, "kk", "{{.State.ExitCode}}"), "5");
     let out = d.docker(&["kill", "kk"]);
     assert!(
-        stderr(&out).contains(&format!("Container {id} is not running")),
+        stderr(&out).contains(&format!(
+            "Cannot kill container: kk: Container {id} is not running"
+        )),
         "{}",
         stderr(&out)
     );
@@ -370,7 +388,8 @@ fn kill_signal_and_restart() {
 }
 
 /// rename: the new name resolves, the old one is 404, a taken name is 409,
-/// an invalid one 400.
+/// an invalid one 400; both with dockerd's "Error when allocating new
+/// name: " in front, and the invalid name with the `/` moby adds first.
 #[test]
 fn rename_rules() {
     let d = TestDaemon::start();
@@ -382,13 +401,17 @@ fn rename_rules() {
     assert_eq!(code, 404);
     let out = d.docker(&["rename", "web2", "other"]);
     assert!(
-        stderr(&out).contains("Conflict. The container name \"/other\" is already in use"),
+        stderr(&out).contains(
+            "Error when allocating new name: Conflict. The container name \"/other\" is already in use"
+        ),
         "{}",
         stderr(&out)
     );
     let out = d.docker(&["rename", "web2", "b@d"]);
     assert!(
-        stderr(&out).contains("Invalid container name (b@d)"),
+        stderr(&out).contains(
+            "Error response from daemon: Error when allocating new name: Invalid container name (/b@d), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
+        ),
         "{}",
         stderr(&out)
     );

@@ -136,7 +136,10 @@ fn import_tag_list_rmi() {
     assert_eq!(lines[0], "Untagged: imp:1");
     assert_eq!(lines[1], format!("Deleted: {id}"));
     let err = d.fails(&["image", "inspect", "imp:1"]);
-    assert!(err.contains("No such image: imp:1"), "{err}");
+    assert!(
+        err.contains("no such image: imp:1: No such image: imp:1"),
+        "moby's LookupImage wraps the error: {err}"
+    );
     let err = d.fails(&["rmi", "nope"]);
     assert!(err.contains("No such image: nope:latest"), "{err}");
 }

@@ -66,9 +66,10 @@ fn volume_create_inspect_list_shapes() {
 }
 
 /// Errors: a missing volume is 404 `get NAME: no such volume`; an empty
-/// create body is 400 `got EOF while reading request body`; a bad name is
-/// the local driver's 400; a removal of a missing volume with `force` is
-/// a 204.
+/// create body is 400 `got EOF while reading request body`; a bad name or
+/// option is the local driver's 400 behind the store's `create NAME: `; a
+/// removal of a missing volume with `force` is a 204. The texts are a
+/// real dockerd 20.10.24's.
 #[test]
 fn volume_errors_match_dockerd() {
     let d = TestDaemon::start();
@@ -87,9 +88,35 @@ fn volume_errors_match_dockerd() {
     let (status, _, body) = d.raw("POST", "/volumes/create", &ct, br#"{"Name":"a/b"}"#);
     assert_eq!(status, 400);
     assert!(
-        text(&body).contains("includes invalid characters for a local volume name"),
+        text(&body).starts_with(
+            "{\"message\":\"create a/b: \\\"a/b\\\" includes invalid characters for a local volume name"
+        ),
         "{}",
         text(&body)
+    );
+    // moby's OpErr leaves out an empty name; the local driver names the
+    // option it does not know.
+    let (status, _, body) = d.raw("GET", "/volumes/", &[], b"");
+    assert_eq!(status, 404);
+    assert_eq!(json(&body)["message"], "get: no such volume");
+    let (status, _, body) = d.raw(
+        "POST",
+        "/volumes/create",
+        &ct,
+        br#"{"Name":"vv","DriverOpts":{"foo":"bar"}}"#,
+    );
+    assert_eq!(status, 400);
+    assert_eq!(json(&body)["message"], "create vv: invalid option: \"foo\"");
+    let (status, _, body) = d.raw(
+        "GET",
+        "/volumes?filters=%7B%22dangling%22%3A%5B%22maybe%22%2C%22x%22%5D%7D",
+        &[],
+        b"",
+    );
+    assert_eq!(status, 400);
+    assert_eq!(
+        json(&body)["message"],
+        "Invalid filter 'dangling=[maybe x]'"
     );
 }
 

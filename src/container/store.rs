@@ -104,8 +104,9 @@ impl ContainerStore {
     }
 
     /// moby `daemon.GetContainer(prefixOrName)`: empty → 400; a full id;
-    /// an exact name; a unique id prefix (several → 400
-    /// `multiple IDs found with provided prefix: x`); else 404
+    /// an exact name; a unique id prefix (several → `Multiple IDs found
+    /// with provided prefix: x`, truncindex's text; dockerd answers it with
+    /// a 500, we with 400, see `errdefs.rs`); else 404
     /// `No such container: x`.
     pub fn get(&self, prefix_or_name: &str) -> Result<ContainerRef> {
         if prefix_or_name.is_empty() {
@@ -129,7 +130,7 @@ impl ContainerStore {
         match (matches.next(), matches.next()) {
             (Some((_, c)), None) => Ok(c.clone()),
             (Some(_), Some(_)) => Err(Error::invalid_parameter(format!(
-                "multiple IDs found with provided prefix: {prefix_or_name}"
+                "Multiple IDs found with provided prefix: {prefix_or_name}"
             ))),
             _ => Err(Error::not_found(format!(
                 "No such container: {prefix_or_name}"
@@ -173,7 +174,7 @@ mod tests {
         // An exact name beats a prefix.
         assert_eq!(lock(&s.get("abc111x").unwrap()).id, "abc222");
         let e = s.get("abc").unwrap_err();
-        assert_eq!(e.message, "multiple IDs found with provided prefix: abc");
+        assert_eq!(e.message, "Multiple IDs found with provided prefix: abc");
         let e = s.get("nope").unwrap_err();
         assert_eq!(e.message, "No such container: nope");
         let e = s.reserve_name("/web", "zzz").unwrap_err();

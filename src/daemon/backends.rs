@@ -118,8 +118,8 @@ impl cb::StateBackend for Daemon {
     ) -> Result<CreateResponse> {
         Daemon::container_create(self, name, config)
     }
-    fn container_kill(self: Arc<Self>, name: String, signal: String) -> BoxFuture<Result<()>> {
-        Box::pin(async move { Daemon::container_kill(&self, &name, &signal).await })
+    fn container_kill(self: Arc<Self>, name: String, sig: i32) -> BoxFuture<Result<()>> {
+        Box::pin(async move { Daemon::container_kill(&self, &name, sig).await })
     }
     fn container_pause(&self, name: &str) -> Result<()> {
         Daemon::container_pause(self, name)

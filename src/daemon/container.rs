@@ -11,7 +11,7 @@ use crate::errdefs::Result;
 
 impl Daemon {
     /// moby `GetContainer(prefixOrName)`: 404 `No such container: x`,
-    /// 400 `multiple IDs found with provided prefix: x`.
+    /// 400 `Multiple IDs found with provided prefix: x`.
     pub fn get_container(&self, prefix_or_name: &str) -> Result<ContainerRef> {
         self.containers.get(prefix_or_name)
     }

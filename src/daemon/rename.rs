@@ -31,7 +31,12 @@ impl Daemon {
                     "Renaming a container with the same name as its current name",
                 ));
             }
-            let new = self.reserve_name(&id, new_name)?;
+            // moby puts the `/` in front before it reserves the name, so
+            // an invalid one reads `Invalid container name (/b@d)`, and
+            // wraps the error: `Error when allocating new name: ...`.
+            let new = self
+                .reserve_name(&id, &normalize_name(new_name))
+                .map_err(|e| e.wrap("Error when allocating new name"))?;
             {
                 let mut ct = lock(&c);
                 ct.name = new.clone();

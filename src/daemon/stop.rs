@@ -87,7 +87,10 @@ impl Daemon {
         let sig = if stop_signal.is_empty() {
             SIGTERM
         } else {
-            parse_signal(&stop_signal).unwrap_or(SIGTERM)
+            parse_signal(&stop_signal)
+                .ok()
+                .filter(|s| crate::signal::valid_signal_for_platform(*s))
+                .unwrap_or(SIGTERM)
         };
         let t = timeout.unwrap_or(default_timeout);
         self.kill_with_signal(c, sig)?;

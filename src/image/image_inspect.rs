@@ -89,7 +89,11 @@ impl ImageService {
     /// shows.
     pub fn lookup_image(&self, name: &str) -> Result<ImageInspect> {
         let st = self.lock()?;
-        let id = st.resolve(name)?;
+        // moby `LookupImage` wraps GetImage's error: `no such image: NAME:
+        // No such image: NAME:latest`.
+        let id = st
+            .resolve(name)
+            .map_err(|e| e.wrap(format_args!("no such image: {name}")))?;
         let s = &st.images[&id];
         let mut repo_tags = Vec::new();
         let mut repo_digests = Vec::new();

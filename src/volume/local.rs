@@ -160,9 +160,7 @@ pub fn validate_name(name: &str) -> Result<()> {
 fn validate_opts(options: &BTreeMap<String, String>) -> Result<()> {
     for key in options.keys() {
         if !matches!(key.as_str(), "type" | "device" | "o" | "size") {
-            return Err(Error::invalid_parameter(format!(
-                "invalid option key: {key:?}"
-            )));
+            return Err(Error::invalid_parameter(format!("invalid option: {key:?}")));
         }
     }
     if !options.is_empty() {

@@ -151,7 +151,12 @@ impl VolumesService {
             if let Some(e) = volumes.get(&name) {
                 e.volume.to_api()
             } else {
-                let v = self.root.create(&name, options, labels)?;
+                // moby's store wraps what the driver says in an `OpErr`
+                // with op `create`: `create NAME: ...`.
+                let v = self
+                    .root
+                    .create(&name, options, labels)
+                    .map_err(|e| Error::new(e.kind, op_err("create", &name, &e.message)))?;
                 let api = v.to_api();
                 volumes.insert(
                     name.clone(),
@@ -189,13 +194,17 @@ impl VolumesService {
                 return Err(Error::invalid_parameter(format!("Invalid filter '{key}'")));
             }
         }
-        let dangling = match filter.get("dangling").first().map(String::as_str) {
+        // moby's `invalidFilter` prints every value the way Go prints a
+        // []string: `Invalid filter 'dangling=[maybe x]'`.
+        let values = filter.get("dangling");
+        let dangling = match values.first().map(String::as_str) {
             None => None,
             Some("true") | Some("1") => Some(true),
             Some("false") | Some("0") => Some(false),
-            Some(other) => {
+            Some(_) => {
                 return Err(Error::invalid_parameter(format!(
-                    "Invalid filter 'dangling={other}'"
+                    "Invalid filter 'dangling=[{}]'",
+                    values.join(" ")
                 )))
             }
         };
@@ -352,9 +361,19 @@ impl VolumesService {
     }
 }
 
-/// moby's store error `&OpErr{Op: "get", Name: name, Err: errNoSuchVolume}`.
+/// moby's store error `&OpErr{Op: "get", Name: name, Err: errNoSuchVolume}`,
+/// whose text leaves the name out when it is empty (`get: no such volume`).
 fn no_such_volume(name: &str) -> Error {
-    Error::not_found(format!("get {name}: no such volume"))
+    Error::not_found(op_err("get", name, "no such volume"))
+}
+
+/// moby `OpErr.Error()`: `op name: err`, or `op: err` without a name.
+fn op_err(op: &str, name: &str, err: impl std::fmt::Display) -> String {
+    if name.is_empty() {
+        format!("{op}: {err}")
+    } else {
+        format!("{op} {name}: {err}")
+    }
 }
 
 /// `label=key` or `label=key=value`: every given label must match.

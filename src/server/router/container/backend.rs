@@ -37,7 +37,7 @@ use crate::server::httputils::BoxFuture;
 pub trait StateBackend: Send + Sync {
     fn container_create(&self, name: &str, config: ContainerCreateConfig)
         -> Result<CreateResponse>;
-    fn container_kill(self: Arc<Self>, name: String, signal: String) -> BoxFuture<Result<()>>;
+    fn container_kill(self: Arc<Self>, name: String, sig: i32) -> BoxFuture<Result<()>>;
     fn container_pause(&self, name: &str) -> Result<()>;
     fn container_rename(&self, old_name: &str, new_name: &str) -> Result<()>;
     fn container_restart(

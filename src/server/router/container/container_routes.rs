@@ -21,7 +21,7 @@ use crate::daemon::logs::LogsOptions;
 use crate::daemon::resize::parse_dimension;
 use crate::daemon::update::UpdateConfig;
 use crate::daemon::wait::WaitCondition;
-use crate::errdefs::{Error, Result};
+use crate::errdefs::{Error, ErrorKind, Result};
 use crate::server::hijack::{self, HijackOptions, Hijacker};
 use crate::server::httputils::{
     self, bool_value, no_content, parse_form, read_json, version_less_than, write_json, ApiRequest,
@@ -186,18 +186,30 @@ impl ContainerRouter {
     }
 
     /// moby `postContainersKill`: `POST /containers/{name:.*}/kill`.
+    ///
+    /// The signal is parsed here, as moby's router does, so a bad one is a
+    /// bare 400 "Invalid signal: x". Every error of the kill itself comes
+    /// back as "Cannot kill container: NAME: ...", with its kind kept;
+    /// except that a client older than API 1.20 killing a stopped container
+    /// gets the 204 it expected then.
     pub(super) async fn post_containers_kill(
         self: Arc<Self>,
-        _ctx: Ctx,
+        ctx: Ctx,
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
         let form = parse_form(&req)?;
-        let signal = form.get("signal").cloned().unwrap_or_default();
-        self.backend
-            .clone()
-            .container_kill(name(&vars), signal)
-            .await?;
+        let sig = match form.get("signal").map(String::as_str) {
+            None | Some("") => 0,
+            Some(s) => crate::signal::parse_signal(s)?,
+        };
+        let name = name(&vars);
+        if let Err(err) = self.backend.clone().container_kill(name.clone(), sig).await {
+            let is_stopped = err.is(ErrorKind::Conflict);
+            if !version_less_than(&ctx.api_version, "1.20") || !is_stopped {
+                return Err(err.wrap(format_args!("Cannot kill container: {name}")));
+            }
+        }
         Ok(no_content(StatusCode::NO_CONTENT))
     }
 
