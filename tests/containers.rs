@@ -178,6 +178,19 @@ fn create_errors_match_dockerd() {
     // cover it.)
     let (code, _) = raw(&d, "POST", "/v1.41/containers/create", r#"{"Image": bad"#);
     assert_eq!(code, 400);
+    // moby's verifyContainerSettings runs before anything is made: a
+    // relative working directory is its 400 (daemon/verify.rs has the rest).
+    let (code, body) = raw(
+        &d,
+        "POST",
+        "/v1.41/containers/create",
+        r#"{"Image":"busybox","WorkingDir":"rel"}"#,
+    );
+    assert_eq!(code, 400);
+    assert_eq!(
+        body.trim(),
+        r#"{"message":"the working directory 'rel' is invalid, it needs to be an absolute path"}"#
+    );
     let (code, body) = raw(&d, "POST", "/v1.41/containers/create", "");
     assert_eq!(code, 400);
     assert_eq!(

@@ -15,14 +15,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::Daemon;
-use crate::api::types::container::{Config, ContainerCreateConfig, CreateResponse, HostConfig};
+use crate::api::types::container::{Config, ContainerCreateConfig, CreateResponse};
 use crate::container::{lock, short_id, Container};
 use crate::errdefs::{Error, Result};
 use crate::image::ImageConfig;
 use crate::runtime::BindMount;
-
-/// The smallest memory limit dockerd accepts (moby `linuxMinMemory`).
-const MIN_MEMORY: i64 = 6 * 1024 * 1024;
 
 impl Daemon {
     /// moby `ContainerCreate`: 201 `{"Id","Warnings":[]}`.
@@ -66,7 +63,7 @@ impl Daemon {
     ) -> Result<CreateResponse> {
         let mut config = params.config;
         let mut host_config = params.host_config.unwrap_or_default();
-        let warnings = verify_container_settings(&host_config)?;
+        let warnings = super::verify::verify_container_settings(&config, &host_config)?;
 
         // The image: 404 "No such image: busybox:latest" makes the docker
         // CLI pull and try again.
@@ -137,57 +134,6 @@ impl Daemon {
         };
         self.log_container_event(&id, action, &name, &image, &labels, extra);
     }
-}
-
-/// moby `verifyContainerSettings` / `verifyPlatformContainerSettings`,
-/// the checks a learner is likely to hit: memory floors, restart policy
-/// words, `--rm` with a restart policy, network modes we cannot do, bind
-/// syntax.
-fn verify_container_settings(hc: &HostConfig) -> Result<Vec<String>> {
-    let warnings = Vec::new();
-    if hc.memory > 0 && hc.memory < MIN_MEMORY {
-        return Err(Error::invalid_parameter(
-            "Minimum memory limit allowed is 6MB",
-        ));
-    }
-    if hc.memory > 0 && hc.memory_swap > 0 && hc.memory_swap < hc.memory {
-        return Err(Error::invalid_parameter(
-            "Minimum memoryswap limit should be larger than memory limit, see usage",
-        ));
-    }
-    let rp = &hc.restart_policy;
-    match rp.name.as_str() {
-        "" | "no" | "always" | "unless-stopped" => {
-            if rp.maximum_retry_count != 0 {
-                return Err(Error::invalid_parameter(format!(
-                    "maximum retry count cannot be used with restart policy '{}'",
-                    rp.name
-                )));
-            }
-        }
-        "on-failure" => {
-            if rp.maximum_retry_count < 0 {
-                return Err(Error::invalid_parameter(
-                    "maximum retry count cannot be negative",
-                ));
-            }
-        }
-        other => {
-            return Err(Error::invalid_parameter(format!(
-                "invalid restart policy '{other}'"
-            )))
-        }
-    }
-    if hc.auto_remove && !rp.is_none() {
-        return Err(Error::invalid_parameter(
-            "can't create 'AutoRemove' container with restart policy",
-        ));
-    }
-    network_mode(&hc.network_mode)?;
-    for b in hc.binds.iter().flatten() {
-        parse_bind(b)?;
-    }
-    Ok(warnings)
 }
 
 /// The runtime's network mode for `HostConfig.NetworkMode`. dockerd's

@@ -39,6 +39,7 @@ pub mod stop;
 pub mod top;
 pub mod unpause;
 pub mod update;
+pub mod verify;
 pub mod wait;
 
 use std::path::PathBuf;

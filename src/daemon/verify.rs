@@ -1,0 +1,362 @@
+//! The checks a container's settings pass before anything is made.
+//!
+//! Mirrors moby `daemon/container.go` (v20.10.24) `verifyContainerSettings`
+//! → `validateContainerConfig` (working directory, stop signal, `Env`,
+//! health check) and `validateHostConfig` (`--rm` with a restart policy,
+//! mounts, ports, restart policy, capabilities), then `daemon_unix.go`
+//! `verifyPlatformContainerSettings` (memory, CPUs, `/dev/shm`, OOM score,
+//! tmpfs destinations). moby returns the first failure, and
+//! `containerCreate` makes it a 400 (`errdefs.InvalidParameter`); the
+//! checks run in moby's order, so the same bad request gets the same
+//! message from both daemons.
+//!
+//! dockerd checks more than this (isolation, user namespaces, runtimes,
+//! device cgroup rules, ...); these are the ones a raw API client or a
+//! learner's hand-written request is likely to hit. Beyond them,
+//! mini-dockerd refuses the settings it cannot honour when it uses them
+//! (network modes, bind syntax), in `create.rs`.
+
+use serde_json::Value;
+
+use super::create::{network_mode, parse_bind};
+use crate::api::types::container::{Config, HostConfig};
+use crate::errdefs::{Error, Result};
+
+/// The smallest memory limit dockerd accepts (moby `linuxMinMemory`).
+const MIN_MEMORY: i64 = 6 * 1024 * 1024;
+
+/// moby `containertypes.MinimumDuration`: health check durations below
+/// one millisecond are refused (they are nanoseconds on the wire).
+const MINIMUM_DURATION_NS: i64 = 1_000_000;
+
+/// The capabilities moby knows (`oci/caps`, from the kernel's list).
+const CAPABILITIES: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+];
+
+/// moby `verifyContainerSettings`: the first failure, or the warnings.
+pub(crate) fn verify_container_settings(config: &Config, hc: &HostConfig) -> Result<Vec<String>> {
+    validate_container_config(config).map_err(Error::invalid_parameter)?;
+    validate_host_config(hc).map_err(Error::invalid_parameter)?;
+    verify_platform_container_settings(hc)
+}
+
+/// moby `validateContainerConfig`.
+fn validate_container_config(config: &Config) -> std::result::Result<(), String> {
+    // `translateWorkingDir`.
+    if !config.working_dir.is_empty() && !config.working_dir.starts_with('/') {
+        return Err(format!(
+            "the working directory '{}' is invalid, it needs to be an absolute path",
+            config.working_dir
+        ));
+    }
+    if !config.stop_signal.is_empty() {
+        crate::signal::parse_signal(&config.stop_signal).map_err(|e| e.message)?;
+    }
+    // `opts.ValidateEnv`: `=x` (and an empty entry) names no variable.
+    for env in config.env.iter().flatten() {
+        if env.split('=').next().unwrap_or("").is_empty() {
+            return Err(format!("invalid environment variable: {env}"));
+        }
+    }
+    validate_health_check(config.healthcheck.as_ref())
+}
+
+/// moby `validateHealthCheck`: durations are nanoseconds; 0 means "the
+/// default".
+fn validate_health_check(hc: Option<&Value>) -> std::result::Result<(), String> {
+    let Some(hc) = hc else { return Ok(()) };
+    let num = |key: &str| hc.get(key).and_then(Value::as_i64).unwrap_or(0);
+    for key in ["Interval", "Timeout"] {
+        let v = num(key);
+        if v != 0 && v < MINIMUM_DURATION_NS {
+            return Err(format!("{key} in Healthcheck cannot be less than 1ms"));
+        }
+    }
+    if num("Retries") < 0 {
+        return Err("Retries in Healthcheck cannot be negative".into());
+    }
+    let v = num("StartPeriod");
+    if v != 0 && v < MINIMUM_DURATION_NS {
+        return Err("StartPeriod in Healthcheck cannot be less than 1ms".into());
+    }
+    Ok(())
+}
+
+/// moby `validateHostConfig`.
+fn validate_host_config(hc: &HostConfig) -> std::result::Result<(), String> {
+    let rp = &hc.restart_policy;
+    if hc.auto_remove && !rp.is_none() {
+        return Err("can't create 'AutoRemove' container with restart policy".into());
+    }
+    // `ValidateMountConfig`, as far as the type: mini-dockerd mounts only
+    // what `Binds` says, so the other checks of a `Mounts` entry would
+    // judge settings that are never used.
+    if let Some(Value::Array(mounts)) = hc.extra.get("Mounts") {
+        for m in mounts {
+            let typ = m.get("Type").and_then(Value::as_str).unwrap_or("");
+            if !matches!(typ, "bind" | "volume" | "tmpfs") {
+                return Err(format!(
+                    "invalid mount config for type {typ:?}: mount type unknown"
+                ));
+            }
+        }
+    }
+    validate_port_bindings(hc.port_bindings.as_ref())?;
+    // `validateRestartPolicy`.
+    match rp.name.as_str() {
+        "" => {}
+        "no" | "always" | "unless-stopped" => {
+            if rp.maximum_retry_count != 0 {
+                return Err(format!(
+                    "maximum retry count cannot be used with restart policy '{}'",
+                    rp.name
+                ));
+            }
+        }
+        "on-failure" => {
+            if rp.maximum_retry_count < 0 {
+                return Err("maximum retry count cannot be negative".into());
+            }
+        }
+        other => return Err(format!("invalid restart policy '{other}'")),
+    }
+    // `validateCapabilities`.
+    for (field, what) in [("CapAdd", "invalid CapAdd"), ("CapDrop", "invalid CapDrop")] {
+        if let Some(Value::Array(caps)) = hc.extra.get(field) {
+            for cap in caps.iter().filter_map(Value::as_str) {
+                normalize_capability(cap).map_err(|e| format!("{what}: {e}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// moby `caps.NormalizeLegacyCapabilities` for one entry: `ALL`, or a
+/// known capability with or without `CAP_`, in any case.
+fn normalize_capability(cap: &str) -> std::result::Result<String, String> {
+    if cap.eq_ignore_ascii_case("ALL") {
+        return Ok("ALL".into());
+    }
+    let upper = cap.to_ascii_uppercase();
+    let name = if upper.starts_with("CAP_") {
+        upper
+    } else {
+        format!("CAP_{upper}")
+    };
+    if CAPABILITIES.contains(&name.as_str()) {
+        Ok(name)
+    } else {
+        Err(format!("unknown capability: {name:?}"))
+    }
+}
+
+/// moby `validatePortBindings`: each container port (`80/tcp`) and each
+/// host port is a port or a range; an empty host port means "any".
+fn validate_port_bindings(ports: Option<&Value>) -> std::result::Result<(), String> {
+    let Some(Value::Object(ports)) = ports else {
+        return Ok(());
+    };
+    for (port, bindings) in ports {
+        let port = port.split('/').next().unwrap_or("");
+        if !valid_port_range(port) || port.is_empty() {
+            return Err(format!("invalid port specification: {port:?}"));
+        }
+        for b in bindings.as_array().into_iter().flatten() {
+            let host_port = b.get("HostPort").and_then(Value::as_str).unwrap_or("");
+            let bare = host_port.split('/').next().unwrap_or("");
+            if !bare.is_empty() && !valid_port_range(bare) {
+                return Err(format!("invalid port specification: {host_port:?}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// go-connections `nat.ParsePortRange`: `80` or `8000-8010`.
+fn valid_port_range(p: &str) -> bool {
+    let port = |s: &str| s.parse::<u16>().is_ok();
+    match p.split_once('-') {
+        Some((a, b)) => port(a) && port(b),
+        None => port(p),
+    }
+}
+
+/// moby `verifyPlatformContainerSettings` (`daemon_unix.go`) and the
+/// resource checks of `verifyPlatformContainerResources`.
+fn verify_platform_container_settings(hc: &HostConfig) -> Result<Vec<String>> {
+    let invalid = |m: String| Err(Error::invalid_parameter(m));
+    if hc.memory != 0 && hc.memory < MIN_MEMORY {
+        return invalid("Minimum memory limit allowed is 6MB".into());
+    }
+    if hc.memory > 0 && hc.memory_swap > 0 && hc.memory_swap < hc.memory {
+        return invalid(
+            "Minimum memoryswap limit should be larger than memory limit, see usage".into(),
+        );
+    }
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
+    if hc.nano_cpus < 0 || hc.nano_cpus > cpus * 1_000_000_000 {
+        return invalid(format!(
+            "Range of CPUs is from 0.01 to {cpus}.00, as there are only {cpus} CPUs available"
+        ));
+    }
+    if hc.shm_size < 0 {
+        return invalid("SHM size can not be less than 0".into());
+    }
+    let oom = hc
+        .extra
+        .get("OomScoreAdj")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    if !(-1000..=1000).contains(&oom) {
+        return invalid(format!(
+            "Invalid value {oom}, range for oom score adj is [-1000, 1000]"
+        ));
+    }
+    network_mode(&hc.network_mode)?;
+    // `ValidateTmpfsMountDestination`.
+    if let Some(Value::Object(tmpfs)) = hc.extra.get("Tmpfs") {
+        for dest in tmpfs.keys() {
+            if dest == "/" {
+                return invalid("invalid specification: destination can't be '/'".into());
+            }
+            if !dest.starts_with('/') {
+                return invalid(format!(
+                    "invalid mount path: '{dest}' mount path must be absolute"
+                ));
+            }
+        }
+    }
+    for b in hc.binds.iter().flatten() {
+        parse_bind(b)?;
+    }
+    Ok(Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn create_error(body: &str) -> String {
+        let params: crate::api::types::container::ContainerCreateConfig =
+            serde_json::from_str(body).unwrap();
+        verify_container_settings(&params.config, &params.host_config.unwrap_or_default())
+            .unwrap_err()
+            .message
+    }
+
+    /// The messages a real dockerd 20.10.24 answers these create bodies
+    /// with (all 400).
+    #[test]
+    fn bad_settings_get_dockerds_messages() {
+        let cases = [
+            (
+                r#"{"WorkingDir":"rel"}"#,
+                "the working directory 'rel' is invalid, it needs to be an absolute path",
+            ),
+            (r#"{"StopSignal":"BOGUS"}"#, "Invalid signal: BOGUS"),
+            (r#"{"Env":["=x"]}"#, "invalid environment variable: =x"),
+            (
+                r#"{"Healthcheck":{"Test":["CMD","true"],"Interval":5}}"#,
+                "Interval in Healthcheck cannot be less than 1ms",
+            ),
+            (
+                r#"{"Healthcheck":{"Retries":-1}}"#,
+                "Retries in Healthcheck cannot be negative",
+            ),
+            (
+                r#"{"HostConfig":{"Mounts":[{"Type":"bogus","Target":"/x"}]}}"#,
+                "invalid mount config for type \"bogus\": mount type unknown",
+            ),
+            (
+                r#"{"HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":"abc"}]}}}"#,
+                "invalid port specification: \"abc\"",
+            ),
+            (
+                r#"{"HostConfig":{"RestartPolicy":{"Name":"bogus"}}}"#,
+                "invalid restart policy 'bogus'",
+            ),
+            (
+                r#"{"HostConfig":{"CapAdd":["CAP_BOGUS"]}}"#,
+                "invalid CapAdd: unknown capability: \"CAP_BOGUS\"",
+            ),
+            (
+                r#"{"HostConfig":{"Memory":-5}}"#,
+                "Minimum memory limit allowed is 6MB",
+            ),
+            (
+                r#"{"HostConfig":{"ShmSize":-1}}"#,
+                "SHM size can not be less than 0",
+            ),
+            (
+                r#"{"HostConfig":{"OomScoreAdj":5000}}"#,
+                "Invalid value 5000, range for oom score adj is [-1000, 1000]",
+            ),
+            (
+                r#"{"HostConfig":{"Tmpfs":{"rel":""}}}"#,
+                "invalid mount path: 'rel' mount path must be absolute",
+            ),
+        ];
+        for (body, want) in cases {
+            assert_eq!(create_error(body), want, "{body}");
+        }
+        assert!(create_error(r#"{"HostConfig":{"NanoCpus":999000000000}}"#)
+            .starts_with("Range of CPUs is from 0.01 to "));
+    }
+
+    /// What dockerd lets through: lower-case capabilities without `CAP_`,
+    /// `ALL`, empty host ports, port ranges.
+    #[test]
+    fn good_settings_pass() {
+        let params: crate::api::types::container::ContainerCreateConfig = serde_json::from_str(
+            r#"{"WorkingDir":"/w","Env":["A=1","B"],"HostConfig":{"CapAdd":["net_admin","ALL"],
+                "PortBindings":{"80/tcp":[{"HostPort":""}],"8000-8010/udp":[{"HostPort":"9000-9010"}]}}}"#,
+        )
+        .unwrap();
+        let hc = params.host_config.unwrap_or_default();
+        assert_eq!(
+            verify_container_settings(&params.config, &hc).unwrap(),
+            Vec::<String>::new()
+        );
+    }
+}
