@@ -376,3 +376,29 @@ fn stalled_body_is_cut_off() {
         assert_eq!(d.raw("GET", "/volumes", &[], b"").0, 200, "{args:?}");
     }
 }
+
+/// Go's `net/http` refuses an HTTP/1.1 request without a `Host` header
+/// before any handler: `400 Bad Request: missing required Host header`
+/// in the status line and the body, and the connection closed. HTTP/1.0
+/// needs no Host.
+#[test]
+fn http11_without_host_is_gos_400() {
+    let d = TestDaemon::start();
+    for (request, want) in [
+        (
+            "GET /_ping HTTP/1.1\r\n\r\n",
+            "HTTP/1.1 400 Bad Request: missing required Host header\r\n",
+        ),
+        ("GET /_ping HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n"),
+    ] {
+        let mut stream = UnixStream::connect(&d.socket).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut buf = Vec::new();
+        let _ = stream.read_to_end(&mut buf);
+        let answer = String::from_utf8_lossy(&buf);
+        assert!(answer.starts_with(want), "{request:?}: {answer}");
+    }
+}

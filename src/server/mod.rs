@@ -576,15 +576,25 @@ async fn dispatch(
             record_misses: trace::active(),
             ..Default::default()
         };
-        let resp = if decoded.is_none() {
+        // Go's server also refuses an HTTP/1.1 request without a Host
+        // header (an absolute-form target names its host itself).
+        let no_host = req.version() == hyper::Version::HTTP_11
+            && !req.headers().contains_key(hyper::header::HOST)
+            && req.uri().authority().is_none();
+        let resp = if decoded.is_none() || no_host {
+            let reason = if no_host {
+                "missing required Host header"
+            } else {
+                "invalid URL escape in the path"
+            };
             trace_event!(
                 "request",
                 "event",
                 "rejected",
                 status = 400u64,
-                reason = "invalid URL escape in the path"
+                reason = reason
             );
-            go_bad_request()
+            go_bad_request(no_host.then_some(reason))
         } else {
             match mux.find(&method, path, &mut report) {
                 MatchOutcome::Matched { index, route, vars } => {
@@ -852,15 +862,26 @@ pub fn plain_error_response(status: StatusCode, message: &str) -> Response<Body>
         .expect("static response parts are valid")
 }
 
-/// What Go's `net/http` server answers a request line it cannot parse (a
-/// bad `%` escape in the path): a bare `400 Bad Request` in plain text,
-/// with no middleware headers, and the connection closed.
-fn go_bad_request() -> Response<Body> {
-    Response::builder()
+/// What Go's `net/http` server answers a request it cannot read (a bad
+/// `%` escape in the path, an HTTP/1.1 request without `Host`): a bare
+/// `400 Bad Request` in plain text, with no middleware headers, and the
+/// connection closed. With a `reason`, Go puts it in the status line and
+/// the body both: `400 Bad Request: missing required Host header`.
+fn go_bad_request(reason: Option<&str>) -> Response<Body> {
+    let text = match reason {
+        Some(r) => format!("400 Bad Request: {r}"),
+        None => "400 Bad Request".to_string(),
+    };
+    let mut resp = Response::builder()
         .status(StatusCode::BAD_REQUEST)
         .header(CONTENT_TYPE, "text/plain; charset=utf-8")
-        .header(hyper::header::CONNECTION, "close")
-        .body(httputils::full("400 Bad Request"))
+        .header(hyper::header::CONNECTION, "close");
+    if let Some(phrase) =
+        reason.and_then(|r| hyper::ext::ReasonPhrase::try_from(format!("Bad Request: {r}")).ok())
+    {
+        resp = resp.extension(phrase);
+    }
+    resp.body(httputils::full(text))
         .expect("static response parts are valid")
 }
 
