@@ -252,6 +252,31 @@ fn nosuchcmd_exits_127_with_the_error() {
     assert_eq!(inspect(&d, "nsc", "{{.State.Status}}"), "created");
     assert_eq!(inspect(&d, "nsc", "{{.State.ExitCode}}"), "127");
     assert!(inspect(&d, "nsc", "{{.State.Error}}").contains("executable file not found"));
+    // The CLI's `-d` run also asked to wait for the next exit: the start
+    // failure must not answer that wait (dockerd's does not), or the CLI
+    // prints "Error waiting for container" beside the start error.
+    let out = d.docker(&["run", "-d", "--name", "nsd", "busybox", "nosuchcmd"]);
+    assert_eq!(out.status.code(), Some(127), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("Error waiting"), "{}", stderr(&out));
+}
+
+/// `docker run --rm` of a missing executable: moby's start clean-up
+/// removes a `--rm` container whose start failed, which is what the CLI
+/// waits for; it exits 127 with the error and nothing is left behind.
+#[test]
+fn rm_run_whose_start_fails_is_removed() {
+    let d = TestDaemon::start();
+    let out = d.docker_bounded(
+        60,
+        &["run", "--rm", "--name", "gone", "busybox", "nosuchcmd"],
+    );
+    assert_eq!(out.status.code(), Some(127), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("executable file not found"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(d.docker_ok(&["ps", "-aq"]), "");
 }
 
 /// Start of a running container is 304 with no body; a start body longer

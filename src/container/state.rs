@@ -383,7 +383,10 @@ impl State {
         self.pid = 0;
         self.error = message.to_string();
         self.exit_code = exit_code;
-        self.publish(true);
+        // moby's start failure only calls `SetError`: the process never
+        // ran, so nothing "exited" and a `next-exit` waiter keeps waiting
+        // (checked on a real dockerd 20.10.24).
+        self.publish(false);
     }
 
     /// moby `SetRemovalInProgress`: only one removal at a time.

@@ -167,11 +167,19 @@ impl Daemon {
         let runtime = self.runtime.clone();
         let spec = spec.clone();
         let _ = crate::trace::spawn_blocking(move || runtime.cleanup(&spec)).await;
-        // dockerd 20.10 leaves a `--rm` container whose start failed in
-        // "Created" (checked against the reference daemon: `docker run
-        // --rm busybox nosuchcmd` leaves it behind), so we do not remove
-        // it here either.
-        let _ = auto_remove;
+        // moby's deferred clean-up: a `--rm` container whose start failed
+        // is removed (force, with its volumes), which is what `docker run
+        // --rm` waits for (`wait?condition=removed`). It runs apart from
+        // this start, which still holds the container's start lock.
+        if auto_remove {
+            let daemon = self.clone();
+            let id = lock(c).id.clone();
+            tokio::spawn(async move {
+                if let Err(e) = daemon.container_rm(&id, true, true).await {
+                    tracing::warn!("can't remove container {id}: {}", e.message);
+                }
+            });
+        }
         if code == 126 || code == 127 {
             Error::invalid_parameter(e.message)
         } else {

@@ -310,6 +310,22 @@ impl TestDaemon {
             .expect("running docker")
     }
 
+    /// [`TestDaemon::docker`] for a command that could hang if the daemon
+    /// misbehaves: coreutils' `timeout` stops the CLI after `secs`, so the
+    /// test fails (exit 124) instead of never ending.
+    pub fn docker_bounded(&self, secs: u64, args: &[&str]) -> Output {
+        Command::new("timeout")
+            .arg(secs.to_string())
+            .arg("docker")
+            .env("DOCKER_HOST", &self.host)
+            .env("DOCKER_CONFIG", self.dir.join("docker-config"))
+            .env_remove("DOCKER_CONTEXT")
+            .env_remove("DOCKER_API_VERSION")
+            .args(args)
+            .output()
+            .expect("running timeout docker")
+    }
+
     /// A bollard client on the unix socket, pinned to API 1.41 (bollard's
     /// default is newer than dockerd 20.10's maximum).
     pub fn bollard(&self) -> bollard::Docker {
