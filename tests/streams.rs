@@ -380,6 +380,34 @@ fn exec_errors_match_dockerd() {
     assert!(String::from_utf8_lossy(&body).contains("No such exec instance: nope"));
 }
 
+/// An exec whose process cannot start (a missing executable, a missing
+/// `-w` directory) exits 126, and the runtime's error reaches the CLI as
+/// dockerd sends it: written after the hijack into the stdout stream (a
+/// stdcopy frame without a TTY), so the CLI prints it on stdout.
+#[test]
+fn exec_start_failures_exit_126_with_the_error() {
+    let d = TestDaemon::start();
+    ok(
+        &d,
+        &["run", "-d", "--name", "web", "busybox", "sleep", "100"],
+    );
+    for (args, want) in [
+        (
+            &["exec", "web", "nosuchcmd"][..],
+            "OCI runtime exec failed: exec failed: unable to start container process: exec: \"nosuchcmd\": executable file not found in $PATH: unknown",
+        ),
+        (
+            &["exec", "-w", "/nonexist", "web", "true"][..],
+            "OCI runtime exec failed: exec failed: unable to start container process: chdir to cwd (\"/nonexist\") set in config.json failed: no such file or directory: unknown",
+        ),
+    ] {
+        let out = d.docker(args);
+        assert_eq!(out.status.code(), Some(126), "{args:?}: {out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), want, "{args:?}");
+    }
+    d.docker(&["rm", "-f", "web"]);
+}
+
 /// `-e`, `-w` and `-u` reach the exec'd process; `ps` inside shows the
 /// container's own PID namespace, where PID 1 is the container command.
 #[test]

@@ -292,13 +292,17 @@ fn run_exec(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fai
 }
 
 /// The steps shared by init and exec once inside the container's root:
-/// stdio, user, cwd, environment, and the exec itself.
+/// stdio, user, cwd, environment, and the exec itself. `init` is true for
+/// the container's own process: it gets `/dev/console`, and a missing
+/// working directory is created, as dockerd does for `docker run -w`; an
+/// exec's is not (runc fails the exec's chdir, and `docker exec -w
+/// /nonexist` exits 126).
 fn finish_and_exec(
     sock: RawFd,
     p: &InitProcess,
     fds: Vec<OwnedFd>,
     hostname: &str,
-    console: bool,
+    init: bool,
 ) -> Result<Infallible, Fail> {
     let user = step(sock, "user", || {
         super::user::resolve(&p.user, "/etc/passwd", "/etc/group")
@@ -316,18 +320,22 @@ fn finish_and_exec(
         } else {
             p.cwd.as_str()
         };
-        // docker creates a missing working directory.
-        std::fs::create_dir_all(cwd).map_err(|e| format!("mkdir {cwd}: {e}"))?;
-        std::env::set_current_dir(cwd)
-            .map_err(|e| format!("chdir to cwd (\"{cwd}\") set in config.json failed: {e}"))
+        if init {
+            std::fs::create_dir_all(cwd).map_err(|e| format!("mkdir {cwd}: {e}"))?;
+        }
+        // runc's text, with Go's lower-case errno description.
+        nix::unistd::chdir(cwd).map_err(|e| {
+            format!(
+                "chdir to cwd (\"{cwd}\") set in config.json failed: {}",
+                e.desc().to_lowercase()
+            )
+        })
     })?;
 
     // A new session: the container must not share the daemon's controlling
     // terminal or process group.
     let _ = nix::unistd::setsid();
-    step(sock, "stdio", || {
-        setup_stdio(sock, p, fds, user.uid, console)
-    })?;
+    step(sock, "stdio", || setup_stdio(sock, p, fds, user.uid, init))?;
 
     step(sock, "capabilities", drop_capabilities)?;
     step(sock, "setuid", || {

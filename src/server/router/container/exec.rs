@@ -69,7 +69,8 @@ impl ContainerRouter {
     /// connection is hijacked (101 with the middleware headers, unlike
     /// attach) and stays open until the process's output ends; an error
     /// after the hijack (already running, runtime failure) is written into
-    /// the stream as text followed by `\r\n`, as dockerd does.
+    /// the stream as text followed by `\r\n` (a stdout frame without a
+    /// TTY), as dockerd does, and the exec's exit code is 126.
     pub(super) async fn post_container_exec_start(
         self: Arc<Self>,
         ctx: Ctx,
@@ -103,8 +104,17 @@ impl ContainerRouter {
                             .await
                     }
                     Err(e) => {
+                        // moby writes the error to the exec's stdout
+                        // writer, which is the stdcopy one without a TTY:
+                        // a stdout frame, so the CLI prints it rather than
+                        // failing on "Unrecognized input header".
                         let msg = format!("{}\r\n", e.message);
-                        hijack::write_all(&mut *stream.writer, msg.as_bytes()).await;
+                        let out = crate::stdcopy::encode(
+                            multiplexed,
+                            crate::stdcopy::StdType::Stdout,
+                            msg.as_bytes(),
+                        );
+                        hijack::write_all(&mut *stream.writer, &out).await;
                         hijack::close_output(&mut *stream.writer).await;
                     }
                 }
