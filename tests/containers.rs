@@ -676,8 +676,8 @@ async fn bollard_create_start_wait_remove() {
 
 /// pause/unpause (the Status column says "(Paused)"; pausing twice is 409),
 /// update (the new limit is in inspect; a running container gets a warning
-/// that it applies at the next start), and `stats --no-stream` (the memory
-/// limit is the cgroup's).
+/// that it applies at the next start), `stats --no-stream` (the memory
+/// limit is the cgroup's), and `kill` or `rm -f` of a paused container.
 #[test]
 fn pause_update_and_stats() {
     let d = TestDaemon::start();
@@ -722,7 +722,22 @@ fn pause_update_and_stats() {
         inspect(&d, "web", "{{.HostConfig.Memory}}"),
         (128 * 1024 * 1024).to_string()
     );
+    // A paused container can be killed (and so removed by force) at once:
+    // the kill thaws its frozen process, as moby's killWithSignal does.
+    d.docker_ok(&["pause", "web"]);
+    let started = std::time::Instant::now();
+    d.docker_ok(&["kill", "web"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(inspect(&d, "web", "{{.State.Status}}"), "exited");
+    assert_eq!(inspect(&d, "web", "{{.State.ExitCode}}"), "137");
+    d.docker_ok(&["start", "web"]);
+    d.docker_ok(&["pause", "web"]);
     d.docker_ok(&["rm", "-f", "web"]);
+    assert_eq!(d.docker_ok(&["ps", "-aq"]), "");
 }
 
 /// Restart policies across a daemon restart (moby `restore`): an `always`

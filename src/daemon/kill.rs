@@ -51,9 +51,11 @@ impl Daemon {
         .await
     }
 
-    /// moby `killWithSignal`: mark the manual stop, signal, log `kill`.
+    /// moby `killWithSignal`: mark the manual stop, signal, log `kill`,
+    /// and thaw a paused container, whose frozen process would otherwise
+    /// never act on the signal (moby resumes it after the kill too).
     pub(crate) fn kill_with_signal(&self, c: &ContainerRef, sig: i32) -> Result<()> {
-        let pid = {
+        let (pid, paused) = {
             let mut ct = lock(c);
             if !ct.state.status.is_running() {
                 return Err(crate::container::state::err_not_running(&ct.id));
@@ -62,7 +64,10 @@ impl Daemon {
                 ct.state.manually_stopped = true;
                 let _ = ct.to_disk();
             }
-            ct.state.pid
+            (
+                ct.state.pid,
+                ct.state.status == crate::container::Status::Paused,
+            )
         };
         if pid != 0 {
             if let Err(e) = self.runtime.signal(pid, sig) {
@@ -72,6 +77,16 @@ impl Daemon {
             }
         }
         self.log_event_for(c, "kill", &[("signal", sig.to_string())]);
+        if paused {
+            let spec = self.container_spec(&lock(c))?;
+            match self.runtime.resume(&spec) {
+                Ok(()) => {
+                    lock(c).state.status = crate::container::Status::Running;
+                    self.log_event_for(c, "unpause", &[]);
+                }
+                Err(e) => tracing::warn!("Cannot unpause container {}: {e}", spec.id),
+            }
+        }
         Ok(())
     }
 
