@@ -270,6 +270,52 @@ fn events_stream_live_event() {
     assert!(event["timeNano"].as_i64().is_some_and(|t| t > 0));
 }
 
+/// `docker events` without `since` shows only what happens from then on
+/// (moby's `loadBufferedEvents` returns nothing without since/until), and
+/// a `container` filter judges every event by its actor, so a volume's
+/// event does not get through `--filter container=evc`.
+#[test]
+fn events_start_now_and_container_filter_covers_every_type() {
+    use std::io::BufRead;
+    let d = TestDaemon::start();
+    let ct = [("Content-Type", "application/json")];
+    let create_volume = |name: &str| {
+        let body = format!(r#"{{"Name":"{name}"}}"#);
+        assert_eq!(
+            d.raw("POST", "/volumes/create", &ct, body.as_bytes()).0,
+            201
+        );
+    };
+    let next_event = |r: &mut std::io::BufReader<std::os::unix::net::UnixStream>| loop {
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        if line.trim_start().starts_with('{') {
+            break json(line.trim().as_bytes());
+        }
+    };
+    create_volume("old");
+    let mut all = d.open_stream("/v1.41/events");
+    let mut by_container =
+        d.open_stream("/v1.41/events?filters=%7B%22container%22%3A%5B%22evc%22%5D%7D");
+    create_volume("new");
+    let (status, _, body) = d.raw(
+        "POST",
+        "/containers/create?name=evc",
+        &ct,
+        br#"{"Image":"busybox","Cmd":["true"]}"#,
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let first = next_event(&mut all);
+    assert_eq!(
+        (&first["Type"], &first["Actor"]["ID"]),
+        (&"volume".into(), &"new".into())
+    );
+    let first = next_event(&mut by_container);
+    assert_eq!(first["Type"], "container");
+    assert_eq!(first["Action"], "create");
+    assert_eq!(first["Actor"]["Attributes"]["name"], "evc");
+}
+
 /// bollard (pinned to API 1.41) sees the same daemon: `ping` answers
 /// `OK`, `version` reports API 1.41, and the volume list is a list.
 #[tokio::test]

@@ -23,6 +23,13 @@ impl Daemon {
         filter: &Filter,
     ) -> (Vec<Message>, broadcast::Receiver<Message>) {
         let (past, rx) = self.events.subscribe();
+        // moby `loadBufferedEvents`: without `since` or `until` a
+        // subscriber gets only what happens from now on.
+        let past = if since.is_none() && until.is_none() {
+            Vec::new()
+        } else {
+            past
+        };
         let past = past
             .into_iter()
             .filter(|m| since.is_none_or(|s| m.time_nano >= s))

@@ -86,7 +86,13 @@ impl Filter {
         let action = m.action.split(':').next().unwrap_or("");
         self.matches_key("type", &[&m.typ])
             && self.matches_key("event", &[&m.action, action])
-            && (m.typ != "container" || self.matches_key("container", &[&m.actor.id, name]))
+            // moby `fuzzyMatchName`: a `container` (or `volume`,
+            // `network`) filter judges every event by its actor's id and
+            // name, whatever its type, so `--filter container=web` lets no
+            // image or volume event through (unless one is named `web`).
+            && self.matches_key("container", &[&m.actor.id, name])
+            && self.matches_key("volume", &[&m.actor.id, name])
+            && self.matches_key("network", &[&m.actor.id, name])
             && self.matches_key(
                 "image",
                 &[
