@@ -300,11 +300,7 @@ impl TestDaemon {
     /// The docker CLI with `DOCKER_HOST` set to this daemon and a private
     /// CLI config directory (no contexts or credentials of the machine).
     pub fn docker(&self, args: &[&str]) -> Output {
-        Command::new("docker")
-            .env("DOCKER_HOST", &self.host)
-            .env("DOCKER_CONFIG", self.dir.join("docker-config"))
-            .env_remove("DOCKER_CONTEXT")
-            .env_remove("DOCKER_API_VERSION")
+        self.cli(Command::new("docker"))
             .args(args)
             .output()
             .expect("running docker")
@@ -314,16 +310,22 @@ impl TestDaemon {
     /// misbehaves: coreutils' `timeout` stops the CLI after `secs`, so the
     /// test fails (exit 124) instead of never ending.
     pub fn docker_bounded(&self, secs: u64, args: &[&str]) -> Output {
-        Command::new("timeout")
-            .arg(secs.to_string())
-            .arg("docker")
-            .env("DOCKER_HOST", &self.host)
-            .env("DOCKER_CONFIG", self.dir.join("docker-config"))
-            .env_remove("DOCKER_CONTEXT")
-            .env_remove("DOCKER_API_VERSION")
+        let mut cmd = Command::new("timeout");
+        cmd.arg(secs.to_string()).arg("docker");
+        self.cli(cmd)
             .args(args)
             .output()
             .expect("running timeout docker")
+    }
+
+    /// The environment every docker CLI run gets: this daemon, a private
+    /// config directory, and none of the caller's context or API pin.
+    fn cli(&self, mut cmd: Command) -> Command {
+        cmd.env("DOCKER_HOST", &self.host)
+            .env("DOCKER_CONFIG", self.dir.join("docker-config"))
+            .env_remove("DOCKER_CONTEXT")
+            .env_remove("DOCKER_API_VERSION");
+        cmd
     }
 
     /// A bollard client on the unix socket, pinned to API 1.41 (bollard's
