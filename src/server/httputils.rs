@@ -14,6 +14,7 @@
 //!
 //! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -368,9 +369,9 @@ fn parse_query(query: &str) -> (HashMap<String, String>, Option<String>) {
             continue;
         }
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match (query_unescape(key), query_unescape(value)) {
+        match (unescape(key, true), unescape(value, true)) {
             (Ok(k), Ok(v)) => {
-                form.entry(k).or_insert(v);
+                form.entry(k.into_owned()).or_insert(v.into_owned());
             }
             (Err(e), _) | (_, Err(e)) => {
                 first_err.get_or_insert(e);
@@ -380,9 +381,17 @@ fn parse_query(query: &str) -> (HashMap<String, String>, Option<String>) {
     (form, first_err)
 }
 
-/// Go's `url.QueryUnescape`: `+` is a space, `%XY` a byte, and a `%` not
-/// followed by two hex digits an error naming what followed it.
-fn query_unescape(s: &str) -> std::result::Result<String, String> {
+/// Go's `url.unescape`, which both `QueryUnescape` (`query`: a `+` is a
+/// space) and `PathUnescape` (a `+` stays) are: `%XY` is a byte, and a `%`
+/// not followed by two hex digits is an error naming what followed it
+/// (`invalid URL escape "%zz"`). Bytes that are not UTF-8 become U+FFFD,
+/// which is how dockerd's JSON shows them too. Text with nothing to
+/// decode is returned as it is.
+pub fn unescape(s: &str, query: bool) -> std::result::Result<Cow<'_, str>, String> {
+    let needs_decoding = s.contains('%') || (query && s.contains('+'));
+    if !needs_decoding {
+        return Ok(Cow::Borrowed(s));
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -399,7 +408,7 @@ fn query_unescape(s: &str) -> std::result::Result<String, String> {
                 }
                 i += 3;
             }
-            b'+' => {
+            b'+' if query => {
                 out.push(b' ');
                 i += 1;
             }
@@ -409,7 +418,7 @@ fn query_unescape(s: &str) -> std::result::Result<String, String> {
             }
         }
     }
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    Ok(Cow::Owned(String::from_utf8_lossy(&out).into_owned()))
 }
 
 /// Every value of a repeated query parameter.

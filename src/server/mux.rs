@@ -443,31 +443,10 @@ fn version_prefix_end(path: &[u8]) -> Option<usize> {
 /// `/containers/a%2Db/json` names container `a-b`, and `%2F` becomes a `/`
 /// that takes part in matching. `+` stays a `+` in a path. A `%` without
 /// two hex digits after it is `None`: Go's server refuses such a request
-/// line with a bare 400 before the router runs. Bytes that are not UTF-8
-/// become U+FFFD, which is how dockerd's JSON shows them too.
+/// line with a bare 400 before the router runs. The decoding itself is
+/// the query's too (`httputils::unescape`).
 pub fn unescape_path(p: &str) -> Option<std::borrow::Cow<'_, str>> {
-    if !p.contains('%') {
-        return Some(std::borrow::Cow::Borrowed(p));
-    }
-    let bytes = p.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = |at: usize| bytes.get(at).and_then(|b| (*b as char).to_digit(16));
-            let (Some(h), Some(l)) = (hex(i + 1), hex(i + 2)) else {
-                return None;
-            };
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    Some(std::borrow::Cow::Owned(
-        String::from_utf8_lossy(&out).into_owned(),
-    ))
+    crate::server::httputils::unescape(p, false).ok()
 }
 
 /// Go's `url.URL.EscapedPath` for a path set by hand (gorilla's redirect
