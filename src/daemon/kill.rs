@@ -78,13 +78,8 @@ impl Daemon {
         }
         self.log_event_for(c, "kill", &[("signal", sig.to_string())]);
         if paused {
-            let spec = self.container_spec(&lock(c))?;
-            match self.runtime.resume(&spec) {
-                Ok(()) => {
-                    lock(c).state.status = crate::container::Status::Running;
-                    self.log_event_for(c, "unpause", &[]);
-                }
-                Err(e) => tracing::warn!("Cannot unpause container {}: {e}", spec.id),
+            if let Err(e) = self.unpause(c) {
+                tracing::warn!("Cannot unpause container {}: {}", lock(c).id, e.message);
             }
         }
         Ok(())

@@ -78,11 +78,7 @@ impl Daemon {
         };
         if status == Status::Paused {
             // A frozen process cannot act on a signal; thaw it first.
-            let spec = self.container_spec(&lock(c))?;
-            if self.runtime.resume(&spec).is_ok() {
-                lock(c).state.status = Status::Running;
-                self.log_event_for(c, "unpause", &[]);
-            }
+            let _ = self.unpause(c);
         }
         let sig = if stop_signal.is_empty() {
             SIGTERM
