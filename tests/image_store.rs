@@ -102,7 +102,7 @@ fn import_and_lookup_by_every_form() {
     assert_eq!(svc.count(), 1);
 
     // The event moby logs: action `import`, actor the image id.
-    let (past, _) = events.subscribe();
+    let (past, _) = events.subscribe(true);
     assert!(past
         .iter()
         .any(|m| m.typ == "image" && m.action == "import" && m.actor.id == id));

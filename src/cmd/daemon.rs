@@ -186,13 +186,14 @@ pub async fn start(config: Config) -> Result<(), String> {
     // `mainDaemon`); its jobs are registered once the routers exist.
     let engine = config.engine_jobs.then(crate::engine::Engine::new);
     // A client gets as long to continue a stalled body as to send a head.
-    server::httputils::set_body_stall_timeout(read_header_timeout());
+    let read_timeout = read_header_timeout();
+    server::httputils::set_body_stall_timeout(read_timeout);
     let mut server = Server::new(server::Config {
         logging: true,
         debug: config.debug,
         cors_headers: config.cors_headers.clone(),
         engine: engine.clone(),
-        read_header_timeout: read_header_timeout(),
+        read_header_timeout: read_timeout,
         ..server::Config::default()
     });
     let tls = crate::tlsconfig::server_acceptor(
@@ -285,11 +286,12 @@ pub async fn start(config: Config) -> Result<(), String> {
 }
 
 /// How long a client may take to send a request head (Go's
-/// `http.Server.ReadHeaderTimeout`), and may pause inside a body. The default is in `server::Config`;
-/// the environment variable `MINI_DOCKERD_READ_HEADER_TIMEOUT_MS` changes
-/// it, which tests/bad_input.rs uses to see a slow client cut off in well
-/// under a second. It is an environment variable rather than a flag
-/// because dockerd has no such flag and users should not need one.
+/// `http.Server.ReadHeaderTimeout`), and may pause inside a body. The
+/// default is in `server::Config`; the environment variable
+/// `MINI_DOCKERD_READ_HEADER_TIMEOUT_MS` changes it, which
+/// tests/bad_input.rs uses to see a slow client cut off in well under a
+/// second. It is an environment variable rather than a flag because
+/// dockerd has no such flag and users should not need one.
 fn read_header_timeout() -> std::time::Duration {
     std::env::var("MINI_DOCKERD_READ_HEADER_TIMEOUT_MS")
         .ok()

@@ -22,14 +22,9 @@ impl Daemon {
         until: Option<i64>,
         filter: &Filter,
     ) -> (Vec<Message>, broadcast::Receiver<Message>) {
-        let (past, rx) = self.events.subscribe();
-        // moby `loadBufferedEvents`: without `since` or `until` a
-        // subscriber gets only what happens from now on.
-        let past = if since.is_none() && until.is_none() {
-            Vec::new()
-        } else {
-            past
-        };
+        // Without `since` or `until` a subscriber gets only what happens
+        // from now on.
+        let (past, rx) = self.events.subscribe(since.is_some() || until.is_some());
         let past = past
             .into_iter()
             .filter(|m| since.is_none_or(|s| m.time_nano >= s))

@@ -110,13 +110,20 @@ impl Events {
         let _ = self.live.send(msg);
     }
 
-    /// moby `Events.Subscribe`: the stored past events and a receiver of
-    /// the live ones. Subscribing under the same lock as `log` appends
-    /// means no event falls between the two.
-    pub fn subscribe(&self) -> (Vec<Message>, broadcast::Receiver<Message>) {
+    /// moby `Events.SubscribeTopic`: the stored past events (only when
+    /// `with_past`: moby's `loadBufferedEvents` returns none without
+    /// `since` or `until`) and a receiver of the live ones. Subscribing
+    /// under the same lock as `log` appends means no event falls between
+    /// the two.
+    pub fn subscribe(&self, with_past: bool) -> (Vec<Message>, broadcast::Receiver<Message>) {
         let past = self.past.lock().unwrap();
         let rx = self.live.subscribe();
-        (past.iter().cloned().collect(), rx)
+        let past = if with_past {
+            past.iter().cloned().collect()
+        } else {
+            Vec::new()
+        };
+        (past, rx)
     }
 
     /// How many subscribers are listening (`NEventsListener` in /info).
