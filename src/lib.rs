@@ -37,6 +37,7 @@ pub mod errdefs;
 pub mod events;
 pub mod image;
 pub mod listeners;
+pub mod plugin;
 pub mod runtime;
 pub mod server;
 pub mod signal;

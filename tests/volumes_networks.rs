@@ -346,3 +346,61 @@ fn docker_network_commands() {
         text(&out.stderr)
     );
 }
+
+/// Plugins: mini-dockerd installs none, and answers as a dockerd 20.10.24
+/// with none installed does (moby `plugin/store.go`, `plugin/errors.go`):
+/// `GET /plugins` is `[]`, any name is 404 `plugin "NAME" not found`, and
+/// the `enabled` filter takes only `true` or `false`. This is what lets
+/// `docker inspect nosuch` end on "No such object": the CLI asks for a
+/// plugin last and gives up only when that is a 404 too.
+#[test]
+fn plugins_answer_as_a_daemon_with_none_installed() {
+    let d = TestDaemon::start();
+    let (status, _, body) = d.raw("GET", "/v1.41/plugins", &[], b"");
+    assert_eq!(status, 200);
+    assert_eq!(text(&body), "[]\n");
+    let (status, _, body) = d.raw("GET", "/v1.41/plugins/vieux/sshfs:latest/json", &[], b"");
+    assert_eq!(status, 404);
+    assert_eq!(
+        json(&body)["message"],
+        "plugin \"vieux/sshfs:latest\" not found"
+    );
+    let (status, _, body) = d.raw("DELETE", "/v1.41/plugins/x", &[], b"");
+    assert_eq!(status, 404);
+    assert_eq!(json(&body)["message"], "plugin \"x\" not found");
+    let (status, _, body) = d.raw("POST", "/v1.41/plugins/x/enable?timeout=30", &[], b"");
+    assert_eq!(status, 404, "{}", text(&body));
+    // moby reads the timeout with `strconv.Atoi` before looking.
+    let (status, _, body) = d.raw("POST", "/v1.41/plugins/x/enable", &[], b"");
+    assert_eq!(status, 400);
+    assert_eq!(
+        json(&body)["message"],
+        "strconv.Atoi: parsing \"\": invalid syntax"
+    );
+    let (status, _, body) = d.raw("POST", "/v1.41/plugins/x/set", &[], b"");
+    assert_eq!(status, 400);
+    assert_eq!(json(&body)["message"], "got EOF while reading request body");
+    let (status, _, body) = d.raw("POST", "/v1.41/plugins/x/set", &[], br#"["a=b"]"#);
+    assert_eq!(status, 404, "{}", text(&body));
+    let filters = "/v1.41/plugins?filters=%7B%22enabled%22%3A%5B%22maybe%22%5D%7D";
+    let (status, _, body) = d.raw("GET", filters, &[], b"");
+    assert_eq!(status, 400);
+    assert_eq!(json(&body)["message"], "Invalid filter 'enabled=[maybe]'");
+    // Installing still needs a registry and a plugin runtime.
+    let (status, _, _) = d.raw("POST", "/v1.41/plugins/pull?remote=x", &[], b"");
+    assert_eq!(status, 501);
+
+    if !docker_available() {
+        return;
+    }
+    let out = d.docker(&["inspect", "nosuch"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("Error: No such object: nosuch"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = d.docker(&["plugin", "ls", "--format", "{{.Name}}"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "");
+}

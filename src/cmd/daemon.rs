@@ -342,7 +342,7 @@ pub fn init_router(daemon: &Arc<Daemon>, experimental: bool) -> Vec<Arc<dyn Rout
         router::build::BuildRouter::new(),
         router::session::SessionRouter::new(),
         router::swarm::SwarmRouter::new(),
-        router::plugin::PluginRouter::new(),
+        router::plugin::PluginRouter::new(Arc::new(crate::plugin::Manager::new())),
         router::distribution::DistributionRouter::new(),
         router::grpc::GrpcRouter::new(),
         router::network::NetworkRouter::new(daemon.clone()),

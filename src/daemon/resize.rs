@@ -101,8 +101,6 @@ impl Daemon {
 /// number is a 400 with Go's message. The value then goes to the kernel
 /// as a 16-bit field.
 pub fn parse_dimension(v: &str) -> Result<u16> {
-    let n: i64 = v.parse().map_err(|_| {
-        Error::invalid_parameter(format!("strconv.Atoi: parsing \"{v}\": invalid syntax"))
-    })?;
+    let n = crate::server::httputils::atoi(v)?;
     Ok(n.clamp(0, u16::MAX as i64) as u16)
 }

@@ -471,3 +471,20 @@ pub fn int64_value_or_default(
 pub fn int64_value_or_zero(form: &HashMap<String, String>, key: &str) -> i64 {
     form.get(key).and_then(|v| v.parse().ok()).unwrap_or(0)
 }
+
+/// Go's `strconv.Atoi(s)`, which handlers call on a form value: a number,
+/// or a 400 with Go's error text. An empty value is an error too
+/// (`parsing "": invalid syntax`); callers for which an absent value has a
+/// meaning test for that first. dockerd returns these errors unclassified
+/// (a 500); see `errdefs.rs` for why we answer 400.
+pub fn atoi(s: &str) -> Result<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid_parameter(format!(
+            "strconv.Atoi: parsing {s:?}: invalid syntax"
+        )));
+    }
+    s.parse().map_err(|_| {
+        Error::invalid_parameter(format!("strconv.Atoi: parsing {s:?}: value out of range"))
+    })
+}

@@ -43,9 +43,7 @@ impl ContainerRouter {
         let form = parse_form(&req)?;
         let limit = match form.get("limit").map(String::as_str) {
             None | Some("") => 0,
-            Some(v) => v.parse().map_err(|_| {
-                Error::invalid_parameter(format!("strconv.Atoi: parsing \"{v}\": invalid syntax"))
-            })?,
+            Some(v) => httputils::atoi(v)?,
         };
         let opts = ContainerListOptions {
             all: bool_value(&form, "all"),
@@ -460,8 +458,6 @@ fn stop_timeout(req: &ApiRequest) -> Result<Option<i64>> {
     let form = parse_form(req)?;
     match form.get("t").map(String::as_str) {
         None | Some("") => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| {
-            Error::invalid_parameter(format!("strconv.Atoi: parsing \"{v}\": invalid syntax"))
-        }),
+        Some(v) => httputils::atoi(v).map(Some),
     }
 }

@@ -4,11 +4,13 @@
 //! struct and its one route table, in moby's registration order. The
 //! handlers live in the `*_routes.rs` files beside it, as in moby.
 //!
-//! mini-dockerd has no plugin manager: each route answers 501 naming the
-//! moby handler.
+//! The backend is a plugin manager with no plugins (src/plugin/): the
+//! routes that look a plugin up answer as a dockerd with none installed
+//! does; the ones that install one answer 501 naming the moby handler.
 //!
 //! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
+pub mod backend;
 mod plugin_routes;
 
 use std::sync::Arc;
@@ -16,13 +18,17 @@ use std::sync::Arc;
 use crate::route;
 use crate::server::router::{Route, Router};
 
+pub use backend::Backend;
+
 /// moby `pluginRouter`.
-pub struct PluginRouter;
+pub struct PluginRouter {
+    backend: Arc<dyn Backend>,
+}
 
 impl PluginRouter {
-    /// moby `NewRouter`.
-    pub fn new() -> Arc<PluginRouter> {
-        Arc::new(PluginRouter)
+    /// moby `NewRouter(b Backend)`.
+    pub fn new(backend: Arc<dyn Backend>) -> Arc<PluginRouter> {
+        Arc::new(PluginRouter { backend })
     }
 }
 
