@@ -850,3 +850,278 @@ fn volumes_and_binds() {
     d.docker_ok(&["rm", "user"]);
     d.docker_ok(&["volume", "rm", "v1"]);
 }
+
+/// The entry names of a tar.
+fn tar_names(data: &[u8]) -> Vec<String> {
+    tar::Archive::new(data)
+        .entries()
+        .expect("a tar")
+        .map(|e| {
+            e.expect("an entry")
+                .path()
+                .expect("a path")
+                .display()
+                .to_string()
+        })
+        .collect()
+}
+
+/// A tar of one file `name` holding `content`. The name is written as
+/// given, `..` and all (the tar crate's own setter refuses those, as a
+/// careful client would; a hostile one does not).
+fn tar_of(name: &str, content: &[u8]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_old();
+    h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+    h.set_size(content.len() as u64);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_cksum();
+    b.append(&h, content).expect("append");
+    b.into_inner().expect("tar")
+}
+
+/// How many mounts under the test's directory the host has.
+fn mounts_under(d: &TestDaemon) -> usize {
+    let dir = d.dir.display().to_string();
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.split(' ').nth(4).is_some_and(|m| m.starts_with(&dir)))
+        .count()
+}
+
+/// `docker cp` both ways, as dockerd does it (moby `daemon/archive.go`):
+/// into and out of a running container, its volumes and the `/etc` files
+/// the daemon binds in included; out of and into a stopped one, whose
+/// rootfs is mounted only for the copy; a symlink copied as a symlink, or
+/// followed with `-L`; and dockerd's errors for a missing path and for a
+/// file where a directory must be.
+#[test]
+fn docker_cp_both_ways() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    let work = d.dir.join("cp");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("up.txt"), "uploaded\n").unwrap();
+    let w = |p: &str| work.join(p).display().to_string();
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "c1",
+        "--hostname",
+        "cphost",
+        "-v",
+        "cpvol:/data",
+        "busybox",
+        "sleep",
+        "1000",
+    ]);
+
+    d.docker_ok(&["cp", &w("up.txt"), "c1:/tmp/"]);
+    assert_eq!(
+        d.docker_ok(&["exec", "c1", "cat", "/tmp/up.txt"]),
+        "uploaded"
+    );
+    d.docker_ok(&["cp", &w("up.txt"), "c1:/data/in-volume.txt"]);
+    assert_eq!(
+        d.docker_ok(&["exec", "c1", "cat", "/data/in-volume.txt"]),
+        "uploaded"
+    );
+    d.docker_ok(&["cp", "c1:/etc/hostname", &w("hostname")]);
+    assert_eq!(
+        std::fs::read_to_string(work.join("hostname")).unwrap(),
+        "cphost\n"
+    );
+    d.docker_ok(&["cp", "c1:/etc", &w("etc")]);
+    assert!(work.join("etc/passwd").is_file());
+    d.docker_ok(&["cp", "c1:/bin/sh", &w("sh-link")]);
+    assert!(std::fs::symlink_metadata(work.join("sh-link"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    d.docker_ok(&["cp", "-L", "c1:/bin/sh", &w("sh-real")]);
+    assert!(std::fs::symlink_metadata(work.join("sh-real"))
+        .unwrap()
+        .is_file());
+
+    let out = d.docker(&["cp", "c1:/nonexist", &w("z")]);
+    assert!(
+        stderr(&out).contains("Could not find the file /nonexist in container c1"),
+        "{}",
+        stderr(&out)
+    );
+    let out = d.docker(&["cp", &w("up.txt"), "c1:/etc/hostname/x"]);
+    assert!(
+        stderr(&out).contains("extraction point is not a directory"),
+        "{}",
+        stderr(&out)
+    );
+    // The answer, not a broken pipe: the body was read before the error.
+    assert!(!stderr(&out).contains("closed pipe"), "{}", stderr(&out));
+
+    d.docker_ok(&["stop", "-t", "0", "c1"]);
+    assert_eq!(mounts_under(&d), 0, "a stopped container has no mounts");
+    d.docker_ok(&["cp", "c1:/data/in-volume.txt", &w("from-stopped")]);
+    assert_eq!(
+        std::fs::read_to_string(work.join("from-stopped")).unwrap(),
+        "uploaded\n"
+    );
+    d.docker_ok(&["cp", &w("up.txt"), "c1:/root/while-stopped.txt"]);
+    assert_eq!(mounts_under(&d), 0, "the rootfs is unmounted after a copy");
+    d.docker_ok(&["start", "c1"]);
+    assert_eq!(
+        d.docker_ok(&["exec", "c1", "cat", "/root/while-stopped.txt"]),
+        "uploaded"
+    );
+    d.docker_ok(&["rm", "-f", "c1"]);
+}
+
+/// The archive API under the CLI: `HEAD` carries moby's
+/// `X-Docker-Container-Path-Stat` (base64 JSON with Go's `os.FileMode`:
+/// a symlink is 1<<27 | 0777, with its target resolved in the
+/// container), `GET` compresses when Accept-Encoding asks, a missing
+/// `path` is moby's 400 (with its missing space), and the events
+/// `archive-path` and `extract-to-dir` are logged. Paths never leave the
+/// container: `..` in a tar entry and a symlink to an absolute host path
+/// both stay inside its rootfs.
+#[test]
+fn archive_api_stays_inside_the_container() {
+    use base64::Engine;
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    let host_dir = d.dir.join("host-target");
+    std::fs::create_dir_all(&host_dir).unwrap();
+    let link = format!("ln -s {} /escape && sleep 1000", host_dir.display());
+    d.docker_ok(&["run", "-d", "--name", "a1", "busybox", "sh", "-c", &link]);
+    assert!(eventually(10, || d
+        .docker(&["exec", "a1", "test", "-L", "/escape"])
+        .status
+        .success()));
+
+    let (status, h, _) = d.raw(
+        "HEAD",
+        "/v1.41/containers/a1/archive?path=/bin/sh",
+        &[],
+        b"",
+    );
+    assert_eq!(status, 200);
+    let stat = base64::engine::general_purpose::STANDARD
+        .decode(
+            h.get("X-Docker-Container-Path-Stat")
+                .expect("the stat header"),
+        )
+        .unwrap();
+    let stat: serde_json::Value = serde_json::from_slice(&stat).unwrap();
+    assert_eq!(stat["name"], "sh");
+    assert_eq!(stat["mode"], (1u64 << 27) | 0o777);
+    assert_eq!(stat["linkTarget"], "/bin/busybox");
+    let (status, _, body) = d.raw("GET", "/v1.41/containers/a1/archive", &[], b"");
+    assert_eq!(status, 400);
+    assert_eq!(json_message(&body), "bad parameter: pathcannot be empty");
+
+    let (status, h, body) = d.raw(
+        "GET",
+        "/v1.41/containers/a1/archive?path=/etc/passwd",
+        &[("Accept-Encoding", "gzip")],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(h.get("Content-Encoding"), Some("gzip"));
+    assert_eq!(h.get("Content-Type"), Some("application/x-tar"));
+    let mut tar = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut tar)
+        .unwrap();
+    assert_eq!(tar_names(&tar), ["passwd"]);
+
+    // A tar entry climbing out, and a symlink to a host path: both end up
+    // inside the container, or nowhere.
+    let climb = tar_of("../../../../../../../climbed.txt", b"x");
+    let (status, _, body) = d.raw("PUT", "/v1.41/containers/a1/archive?path=/tmp", &[], &climb);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert!(!d.dir.join("climbed.txt").exists());
+    let (status, _, body) = d.raw(
+        "PUT",
+        "/v1.41/containers/a1/archive?path=/escape",
+        &[],
+        &tar_of("planted.txt", b"x"),
+    );
+    assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        json_message(&body),
+        "Could not find the file /escape in container a1"
+    );
+    assert!(!host_dir.join("planted.txt").exists());
+
+    // Up to the next second: the events of this one are all in.
+    let until = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 1;
+    let (_, events) = raw(
+        &d,
+        "GET",
+        &format!("/v1.41/events?since=0&until={until}"),
+        "",
+    );
+    assert!(events.contains("archive-path"), "{events}");
+    assert!(events.contains("extract-to-dir"), "{events}");
+    d.docker_ok(&["rm", "-f", "a1"]);
+}
+
+/// `docker diff` reads the container's layer (moby `ContainerChanges`):
+/// `A` added, `C` changed (with the directories above), `D` deleted, and
+/// nothing for a container that changed nothing (`null` on the wire) —
+/// not even the `/etc` files the daemon binds in. `docker export` is the
+/// whole rootfs as a tar, entries relative to `/`.
+#[test]
+fn docker_diff_and_export() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    d.docker_ok(&["run", "-d", "--name", "x1", "busybox", "sleep", "1000"]);
+    let (status, body) = raw(&d, "GET", "/v1.41/containers/x1/changes", "");
+    assert_eq!((status, body.trim()), (200, "null"));
+    d.docker_ok(&[
+        "exec",
+        "x1",
+        "sh",
+        "-c",
+        "mkdir /new && echo a > /new/f && rm /bin/true && echo >> /etc/passwd",
+    ]);
+    assert_eq!(
+        d.docker_ok(&["diff", "x1"]),
+        "C /bin\nD /bin/true\nC /etc\nC /etc/passwd\nA /new\nA /new/f"
+    );
+    let out = d.docker(&["export", "x1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names = tar_names(&out.stdout);
+    assert!(names.iter().any(|n| n == "bin/sh"), "{names:?}");
+    assert!(names.iter().any(|n| n == "new/f"), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n == "bin/true"),
+        "deleted files are not exported"
+    );
+    let (status, _, body) = d.raw("GET", "/v1.41/containers/nosuch/export", &[], b"");
+    assert_eq!(status, 404);
+    assert_eq!(json_message(&body), "No such container: nosuch");
+    d.docker_ok(&["rm", "-f", "x1"]);
+}
+
+fn json_message(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body).expect("a JSON error")["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}

@@ -101,6 +101,7 @@ impl image::Backend for Daemon {
 
 use std::sync::Arc;
 
+use super::archive::{ArchiveReader, ContainerPathStat};
 use super::list::{ContainerListOptions, ContainerSummary};
 use super::prune::ContainersPruneReport;
 use super::top::ContainerTopOkBody;
@@ -167,6 +168,12 @@ impl cb::StateBackend for Daemon {
 }
 
 impl cb::MonitorBackend for Daemon {
+    fn container_changes(
+        &self,
+        name: &str,
+    ) -> Result<Option<Vec<crate::runtime::changes::Change>>> {
+        Daemon::container_changes(self, name)
+    }
     fn container_stats(
         self: Arc<Self>,
         name: &str,
@@ -230,6 +237,49 @@ impl cb::ExecBackend for Daemon {
         width: u16,
     ) -> BoxFuture<Result<()>> {
         Box::pin(async move { Daemon::container_exec_resize(&self, &id, height, width).await })
+    }
+}
+
+impl cb::CopyBackend for Daemon {
+    fn container_stat_path(
+        self: Arc<Self>,
+        name: String,
+        path: String,
+    ) -> BoxFuture<Result<ContainerPathStat>> {
+        Box::pin(async move { Daemon::container_stat_path(&self, &name, &path).await })
+    }
+    fn container_archive_path(
+        self: Arc<Self>,
+        name: String,
+        path: String,
+        compression: Option<&'static str>,
+    ) -> BoxFuture<Result<(ArchiveReader, ContainerPathStat)>> {
+        Box::pin(
+            async move { Daemon::container_archive_path(&self, &name, &path, compression).await },
+        )
+    }
+    fn container_extract_to_dir(
+        self: Arc<Self>,
+        name: String,
+        path: String,
+        copy_uid_gid: bool,
+        no_overwrite_dir_non_dir: bool,
+        content: crate::server::httputils::BodyReader,
+    ) -> BoxFuture<Result<()>> {
+        Box::pin(async move {
+            Daemon::container_extract_to_dir(
+                &self,
+                &name,
+                &path,
+                copy_uid_gid,
+                no_overwrite_dir_non_dir,
+                content,
+            )
+            .await
+        })
+    }
+    fn container_export(self: Arc<Self>, name: String) -> BoxFuture<Result<ArchiveReader>> {
+        Box::pin(async move { Daemon::container_export(&self, &name).await })
     }
 }
 

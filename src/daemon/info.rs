@@ -235,19 +235,5 @@ impl HostFacts {
 /// Go's `time.RFC3339Nano` in UTC, as dockerd prints `SystemTime`.
 pub fn rfc3339_nano(t: SystemTime) -> String {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let dt = time::OffsetDateTime::from_unix_timestamp_nanos(d.as_nanos() as i128)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let base = dt
-        .format(&time::macros::format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second]"
-        ))
-        .unwrap_or_default();
-    // RFC3339Nano drops trailing zeros of the fraction, and the dot with them.
-    let frac = format!("{:09}", dt.nanosecond());
-    let frac = frac.trim_end_matches('0');
-    if frac.is_empty() {
-        format!("{base}Z")
-    } else {
-        format!("{base}.{frac}Z")
-    }
+    super::logger::format_rfc3339_nano(d.as_nanos() as i128)
 }

@@ -10,14 +10,17 @@
 //!
 //! Lesson: `walkthroughs/06-docker-run.md`.
 
+pub mod archive;
 pub mod attach;
 mod backends;
+pub mod changes;
 pub mod container;
 pub mod create;
 pub mod delete;
 pub mod disk_usage;
 pub mod events;
 pub mod exec;
+pub mod export;
 pub mod info;
 pub mod inspect;
 pub mod kill;

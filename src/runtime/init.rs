@@ -42,12 +42,16 @@ pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
 /// Called as the very first line of `main()`, before tokio or clap, like
 /// moby's `reexec.Init()`. If `argv[1]` is one of the hidden init verbs
 /// (followed by the sync socket's fd number), run the init and never
-/// return; otherwise return at once.
+/// return; the archive helper's verb (followed by its request) runs that
+/// helper (`archive.rs`). Otherwise return at once.
 pub fn maybe_run_init() {
     let mut args = std::env::args_os().skip(1);
     let (Some(verb), Some(fd)) = (args.next(), args.next()) else {
         return;
     };
+    if verb.to_str() == Some(super::archive::ARCHIVE_VERB) {
+        super::archive::main(&fd.to_string_lossy());
+    }
     let Some(fd) = fd.to_str().and_then(|s| s.parse::<RawFd>().ok()) else {
         return;
     };

@@ -31,7 +31,9 @@ use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
+use super::archive::{ArchiveBind, ArchiveOp, ArchiveRequest, Reply};
 use super::cgroups::Cgroup;
+use super::changes::Change;
 use super::mount::{self, RootfsKind};
 use super::sync::{self, InitConfig, InitMsg, InitProcess};
 use super::{
@@ -791,6 +793,92 @@ impl Runtime for LinuxRuntime {
         self.cgroup(&spec.id)
             .freeze(false)
             .map_err(|e| RuntimeError::other(format!("unpause: {e}")))
+    }
+
+    fn archive(
+        &self,
+        spec: &ContainerSpec,
+        running: bool,
+        op: ArchiveOp,
+    ) -> Result<(std::process::Child, Reply), RuntimeError> {
+        let t = Instant::now();
+        let dir = &spec.container_dir;
+        // moby `daemon.Mount`: a stopped container's rootfs is mounted for
+        // the operation. A running one's is mounted already.
+        let mounted = if running {
+            None
+        } else {
+            let (kind, _) = mount::prepare_rootfs(dir, &spec.layers, self.force_copy)
+                .map_err(|e| RuntimeError::other(format!("rootfs: {e}")))?;
+            Some(kind)
+        };
+        // The files start writes and binds over /etc, then the volumes
+        // (moby `mountVolumes`); the helper leaves out what does not exist.
+        let mut binds: Vec<ArchiveBind> = ["hostname", "hosts", "resolv.conf"]
+            .iter()
+            .map(|name| ArchiveBind {
+                source: dir.join(name),
+                destination: format!("/etc/{name}"),
+                read_only: false,
+            })
+            .collect();
+        binds.extend(spec.mounts.iter().map(|m| ArchiveBind {
+            source: m.source.clone(),
+            destination: m.destination.clone(),
+            read_only: m.read_only,
+        }));
+        let is_untar = matches!(op, ArchiveOp::Untar { .. });
+        let request = ArchiveRequest {
+            rootfs: mount::rootfs_dir(dir),
+            binds,
+            op,
+        };
+        let json = serde_json::to_string(&request).expect("requests serialize");
+        let spawned = std::process::Command::new(&self.init_binary)
+            .arg(super::archive::ARCHIVE_VERB)
+            .arg(json)
+            .stdin(if is_untar {
+                std::process::Stdio::piped()
+            } else {
+                std::process::Stdio::null()
+            })
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        let first = spawned.and_then(|mut child| {
+            let stdout = child.stdout.as_mut().expect("stdout is piped");
+            match super::archive::read_reply(stdout) {
+                Ok(reply) => Ok((child, reply)),
+                Err(e) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    Err(e)
+                }
+            }
+        });
+        // The helper has its own copy of the mounts by now (or is gone):
+        // the host's may go. A copied rootfs stays until the next start
+        // or the removal, because the helper may still be reading it.
+        if mounted == Some(RootfsKind::Overlay) {
+            mount::cleanup_rootfs(dir);
+        }
+        trace_event!(
+            "runtime",
+            "exit",
+            "runtime.archive",
+            id = %spec.id,
+            mounted_for_it = mounted.is_some(),
+            dur_us = micros_since(t)
+        );
+        first.map_err(|e| RuntimeError::other(format!("archive helper: {e}")))
+    }
+
+    fn changes(&self, spec: &ContainerSpec) -> Result<Vec<Change>, RuntimeError> {
+        let t = Instant::now();
+        let r = super::changes::overlay_changes(&spec.layers, &spec.container_dir.join("upper"))
+            .map_err(|e| RuntimeError::other(format!("changes: {e}")));
+        trace_event!("runtime", "exit", "runtime.changes", id = %spec.id, dur_us = micros_since(t));
+        r
     }
 }
 

@@ -50,7 +50,9 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub mod archive;
 pub mod cgroups;
+pub mod changes;
 pub mod init;
 pub mod linux;
 pub mod mount;
@@ -301,6 +303,32 @@ pub trait Runtime: Send + Sync {
         let _ = spec;
         Err(RuntimeError {
             message: "unpause is not supported by this runtime".into(),
+            exit_code: 0,
+        })
+    }
+    /// `docker cp` and `docker export`: start the archive helper
+    /// (`archive.rs`) over the container's filesystem and return it with
+    /// its first reply. `running`: the rootfs is mounted already;
+    /// otherwise it is mounted only until the helper holds its own copy
+    /// (moby `daemon.Mount`/`Unmount` around the operation). Blocks until
+    /// that first reply.
+    fn archive(
+        &self,
+        spec: &ContainerSpec,
+        running: bool,
+        op: archive::ArchiveOp,
+    ) -> Result<(std::process::Child, archive::Reply), RuntimeError> {
+        let _ = (spec, running, op);
+        Err(RuntimeError {
+            message: "copying files is not supported by this runtime".into(),
+            exit_code: 0,
+        })
+    }
+    /// `docker diff`: what the container changed in its layer.
+    fn changes(&self, spec: &ContainerSpec) -> Result<Vec<changes::Change>, RuntimeError> {
+        let _ = spec;
+        Err(RuntimeError {
+            message: "changes are not supported by this runtime".into(),
             exit_code: 0,
         })
     }

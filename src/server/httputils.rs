@@ -488,3 +488,199 @@ pub fn atoi(s: &str) -> Result<i64> {
         Error::invalid_parameter(format!("strconv.Atoi: parsing {s:?}: value out of range"))
     })
 }
+
+/// How much of a request body that a handler left unread is still read
+/// and thrown away, so that the client sees the answer rather than a
+/// broken pipe: Go's `net/http` server does the same, up to 256 KiB
+/// (`maxPostHandlerReadBytes`), before it closes the connection instead.
+const DISCARD_UNREAD_BODY: usize = 256 << 10;
+
+/// A blocking `Read` over a request body, for backends that take an
+/// `io.Reader` (image load and import, `docker cp`). An async task
+/// forwards the body's data frames through a small channel, so a
+/// multi-megabyte tar is never held in memory whole and the backend reads
+/// it as it arrives.
+///
+/// When the reader is dropped before the end (the backend failed), the
+/// task reads on and throws away up to [`DISCARD_UNREAD_BODY`]. Go's
+/// server does that *before* it writes the answer, so that a client still
+/// sending a small body reads the error instead of a broken pipe; a
+/// handler does the same by awaiting [`BodyReader::finished`] before it
+/// returns an error.
+pub struct BodyReader {
+    rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+    cur: Bytes,
+    finished: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+impl BodyReader {
+    pub fn new(req: ApiRequest) -> BodyReader {
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        let (done, finished) = tokio::sync::oneshot::channel();
+        let mut body = req.into_body();
+        tokio::spawn(async move {
+            // Dropped at the end of the task, whichever way it ends.
+            let _done = done;
+            // A client that stalls mid-upload ends the read with an error
+            // instead of holding it open (`next_frame`).
+            let mut discarded = 0usize;
+            loop {
+                let item = match next_frame(&mut body).await {
+                    Ok(None) => break,
+                    Ok(Some(f)) => match f.into_data() {
+                        Ok(data) => Ok(data),
+                        Err(_) => continue, // trailers
+                    },
+                    Err(e) => Err(std::io::Error::other(e.message)),
+                };
+                let stop = item.is_err();
+                if tx.is_closed() {
+                    match item {
+                        Ok(data) if discarded + data.len() <= DISCARD_UNREAD_BODY => {
+                            discarded += data.len();
+                            continue;
+                        }
+                        _ => break,
+                    }
+                }
+                if tx.send(item).await.is_err() {
+                    continue;
+                }
+                if stop {
+                    break;
+                }
+            }
+        });
+        BodyReader {
+            rx,
+            cur: Bytes::new(),
+            finished: Some(finished),
+        }
+    }
+
+    /// Resolves once nothing more of the body will be read: all of it was,
+    /// or the reader was dropped and the rest discarded (up to the bound),
+    /// or the client stalled. Take it before handing the reader on.
+    pub fn finished(&mut self) -> impl Future<Output = ()> + Send + 'static {
+        let rx = self.finished.take();
+        async move {
+            if let Some(rx) = rx {
+                let _ = rx.await;
+            }
+        }
+    }
+}
+
+impl std::io::Read for BodyReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.cur.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(Ok(b)) => self.cur = b,
+                Some(Err(e)) => return Err(e),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.cur.len());
+        buf[..n].copy_from_slice(&self.cur.split_to(n));
+        Ok(n)
+    }
+}
+
+/// A blocking `Write` into a streaming response body, in 64 KiB chunks.
+/// When the client goes away the channel closes and writes fail, which
+/// stops the writer (moby's `WriteFlusher` does the same through the
+/// connection's error).
+pub struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+    buf: Vec<u8>,
+}
+
+const CHUNK: usize = 64 * 1024;
+
+impl ChannelWriter {
+    pub fn new(tx: tokio::sync::mpsc::Sender<Bytes>) -> ChannelWriter {
+        ChannelWriter {
+            tx,
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::take(&mut self.buf));
+        self.tx
+            .blocking_send(chunk)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+    }
+}
+
+/// A 200 whose body is everything `src` yields, copied on the blocking
+/// pool (moby: `io.Copy(w, data)` in `getContainersArchive` and
+/// `getContainersExport`). Headers beyond the Content-Type are the
+/// caller's to add.
+pub fn reader_response(
+    content_type: &'static str,
+    mut src: impl std::io::Read + Send + 'static,
+) -> Response<Body> {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    crate::trace::spawn_blocking(move || {
+        let mut w = ChannelWriter::new(tx);
+        // A client that goes away mid-stream ends the copy; there is no
+        // one left to tell.
+        let _ = std::io::copy(&mut src, &mut w).and_then(|_| std::io::Write::flush(&mut w));
+    });
+    stream_response(content_type, rx)
+}
+
+/// gddo's `httputil.NegotiateContentEncoding(r, offers)`, which moby's
+/// `writeCompressedResponse` asks with `["gzip", "deflate"]`: the offer
+/// the client's `Accept-Encoding` rates highest (the first on a tie), or
+/// `None` for identity.
+pub fn negotiate_content_encoding(
+    req: &ApiRequest,
+    offers: &[&'static str],
+) -> Option<&'static str> {
+    let header = req
+        .headers()
+        .get_all(hyper::header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut accepted: Vec<(String, f64)> = Vec::new();
+    for part in header.split(',') {
+        let mut fields = part.split(';');
+        let value = fields.next().unwrap_or("").trim().to_ascii_lowercase();
+        if value.is_empty() {
+            continue;
+        }
+        let mut q = 1.0;
+        for p in fields {
+            if let Some(v) = p.trim().strip_prefix("q=") {
+                q = v.trim().parse().unwrap_or(0.0);
+            }
+        }
+        accepted.push((value, q));
+    }
+    let mut best: Option<(&'static str, f64)> = None;
+    for offer in offers {
+        for (value, q) in &accepted {
+            if (value == offer || value == "*") && *q > best.map(|b| b.1).unwrap_or(0.0) {
+                best = Some((offer, *q));
+            }
+        }
+    }
+    best.map(|b| b.0)
+}

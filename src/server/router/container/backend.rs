@@ -20,6 +20,7 @@ use tokio::sync::mpsc;
 
 use crate::api::types::container::{ContainerCreateConfig, CreateResponse};
 use crate::api::types::exec::ExecCreateConfig;
+use crate::daemon::archive::{ArchiveReader, ContainerPathStat};
 use crate::daemon::attach::{AttachConfig, Attachment};
 use crate::daemon::exec::config::ExecInspect;
 use crate::daemon::exec::ExecRun;
@@ -31,7 +32,8 @@ use crate::daemon::top::ContainerTopOkBody;
 use crate::daemon::update::{ContainerUpdateOkBody, UpdateConfig};
 use crate::daemon::wait::{WaitCondition, WaitFuture};
 use crate::errdefs::Result;
-use crate::server::httputils::BoxFuture;
+use crate::runtime::changes::Change;
+use crate::server::httputils::{BodyReader, BoxFuture};
 
 /// moby `stateBackend`: what changes a container's state.
 pub trait StateBackend: Send + Sync {
@@ -63,10 +65,10 @@ pub trait StateBackend: Send + Sync {
     fn container_resize(&self, name: &str, height: u16, width: u16) -> Result<()>;
 }
 
-/// moby `monitorBackend`: what looks at containers. (`ContainerLogs` is
-/// called on the daemon directly for now; `ContainerChanges` does not
-/// exist yet.)
+/// moby `monitorBackend`: what looks at containers.
 pub trait MonitorBackend: Send + Sync {
+    /// `docker diff`; `None` is moby's nil slice (no changes), `null`.
+    fn container_changes(&self, name: &str) -> Result<Option<Vec<Change>>>;
     /// The stats objects, one JSON line per chunk (see daemon/stats.rs).
     fn container_stats(
         self: Arc<Self>,
@@ -114,6 +116,33 @@ pub trait ExecBackend: Send + Sync {
     ) -> BoxFuture<Result<()>>;
 }
 
+/// moby `copyBackend`: `docker cp` and `docker export`. (moby's
+/// `ContainerCopy` serves `POST /containers/{name}/copy`, which answers 404
+/// to every API version we accept, so it has no method here.)
+pub trait CopyBackend: Send + Sync {
+    fn container_stat_path(
+        self: Arc<Self>,
+        name: String,
+        path: String,
+    ) -> BoxFuture<Result<ContainerPathStat>>;
+    /// The tar of `path`, compressed as `compression` says, and its stat.
+    fn container_archive_path(
+        self: Arc<Self>,
+        name: String,
+        path: String,
+        compression: Option<&'static str>,
+    ) -> BoxFuture<Result<(ArchiveReader, ContainerPathStat)>>;
+    fn container_extract_to_dir(
+        self: Arc<Self>,
+        name: String,
+        path: String,
+        copy_uid_gid: bool,
+        no_overwrite_dir_non_dir: bool,
+        content: BodyReader,
+    ) -> BoxFuture<Result<()>>;
+    fn container_export(self: Arc<Self>, name: String) -> BoxFuture<Result<ArchiveReader>>;
+}
+
 /// moby `attachBackend`.
 pub trait AttachBackend: Send + Sync {
     /// Checks the container and subscribes to its output, before the
@@ -123,8 +152,12 @@ pub trait AttachBackend: Send + Sync {
 
 /// moby `Backend`: all of the above.
 pub trait Backend:
-    StateBackend + MonitorBackend + SystemBackend + ExecBackend + AttachBackend
+    StateBackend + MonitorBackend + SystemBackend + ExecBackend + CopyBackend + AttachBackend
 {
 }
 
-impl<T: StateBackend + MonitorBackend + SystemBackend + ExecBackend + AttachBackend> Backend for T {}
+impl<
+        T: StateBackend + MonitorBackend + SystemBackend + ExecBackend + CopyBackend + AttachBackend,
+    > Backend for T
+{
+}

@@ -59,12 +59,12 @@ impl ContainerRouter {
         self: Arc<Self>,
         _ctx: Ctx,
         _req: ApiRequest,
-        _vars: Vars,
+        vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "getContainersExport",
-            "container/container_routes.go",
-        ))
+        let tar = self.backend.clone().container_export(name(&vars)).await?;
+        // moby writes no Content-Type; Go's server sniffs the tar's first
+        // bytes as this one.
+        Ok(httputils::reader_response("application/octet-stream", tar))
     }
 
     /// moby `getContainersChanges`: `GET /containers/{name:.*}/changes`.
@@ -72,12 +72,10 @@ impl ContainerRouter {
         self: Arc<Self>,
         _ctx: Ctx,
         _req: ApiRequest,
-        _vars: Vars,
+        vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "getContainersChanges",
-            "container/container_routes.go",
-        ))
+        let changes = self.backend.container_changes(&name(&vars))?;
+        write_json(StatusCode::OK, &changes)
     }
 
     /// moby `getContainersTop`: `GET /containers/{name:.*}/top`.

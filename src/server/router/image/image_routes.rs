@@ -6,9 +6,10 @@
 //! call goes to tokio's blocking pool through [`backend_call`], which also
 //! reports the call as a `backend` trace record. The tar streams of
 //! `import`, `load` and `save` are bridged between the HTTP body and the
-//! backend's `Read`/`Write` by [`BodyReader`] and [`ChannelWriter`].
+//! backend's `Read`/`Write` by `httputils`' `BodyReader` and
+//! `ChannelWriter`.
 
-use std::io::{self, Read, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -19,7 +20,7 @@ use hyper::{Response, StatusCode};
 use crate::errdefs::{Error, Result};
 use crate::server::httputils::{
     bool_value, bool_value_or_default, form_values, full, no_content, parse_form, write_json,
-    ApiRequest, Body, Ctx, Vars,
+    ApiRequest, Body, BodyReader, ChannelWriter, Ctx, Vars,
 };
 
 use super::ImageRouter;
@@ -52,89 +53,6 @@ where
         ),
     }
     res
-}
-
-/// A blocking `Read` over a request body. An async task forwards the
-/// body's data frames through a small channel, so a multi-megabyte tar is
-/// never held in memory whole and the backend reads it as it arrives.
-struct BodyReader {
-    rx: tokio::sync::mpsc::Receiver<io::Result<Bytes>>,
-    cur: Bytes,
-}
-
-impl BodyReader {
-    fn new(req: ApiRequest) -> BodyReader {
-        let (tx, rx) = tokio::sync::mpsc::channel(8);
-        let mut body = req.into_body();
-        tokio::spawn(async move {
-            // A client that stalls mid-upload ends the load with an error
-            // instead of holding it open (`httputils::next_frame`).
-            loop {
-                let item = match crate::server::httputils::next_frame(&mut body).await {
-                    Ok(None) => break,
-                    Ok(Some(f)) => match f.into_data() {
-                        Ok(data) => Ok(data),
-                        Err(_) => continue, // trailers
-                    },
-                    Err(e) => Err(io::Error::other(e.message)),
-                };
-                let stop = item.is_err();
-                if tx.send(item).await.is_err() || stop {
-                    break;
-                }
-            }
-        });
-        BodyReader {
-            rx,
-            cur: Bytes::new(),
-        }
-    }
-}
-
-impl Read for BodyReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.cur.is_empty() {
-            match self.rx.blocking_recv() {
-                Some(Ok(b)) => self.cur = b,
-                Some(Err(e)) => return Err(e),
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.cur.len());
-        buf[..n].copy_from_slice(&self.cur.split_to(n));
-        Ok(n)
-    }
-}
-
-/// A blocking `Write` into a streaming response body, in 64 KiB chunks.
-/// When the client goes away the channel closes and writes fail, which
-/// stops the export (moby's `WriteFlusher` does the same through the
-/// connection's error).
-struct ChannelWriter {
-    tx: tokio::sync::mpsc::Sender<Bytes>,
-    buf: Vec<u8>,
-}
-
-const CHUNK: usize = 64 * 1024;
-
-impl Write for ChannelWriter {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK {
-            self.flush()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::take(&mut self.buf));
-        self.tx
-            .blocking_send(chunk)
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "client went away"))
-    }
 }
 
 /// One line of a JSON message stream (moby `jsonmessage.JSONMessage`),
@@ -241,10 +159,7 @@ impl ImageRouter {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         let backend = self.backend.clone();
         tokio::spawn(backend_call("ImageService.ExportImage", move || {
-            let mut w = ChannelWriter {
-                tx: tx.clone(),
-                buf: Vec::new(),
-            };
+            let mut w = ChannelWriter::new(tx.clone());
             let res = backend.export_image(&names, &mut w).and_then(|_| {
                 w.flush()?;
                 Ok(())

@@ -1,0 +1,160 @@
+//! `docker diff`: what a container changed, read from its overlay layer.
+//!
+//! Mirrors what moby's overlay2 graph driver answers for `Changes`
+//! (`daemon/graphdriver/overlay2/overlay.go` → `pkg/archive/changes.go`
+//! `OverlayChanges`, v20.10.24): walk the container's upper directory and
+//! name each path there
+//!
+//! - `D` (2) when it is an overlay whiteout (a character device 0/0): the
+//!   container deleted what a lower layer had;
+//! - `C` (0) when a lower layer has the path too: the container changed it
+//!   (a directory is copied up when anything in it changes);
+//! - `A` (1) when no lower layer has it.
+//!
+//! dockerd keeps the files it bind-mounts over (`/etc/hostname`,
+//! `/etc/hosts`, `/etc/resolv.conf`) in an "init" layer under the
+//! container's, so `docker diff` never shows them. We have no init layer:
+//! the container's init creates the mount points in the upper directory
+//! when the image lacks them. So those files, and a directory changed only
+//! because of them, are left out here.
+//!
+//! With a copied rootfs (no overlay, see `mount.rs`) there is no upper
+//! directory and so no changes to show.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// moby `archive.Change` as the API writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    #[serde(rename = "Path")]
+    pub path: String,
+    /// 0 modified, 1 added, 2 deleted.
+    #[serde(rename = "Kind")]
+    pub kind: u8,
+}
+
+pub const CHANGE_MODIFY: u8 = 0;
+pub const CHANGE_ADD: u8 = 1;
+pub const CHANGE_DELETE: u8 = 2;
+
+/// The mount points the init makes for the files dockerd keeps in its
+/// init layer.
+const INIT_LAYER_FILES: [&str; 3] = ["/etc/hostname", "/etc/hosts", "/etc/resolv.conf"];
+
+/// The changes in `upper` over `layers` (bottom first), in path order.
+pub fn overlay_changes(layers: &[PathBuf], upper: &Path) -> io::Result<Vec<Change>> {
+    let mut out = Vec::new();
+    if upper.is_dir() {
+        walk(layers, upper, "", &mut out)?;
+    }
+    // Leave out the init's mount points, then the directories that were
+    // only copied up to hold them.
+    out.retain(|c| {
+        !(c.kind == CHANGE_ADD
+            && INIT_LAYER_FILES.contains(&c.path.as_str())
+            && fs::metadata(upper.join(&c.path[1..]))
+                .map(|m| m.is_file() && m.len() == 0)
+                .unwrap_or(false))
+    });
+    let dirs_to_drop: Vec<String> = out
+        .iter()
+        .filter(|c| {
+            c.kind == CHANGE_MODIFY
+                && INIT_LAYER_FILES
+                    .iter()
+                    .any(|f| f.starts_with(&format!("{}/", c.path)))
+                && !out
+                    .iter()
+                    .any(|o| o.path.starts_with(&format!("{}/", c.path)))
+        })
+        .map(|c| c.path.clone())
+        .collect();
+    out.retain(|c| !dirs_to_drop.contains(&c.path));
+    Ok(out)
+}
+
+fn walk(layers: &[PathBuf], upper: &Path, rel: &str, out: &mut Vec<Change>) -> io::Result<()> {
+    let mut entries: Vec<_> =
+        fs::read_dir(upper.join(rel.trim_start_matches('/')))?.collect::<io::Result<_>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let path = format!("{rel}/{}", name.to_string_lossy());
+        let meta = fs::symlink_metadata(entry.path())?;
+        if is_whiteout(&meta) {
+            out.push(Change {
+                path,
+                kind: CHANGE_DELETE,
+            });
+            continue;
+        }
+        let kind = if in_lower(layers, &path) {
+            CHANGE_MODIFY
+        } else {
+            CHANGE_ADD
+        };
+        out.push(Change {
+            path: path.clone(),
+            kind,
+        });
+        if meta.is_dir() {
+            walk(layers, upper, &path, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// An overlay whiteout: a character device with device number 0/0.
+fn is_whiteout(meta: &fs::Metadata) -> bool {
+    meta.file_type().is_char_device() && meta.rdev() == 0
+}
+
+/// Whether the image (its layers, top first) has `path`: the topmost
+/// layer that mentions it decides, and a whiteout there means no.
+fn in_lower(layers: &[PathBuf], path: &str) -> bool {
+    for layer in layers.iter().rev() {
+        if let Ok(m) = fs::symlink_metadata(layer.join(&path[1..])) {
+            return !is_whiteout(&m);
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file added in a new directory, a file changed in an image
+    /// directory, and the init's empty `/etc/hostname`, which must not
+    /// show (nor make `/etc` show).
+    #[test]
+    fn added_changed_and_init_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let lower = tmp.path().join("lower");
+        let upper = tmp.path().join("upper");
+        fs::create_dir_all(lower.join("etc")).unwrap();
+        fs::create_dir_all(lower.join("bin")).unwrap();
+        fs::write(lower.join("bin/sh"), "x").unwrap();
+        fs::create_dir_all(upper.join("etc")).unwrap();
+        fs::write(upper.join("etc/hostname"), "").unwrap();
+        fs::create_dir_all(upper.join("root/x")).unwrap();
+        fs::create_dir_all(upper.join("bin")).unwrap();
+        fs::write(upper.join("bin/sh"), "y").unwrap();
+        let got = overlay_changes(&[lower], &upper).unwrap();
+        let got: Vec<(String, u8)> = got.into_iter().map(|c| (c.path, c.kind)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("/bin".to_string(), CHANGE_MODIFY),
+                ("/bin/sh".to_string(), CHANGE_MODIFY),
+                ("/root".to_string(), CHANGE_ADD),
+                ("/root/x".to_string(), CHANGE_ADD),
+            ]
+        );
+    }
+}
