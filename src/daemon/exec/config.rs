@@ -128,25 +128,10 @@ pub struct ExecProcessConfig {
     pub user: String,
 }
 
+/// Go's `encoding/json` writes a `[]byte` as standard base64.
 fn base64_bytes<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in v.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    s.serialize_str(&out)
+    use base64::Engine;
+    s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(v))
 }
 
 /// A shared exec instance.
