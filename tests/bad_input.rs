@@ -402,3 +402,39 @@ fn http11_without_host_is_gos_400() {
         assert!(answer.starts_with(want), "{request:?}: {answer}");
     }
 }
+
+/// A handler that answers without reading the body (here the 501 of
+/// `POST /build`) does not leave the client writing into a closed socket:
+/// as Go's server does (`maxPostHandlerReadBytes`), the daemon reads and
+/// drops up to 256 KiB of what is left before it answers, so a client
+/// that sends its whole body before reading (the docker CLI sending a
+/// build context) gets the answer. The client's send buffer is made
+/// small, so the body cannot hide in it: every byte must be read.
+#[test]
+fn unread_body_is_drained_before_the_answer() {
+    use std::os::fd::AsFd;
+    let d = TestDaemon::start();
+    let mut s = UnixStream::connect(&d.socket).unwrap();
+    nix::sys::socket::setsockopt(&s.as_fd(), nix::sys::socket::sockopt::SndBuf, &4096).unwrap();
+    s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let body = vec![b'x'; 200 << 10];
+    let head = format!(
+        "POST /v1.41/build HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(&body).expect("the daemon reads the whole body");
+    let mut resp = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !resp.windows(4).any(|w| w == b"\r\n\r\n") || !resp.ends_with(b"}\n") {
+        let n = s.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        resp.extend_from_slice(&buf[..n]);
+    }
+    let (status, _, body) = parse_response(&resp, false);
+    assert_eq!(status, 501);
+    assert!(text(&body).contains("postBuild"), "{}", text(&body));
+}

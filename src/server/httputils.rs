@@ -502,11 +502,10 @@ const DISCARD_UNREAD_BODY: usize = 256 << 10;
 /// it as it arrives.
 ///
 /// When the reader is dropped before the end (the backend failed), the
-/// task reads on and throws away up to [`DISCARD_UNREAD_BODY`]. Go's
-/// server does that *before* it writes the answer, so that a client still
-/// sending a small body reads the error instead of a broken pipe; a
-/// handler does the same by awaiting [`BodyReader::finished`] before it
-/// returns an error.
+/// task stops and drops the body, and the server discards what is left
+/// before it answers ([`track_unread_body`]). The task ends on its own
+/// time, though; a handler that answers an error awaits
+/// [`BodyReader::finished`] first, so the server finds the rest.
 pub struct BodyReader {
     rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
     cur: Bytes,
@@ -519,11 +518,8 @@ impl BodyReader {
         let (done, finished) = tokio::sync::oneshot::channel();
         let mut body = req.into_body();
         tokio::spawn(async move {
-            // Dropped at the end of the task, whichever way it ends.
-            let _done = done;
             // A client that stalls mid-upload ends the read with an error
             // instead of holding it open (`next_frame`).
-            let mut discarded = 0usize;
             loop {
                 let item = match next_frame(&mut body).await {
                     Ok(None) => break,
@@ -534,22 +530,16 @@ impl BodyReader {
                     Err(e) => Err(std::io::Error::other(e.message)),
                 };
                 let stop = item.is_err();
-                if tx.is_closed() {
-                    match item {
-                        Ok(data) if discarded + data.len() <= DISCARD_UNREAD_BODY => {
-                            discarded += data.len();
-                            continue;
-                        }
-                        _ => break,
-                    }
-                }
-                if tx.send(item).await.is_err() {
-                    continue;
-                }
-                if stop {
+                // A reader dropped early (the backend failed) leaves the
+                // rest of the body to the server's discard.
+                if tx.send(item).await.is_err() || stop {
                     break;
                 }
             }
+            // In this order: what is left is recorded before `finished`
+            // resolves.
+            drop(body);
+            drop(done);
         });
         BodyReader {
             rx,
@@ -559,7 +549,7 @@ impl BodyReader {
     }
 
     /// Resolves once nothing more of the body will be read: all of it was,
-    /// or the reader was dropped and the rest discarded (up to the bound),
+    /// or the reader was dropped (the rest is then the server's to discard),
     /// or the client stalled. Take it before handing the reader on.
     pub fn finished(&mut self) -> impl Future<Output = ()> + Send + 'static {
         let rx = self.finished.take();
@@ -683,4 +673,107 @@ pub fn negotiate_content_encoding(
         }
     }
     best.map(|b| b.0)
+}
+
+/// A request body that a handler dropped before its end, kept for
+/// [`UnreadBody::discard`]. See [`track_unread_body`].
+pub struct UnreadBody(Arc<Mutex<Option<ReqBody>>>);
+
+/// The body a handler gets when the request has one: hyper's, plus a
+/// note, when it is dropped unfinished, of what was left.
+struct TrackedBody {
+    inner: Option<ReqBody>,
+    ended: bool,
+    left: Arc<Mutex<Option<ReqBody>>>,
+}
+
+impl hyper::body::Body for TrackedBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<std::result::Result<Frame<Bytes>, hyper::Error>>> {
+        let this = &mut *self;
+        let Some(inner) = this.inner.as_mut() else {
+            return std::task::Poll::Ready(None);
+        };
+        let polled = Pin::new(inner).poll_frame(cx);
+        if let std::task::Poll::Ready(None) = polled {
+            this.ended = true;
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.ended || self.inner.as_ref().is_none_or(|b| b.is_end_stream())
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner
+            .as_ref()
+            .map(|b| b.size_hint())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for TrackedBody {
+    fn drop(&mut self) {
+        use hyper::body::Body as _;
+        if self.ended {
+            return;
+        }
+        if let Some(body) = self.inner.take().filter(|b| !b.is_end_stream()) {
+            *self.left.lock().unwrap_or_else(|e| e.into_inner()) = Some(body);
+        }
+    }
+}
+
+/// Go's `net/http` server, when a handler returns without reading the
+/// whole request body, reads and throws away up to 256 KiB of what is
+/// left *before* it writes the answer (`maxPostHandlerReadBytes`, in
+/// `chunkWriter.writeHeader`): a client that sends its body before it
+/// reads (the docker CLI streaming a build context or a `docker cp` tar)
+/// then reads the error instead of meeting a closed socket. hyper closes
+/// the connection instead, so the server does it here: the handler gets a
+/// tracked body, and [`UnreadBody::discard`] runs after it.
+///
+/// A request without a body is not wrapped (a `GET` costs nothing); a
+/// handler that keeps the body beyond its return (a stream, a hijack, a
+/// `BodyReader`) leaves nothing to discard.
+pub fn track_unread_body(req: ApiRequest) -> (ApiRequest, Option<UnreadBody>) {
+    use hyper::body::Body as _;
+    if req.body().is_end_stream() {
+        return (req, None);
+    }
+    let left = Arc::new(Mutex::new(None));
+    let req = req.map(|b| {
+        TrackedBody {
+            inner: Some(b),
+            ended: false,
+            left: left.clone(),
+        }
+        .boxed()
+    });
+    (req, Some(UnreadBody(left)))
+}
+
+impl UnreadBody {
+    /// Read and drop what the handler left, up to 256 KiB or a stall.
+    pub async fn discard(self) {
+        let left = self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let Some(mut body) = left else { return };
+        let mut read = 0usize;
+        while read <= DISCARD_UNREAD_BODY {
+            match next_frame(&mut body).await {
+                Ok(Some(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        read += data.len();
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
 }

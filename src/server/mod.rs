@@ -775,9 +775,15 @@ pub async fn make_http_handler(
     // moby's makeErrorHandler looks at the version in the URL (not the
     // negotiated one) to choose between a JSON error and a plain-text one.
     let json_errors = api_version_supports_json_errors(vars.get("version").map(String::as_str));
+    let (req, unread) = httputils::track_unread_body(req);
     let result = AssertUnwindSafe((entry.handler)(ctx, req, vars))
         .catch_unwind()
         .await;
+    // What the handler did not read, Go's server reads (a bounded amount)
+    // before the answer goes out; see `track_unread_body`.
+    if let Some(unread) = unread {
+        unread.discard().await;
+    }
     let result = match result {
         Ok(r) => r,
         Err(panic) => {
