@@ -1125,3 +1125,103 @@ fn json_message(body: &[u8]) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// `docker commit` (moby `CreateImageFromContainer`): the container's
+/// changes become a layer on its image (a deleted file stays deleted),
+/// `--change` lines set the new config over the container's, the image
+/// records its parent, author and comment, `docker history` shows the
+/// container's command as `CREATED BY`, and a running container is
+/// paused around the commit: the events are dockerd's `pause`, `tag`,
+/// `commit` (with the comment, the image id and the reference), then
+/// `unpause`. A container that changed nothing commits an empty layer,
+/// which the image does not get.
+#[test]
+fn docker_commit_makes_an_image() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    d.docker_ok(&["run", "-d", "--name", "m1", "busybox", "sleep", "1000"]);
+    d.docker_ok(&[
+        "exec",
+        "m1",
+        "sh",
+        "-c",
+        "echo committed > /hello && rm /bin/true",
+    ]);
+    let id = d.docker_ok(&[
+        "commit",
+        "-a",
+        "me",
+        "-m",
+        "my msg",
+        "-c",
+        r#"CMD ["cat", "/hello"]"#,
+        "-c",
+        "ENV A=b",
+        "m1",
+        "m1img:1",
+    ]);
+    assert!(id.starts_with("sha256:"), "{id}");
+    assert_eq!(d.docker_ok(&["run", "--rm", "m1img:1"]), "committed");
+    let out = d.docker(&["run", "--rm", "m1img:1", "ls", "/bin/true"]);
+    assert!(!out.status.success(), "the deletion is in the layer");
+    let busybox = d.docker_ok(&["image", "inspect", "-f", "{{.Id}}", "busybox"]);
+    assert_eq!(
+        inspect(&d, "m1img:1", "{{.Parent}}|{{.Author}}|{{.Comment}}|{{.Config.Env}}"),
+        // `ENV` applies to the container's config, after its variables.
+        format!("{busybox}|me|my msg|[PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=b]")
+    );
+    let history = d.docker_ok(&[
+        "history",
+        "--format",
+        "{{.CreatedBy}}|{{.Comment}}",
+        "m1img:1",
+    ]);
+    assert_eq!(history.lines().next(), Some("sleep 1000|my msg"));
+    let out = d.docker(&["rmi", &busybox]);
+    assert!(
+        !out.status.success(),
+        "the parent of an image is not removed"
+    );
+
+    let until = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 1;
+    let (_, _, events) = d.raw(
+        "GET",
+        &format!("/v1.41/events?since=0&until={until}"),
+        &[],
+        b"",
+    );
+    let events = String::from_utf8_lossy(&events).to_string();
+    let actions: Vec<String> = events
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["Action"] != "exec_create: sh -c echo committed > /hello && rm /bin/true")
+        .map(|e| e["Action"].as_str().unwrap_or("").to_string())
+        .skip_while(|a| a != "pause")
+        .take(4)
+        .collect();
+    assert_eq!(actions, ["pause", "tag", "commit", "unpause"]);
+    assert!(events.contains(r#""comment":"my msg""#), "{events}");
+    assert!(events.contains(r#""imageRef":"m1img:1""#), "{events}");
+    assert_eq!(inspect(&d, "m1", "{{.State.Status}}"), "running");
+
+    d.docker_ok(&["create", "--name", "m2", "busybox", "true"]);
+    d.docker_ok(&["commit", "m2", "m2img"]);
+    assert_eq!(
+        inspect(&d, "m2img", "{{len .RootFS.Layers}}"),
+        inspect(&d, "busybox", "{{len .RootFS.Layers}}"),
+    );
+    let out = d.docker(&["commit", "nosuch", "x"]);
+    assert!(
+        stderr(&out).contains("No such container: nosuch"),
+        "{}",
+        stderr(&out)
+    );
+    d.docker_ok(&["rm", "-f", "m1", "m2"]);
+}

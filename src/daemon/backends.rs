@@ -283,6 +283,16 @@ impl cb::CopyBackend for Daemon {
     }
 }
 
+impl cb::CommitBackend for Daemon {
+    fn create_image_from_container(
+        self: Arc<Self>,
+        name: String,
+        config: super::commit::CreateImageConfig,
+    ) -> BoxFuture<Result<String>> {
+        Box::pin(async move { Daemon::create_image_from_container(&self, &name, config).await })
+    }
+}
+
 impl cb::AttachBackend for Daemon {
     fn container_attach(
         self: Arc<Self>,

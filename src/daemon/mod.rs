@@ -14,6 +14,7 @@ pub mod archive;
 pub mod attach;
 mod backends;
 pub mod changes;
+pub mod commit;
 pub mod container;
 pub mod create;
 pub mod delete;

@@ -118,7 +118,7 @@ impl ImageService {
             let id = st.resolve(image_ref)?;
             let mut chain = vec![id.clone()];
             let mut cur = id.clone();
-            while let Some(p) = st.images.get(&cur).map(|s| s.v1.parent.clone()) {
+            while let Some(p) = st.images.get(&cur).map(|s| s.parent.clone()) {
                 if p.is_empty() || chain.contains(&p) {
                     break;
                 }
@@ -285,7 +285,7 @@ fn delete_helper(
     let parent = st
         .images
         .get(id)
-        .map(|s| s.v1.parent.clone())
+        .map(|s| s.parent.clone())
         .unwrap_or_default();
     for r in st.references(id) {
         st.delete_ref(&r)?;

@@ -63,7 +63,7 @@ impl ImageService {
             item.id = cur.clone();
             let tags: Vec<String> = st.image(&cur).map(|i| i.repo_tags).unwrap_or_default();
             item.tags = if tags.is_empty() { None } else { Some(tags) };
-            match st.images.get(&cur).map(|s| s.v1.parent.clone()) {
+            match st.images.get(&cur).map(|s| s.parent.clone()) {
                 Some(p) if !p.is_empty() && st.images.contains_key(&p) => cur = p,
                 _ => break,
             }

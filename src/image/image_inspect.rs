@@ -144,7 +144,7 @@ impl ImageService {
             id: id.clone(),
             repo_tags,
             repo_digests,
-            parent: s.v1.parent.clone(),
+            parent: s.parent.clone(),
             comment,
             created: s.v1.created.clone(),
             container: s.v1.container.clone(),

@@ -92,7 +92,7 @@ impl ImageService {
                 created: unix_seconds(&s.v1.created),
                 id: id.clone(),
                 labels,
-                parent_id: s.v1.parent.clone(),
+                parent_id: s.parent.clone(),
                 repo_digests: None,
                 repo_tags: None,
                 shared_size: -1,

@@ -24,6 +24,7 @@
 
 pub mod busybox;
 pub mod filters;
+pub mod image_commit;
 pub mod image_delete;
 pub mod image_history;
 pub mod image_import;

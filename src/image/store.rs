@@ -95,6 +95,9 @@ pub struct StoredImage {
     pub size: i64,
     /// `metadata/sha256/<id>/lastUpdated`: when a tag last moved here.
     pub last_tag_time: String,
+    /// `metadata/sha256/<id>/parent` (moby `imageStore.SetParent`, set
+    /// by commit), else the config's own `parent` (old images).
+    pub parent: String,
 }
 
 /// The on-disk shape of `repositories.json` (moby `refstore`):
@@ -196,10 +199,13 @@ impl State {
             let size = layer::image_size(root, &v1.rootfs.diff_ids);
             let last_tag_time =
                 fs::read_to_string(st.metadata_dir(&id).join("lastUpdated")).unwrap_or_default();
+            let parent = fs::read_to_string(st.metadata_dir(&id).join("parent"))
+                .unwrap_or_else(|_| v1.parent.clone());
             st.images.insert(
                 id.clone(),
                 StoredImage {
                     id,
+                    parent,
                     v1,
                     raw,
                     size,
@@ -262,6 +268,7 @@ impl State {
                 id.clone(),
                 StoredImage {
                     id: id.clone(),
+                    parent: v1.parent.clone(),
                     v1,
                     raw,
                     size,
@@ -352,7 +359,7 @@ impl State {
             repo_tags,
             created: s.v1.created.clone(),
             size: s.size,
-            parent: s.v1.parent.clone(),
+            parent: s.parent.clone(),
             comment: s.v1.comment.clone(),
             author: s.v1.author.clone(),
             architecture: s.v1.architecture.clone(),
@@ -389,11 +396,21 @@ impl State {
         Ok(removed)
     }
 
-    /// Images whose `parent` is `id` (moby `imageStore.Children`).
+    /// moby `imageStore.SetParent`: recorded beside the image, not in
+    /// its config (which would change its id).
+    pub fn set_parent(&mut self, id: &str, parent: &str) -> Result<()> {
+        atomic_write(&self.metadata_dir(id).join("parent"), parent.as_bytes())?;
+        if let Some(s) = self.images.get_mut(id) {
+            s.parent = parent.to_string();
+        }
+        Ok(())
+    }
+
+    /// Images whose parent is `id` (moby `imageStore.Children`).
     pub fn children(&self, id: &str) -> Vec<String> {
         self.images
             .values()
-            .filter(|s| s.v1.parent == id)
+            .filter(|s| s.parent == id)
             .map(|s| s.id.clone())
             .collect()
     }

@@ -20,6 +20,12 @@
 //!
 //! With a copied rootfs (no overlay, see `mount.rs`) there is no upper
 //! directory and so no changes to show.
+//!
+//! [`write_diff_tar`] is the same walk written as a layer tar, for
+//! `docker commit` (moby: overlay2's `Diff`, `archive.TarWithOptions` with
+//! the overlay whiteout converter): a deletion becomes an empty
+//! `.wh.<name>` file and an opaque directory gets a `.wh..wh..opq` entry,
+//! the AUFS-style whiteouts every image layer uses.
 
 use std::fs;
 use std::io;
@@ -76,6 +82,65 @@ pub fn overlay_changes(layers: &[PathBuf], upper: &Path) -> io::Result<Vec<Chang
         .collect();
     out.retain(|c| !dirs_to_drop.contains(&c.path));
     Ok(out)
+}
+
+/// Write the container's layer as an image layer tar to `out`.
+pub fn write_diff_tar(layers: &[PathBuf], upper: &Path, out: impl io::Write) -> io::Result<()> {
+    let mut b = tar::Builder::new(out);
+    b.follow_symlinks(false);
+    for change in overlay_changes(layers, upper)? {
+        let rel = &change.path[1..];
+        if change.kind == CHANGE_DELETE {
+            let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+            let wh = if dir.is_empty() {
+                format!(".wh.{name}")
+            } else {
+                format!("{dir}/.wh.{name}")
+            };
+            append_whiteout(&mut b, &wh)?;
+            continue;
+        }
+        let src = upper.join(rel);
+        let meta = fs::symlink_metadata(&src)?;
+        if meta.is_dir() {
+            b.append_dir(rel, &src)?;
+            if is_opaque(&src) {
+                append_whiteout(&mut b, &format!("{rel}/.wh..wh..opq"))?;
+            }
+        } else {
+            b.append_path_with_name(&src, rel)?;
+        }
+    }
+    b.into_inner()?.flush()
+}
+
+/// An empty regular file standing for a whiteout (moby's converter
+/// writes mode 0600).
+fn append_whiteout(b: &mut tar::Builder<impl io::Write>, name: &str) -> io::Result<()> {
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_mode(0o600);
+    h.set_size(0);
+    b.append_data(&mut h, name, io::empty())
+}
+
+/// overlayfs marks a directory that hides everything below it with the
+/// `trusted.overlay.opaque` attribute set to `y`.
+fn is_opaque(dir: &Path) -> bool {
+    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) else {
+        return false;
+    };
+    let mut value = [0u8; 1];
+    // SAFETY: a valid NUL-terminated path and a buffer of the given size.
+    let n = unsafe {
+        libc::lgetxattr(
+            path.as_ptr(),
+            c"trusted.overlay.opaque".as_ptr(),
+            value.as_mut_ptr().cast(),
+            value.len(),
+        )
+    };
+    n == 1 && value[0] == b'y'
 }
 
 fn walk(layers: &[PathBuf], upper: &Path, rel: &str, out: &mut Vec<Change>) -> io::Result<()> {

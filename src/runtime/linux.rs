@@ -873,6 +873,15 @@ impl Runtime for LinuxRuntime {
         first.map_err(|e| RuntimeError::other(format!("archive helper: {e}")))
     }
 
+    fn diff(&self, spec: &ContainerSpec, out: &mut dyn std::io::Write) -> Result<(), RuntimeError> {
+        let t = Instant::now();
+        let r =
+            super::changes::write_diff_tar(&spec.layers, &spec.container_dir.join("upper"), out)
+                .map_err(|e| RuntimeError::other(format!("diff: {e}")));
+        trace_event!("runtime", "exit", "runtime.diff", id = %spec.id, dur_us = micros_since(t));
+        r
+    }
+
     fn changes(&self, spec: &ContainerSpec) -> Result<Vec<Change>, RuntimeError> {
         let t = Instant::now();
         let r = super::changes::overlay_changes(&spec.layers, &spec.container_dir.join("upper"))

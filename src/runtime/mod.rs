@@ -332,6 +332,15 @@ pub trait Runtime: Send + Sync {
             exit_code: 0,
         })
     }
+    /// `docker commit`: the container's layer as an image layer tar,
+    /// written to `out`.
+    fn diff(&self, spec: &ContainerSpec, out: &mut dyn std::io::Write) -> Result<(), RuntimeError> {
+        let _ = (spec, out);
+        Err(RuntimeError {
+            message: "commit is not supported by this runtime".into(),
+            exit_code: 0,
+        })
+    }
 }
 
 /// The cgroup parent every container of the daemon lives under. dockerd

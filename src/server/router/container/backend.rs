@@ -22,6 +22,7 @@ use crate::api::types::container::{ContainerCreateConfig, CreateResponse};
 use crate::api::types::exec::ExecCreateConfig;
 use crate::daemon::archive::{ArchiveReader, ContainerPathStat};
 use crate::daemon::attach::{AttachConfig, Attachment};
+use crate::daemon::commit::CreateImageConfig;
 use crate::daemon::exec::config::ExecInspect;
 use crate::daemon::exec::ExecRun;
 use crate::daemon::list::{ContainerListOptions, ContainerSummary};
@@ -143,6 +144,16 @@ pub trait CopyBackend: Send + Sync {
     fn container_export(self: Arc<Self>, name: String) -> BoxFuture<Result<ArchiveReader>>;
 }
 
+/// moby `commitBackend`.
+pub trait CommitBackend: Send + Sync {
+    /// moby `CreateImageFromContainer`: the new image's id.
+    fn create_image_from_container(
+        self: Arc<Self>,
+        name: String,
+        config: CreateImageConfig,
+    ) -> BoxFuture<Result<String>>;
+}
+
 /// moby `attachBackend`.
 pub trait AttachBackend: Send + Sync {
     /// Checks the container and subscribes to its output, before the
@@ -152,12 +163,24 @@ pub trait AttachBackend: Send + Sync {
 
 /// moby `Backend`: all of the above.
 pub trait Backend:
-    StateBackend + MonitorBackend + SystemBackend + ExecBackend + CopyBackend + AttachBackend
+    CommitBackend
+    + ExecBackend
+    + CopyBackend
+    + StateBackend
+    + MonitorBackend
+    + AttachBackend
+    + SystemBackend
 {
 }
 
 impl<
-        T: StateBackend + MonitorBackend + SystemBackend + ExecBackend + CopyBackend + AttachBackend,
+        T: CommitBackend
+            + ExecBackend
+            + CopyBackend
+            + StateBackend
+            + MonitorBackend
+            + AttachBackend
+            + SystemBackend,
     > Backend for T
 {
 }

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::api::types::container::ContainerCreateConfig;
 use crate::daemon::attach::AttachConfig;
+use crate::daemon::commit::CreateImageConfig;
 use crate::daemon::list::ContainerListOptions;
 use crate::daemon::logger;
 use crate::daemon::logs::LogsOptions;
@@ -408,16 +409,42 @@ impl ContainerRouter {
     }
 
     /// moby `postCommit`: `POST /commit`.
+    /// `pause` defaults to true from API 1.13 on; an empty body means
+    /// "the container's own config".
     pub(super) async fn post_commit(
         self: Arc<Self>,
-        _ctx: Ctx,
-        _req: ApiRequest,
+        ctx: Ctx,
+        req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error(
-            "postCommit",
-            "container/container_routes.go",
-        ))
+        let form = parse_form(&req)?;
+        httputils::check_for_json(&req)?;
+        let pause = match form.get("pause").map(String::as_str) {
+            None | Some("") => !version_less_than(&ctx.api_version, "1.13"),
+            Some(_) => bool_value(&form, "pause"),
+        };
+        let changes = httputils::form_values(&req, "changes");
+        let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+        let container = get("container");
+        let mut cfg = CreateImageConfig {
+            pause,
+            repo: get("repo"),
+            tag: get("tag"),
+            author: get("author"),
+            comment: get("comment"),
+            config: None,
+            changes,
+        };
+        let body = httputils::read_body(req, httputils::MAX_JSON_BODY).await?;
+        if !body.iter().all(u8::is_ascii_whitespace) {
+            cfg.config = Some(httputils::decode_json(&body)?);
+        }
+        let id = self
+            .backend
+            .clone()
+            .create_image_from_container(container, cfg)
+            .await?;
+        write_json(StatusCode::CREATED, &serde_json::json!({ "Id": id }))
     }
 
     /// moby `deleteContainers`: `DELETE /containers/{name:.*}`.
