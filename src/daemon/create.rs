@@ -258,11 +258,15 @@ pub(crate) fn merge(user: &mut Config, image: &ImageConfig) {
     if user.user.is_empty() {
         user.user = image.user.clone();
     }
-    if let Some(ports) = &image.exposed_ports {
-        let mine = user.exposed_ports.get_or_insert_with(Default::default);
-        for (k, v) in ports {
-            mine.entry(k.clone()).or_insert_with(|| v.clone());
+    // `len(userConf.ExposedPorts) == 0`: an empty map (the CLI sends
+    // `{}`) takes the image's value, null included.
+    match (&mut user.exposed_ports, &image.exposed_ports) {
+        (Some(mine), ports) if !mine.is_empty() => {
+            for (k, v) in ports.iter().flatten() {
+                mine.entry(k.clone()).or_insert_with(|| v.clone());
+            }
         }
+        (mine, ports) => *mine = ports.clone(),
     }
     match (&mut user.env, &image.env) {
         (Some(env), Some(image_env)) if !env.is_empty() => {
@@ -280,11 +284,10 @@ pub(crate) fn merge(user: &mut Config, image: &ImageConfig) {
             }
         }
     }
-    if let Some(image_labels) = &image.labels {
-        let mine = user.labels.get_or_insert_with(Default::default);
-        for (k, v) in image_labels {
-            mine.entry(k.clone()).or_insert_with(|| v.clone());
-        }
+    // Labels are never null after a merge (moby makes the map).
+    let mine = user.labels.get_or_insert_with(Default::default);
+    for (k, v) in image.labels.iter().flatten() {
+        mine.entry(k.clone()).or_insert_with(|| v.clone());
     }
     if user.entrypoint.as_ref().is_none_or(|e| e.is_empty()) {
         if user.cmd.as_ref().is_none_or(|c| c.is_empty()) {
@@ -301,11 +304,15 @@ pub(crate) fn merge(user: &mut Config, image: &ImageConfig) {
     if user.working_dir.is_empty() {
         user.working_dir = image.working_dir.clone();
     }
-    if let Some(vols) = &image.volumes {
-        let mine = user.volumes.get_or_insert_with(Default::default);
-        for (k, v) in vols {
-            mine.entry(k.clone()).or_insert_with(|| v.clone());
+    // `len(userConf.Volumes) == 0` takes the image's; otherwise the
+    // image's volumes are added (moby overwrites, the values are `{}`).
+    match (&mut user.volumes, &image.volumes) {
+        (Some(mine), vols) if !mine.is_empty() => {
+            for (k, v) in vols.iter().flatten() {
+                mine.insert(k.clone(), v.clone());
+            }
         }
+        (mine, vols) => *mine = vols.clone(),
     }
     if user.stop_signal.is_empty() {
         user.stop_signal = image.stop_signal.clone();

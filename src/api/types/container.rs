@@ -311,10 +311,38 @@ impl HostConfig {
                 *field = Some(Vec::new());
             }
         }
+        // moby `api/server/router/container` (API 1.41): a `PidsLimit` of
+        // 0 or below means "unlimited", stored as null.
+        if self.pids_limit.is_some_and(|n| n <= 0) {
+            self.pids_limit = None;
+        }
         for (k, v) in HOST_CONFIG_DEFAULTS {
-            if !self.extra.contains_key(*k) {
-                let value = serde_json::from_str(v).unwrap_or(Value::Null);
-                self.extra.insert((*k).to_string(), value);
+            let default = || serde_json::from_str(v).unwrap_or(Value::Null);
+            match self.extra.get(*k) {
+                None => {
+                    self.extra.insert((*k).to_string(), default());
+                }
+                // What the docker CLI sends as "unset", and dockerd fills
+                // in at create: the IPC and cgroup namespace modes
+                // (`adaptContainerSettings`; "host" for the cgroup
+                // namespace, because the runtime does not unshare one), the
+                // masked and read-only paths the runtime applies
+                // (`create_unix.go`, unless privileged), and a swappiness
+                // of -1 (`fixMemorySwappiness`).
+                Some(Value::String(s))
+                    if s.is_empty() && matches!(*k, "IpcMode" | "CgroupnsMode") =>
+                {
+                    self.extra.insert((*k).to_string(), default());
+                }
+                Some(Value::Null)
+                    if !self.privileged && matches!(*k, "MaskedPaths" | "ReadonlyPaths") =>
+                {
+                    self.extra.insert((*k).to_string(), default());
+                }
+                Some(Value::Number(n)) if *k == "MemorySwappiness" && n.as_i64() == Some(-1) => {
+                    self.extra.insert((*k).to_string(), Value::Null);
+                }
+                Some(_) => {}
             }
         }
     }
