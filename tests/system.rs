@@ -94,9 +94,21 @@ fn go_arch() -> &'static str {
 /// against null: OSType, Architecture (uname's spelling, x86_64), NCPU,
 /// DockerRootDir (our data root), Swarm.LocalNodeState "inactive",
 /// RegistryConfig and DriverStatus not null, ServerVersion.
+///
+/// `ID` has the shape of dockerd 20.10's (its trust key's id: twelve
+/// groups of four base32 characters) and is the same after a restart.
 #[test]
 fn info_has_the_fields_the_cli_reads() {
-    let d = TestDaemon::start();
+    let mut d = TestDaemon::start();
+    let id_of = |d: &TestDaemon| json(&d.raw("GET", "/v1.41/info", &[], b"").2)["ID"].clone();
+    let id = id_of(&d);
+    let groups: Vec<&str> = id.as_str().expect("an ID").split(':').collect();
+    assert_eq!(groups.len(), 12, "{id}");
+    assert!(groups.iter().all(|g| g.len() == 4
+        && g.bytes()
+            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))));
+    d.restart();
+    assert_eq!(id_of(&d), id, "the id survives a restart");
     let (status, _, body) = d.raw("GET", "/v1.41/info", &[], b"");
     assert_eq!(status, 200);
     let v = json(&body);

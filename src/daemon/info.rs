@@ -32,7 +32,7 @@ impl Daemon {
             warnings.push(format!("WARNING: {w}"));
         }
         json!({
-            "ID": self.id,
+            "ID": self.id.get().map(String::as_str).unwrap_or(""),
             "Containers": counts.total,
             "ContainersRunning": counts.running,
             "ContainersPaused": counts.paused,
@@ -197,14 +197,7 @@ impl HostFacts {
                 .map(|v| v.trim_matches('"').to_string())
                 .unwrap_or_default()
         };
-        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-        let mem_total = meminfo
-            .lines()
-            .find_map(|l| l.strip_prefix("MemTotal:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|kb| kb.parse::<u64>().ok())
-            .map(|kb| kb * 1024)
-            .unwrap_or(0);
+        let mem_total = machine_memory();
         let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
         let threads = status
             .lines()
@@ -230,6 +223,23 @@ impl HostFacts {
                 .unwrap_or(false),
         }
     }
+}
+
+/// The host's memory in bytes (`MemTotal` of /proc/meminfo), read once,
+/// as moby's `daemon.machineMemory` is at start-up: `/info` shows it, and
+/// `stats` reports it as the limit of a container that has none.
+pub fn machine_memory() -> u64 {
+    static MEMORY: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *MEMORY.get_or_init(|| {
+        std::fs::read_to_string("/proc/meminfo")
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+            .unwrap_or(0)
+    })
 }
 
 /// Go's `time.RFC3339Nano` in UTC, as dockerd prints `SystemTime`.

@@ -101,9 +101,9 @@ pub struct Daemon {
     pub volumes: Arc<VolumesService>,
     /// The built-in networks (moby: `daemon.netController`).
     pub networks: network::Networks,
-    /// The daemon's id, shown as `ID` in /info (kept in the data root so it
-    /// survives restarts, as dockerd's engine id does).
-    pub id: String,
+    /// The daemon's id, shown as `ID` in /info: made at the first start
+    /// and kept in `<data-root>/engine-id`, so it survives restarts.
+    pub id: OnceLock<String>,
     pub started: SystemTime,
     /// Why containers run in the simulated runtime, when they do. Shown at
     /// start-up, in `/info` and in the trace.
@@ -142,7 +142,7 @@ impl Daemon {
             events,
             volumes,
             networks,
-            id: String::new(),
+            id: OnceLock::new(),
             started: SystemTime::now(),
             runtime_warning,
             images: OnceLock::new(),
@@ -189,6 +189,7 @@ impl Daemon {
             }
         }
         let _ = self.images.set(images);
+        let _ = self.id.set(engine_id(&self.config.data_root));
         self.volumes.restore()?;
         self.networks.restore()?;
         Ok(())
@@ -232,4 +233,30 @@ impl Daemon {
             cgroup_version: info.cgroup_version,
         }
     }
+}
+
+/// The daemon's id, read from `<data-root>/engine-id` or made and stored
+/// there. dockerd 20.10 shows the id of its libtrust key
+/// (`/etc/docker/key.json`), twelve groups of four base32 characters;
+/// ours has that shape, from random bytes (later moby keeps a UUID in the
+/// same `engine-id` file).
+fn engine_id(data_root: &std::path::Path) -> String {
+    let path = data_root.join("engine-id");
+    if let Ok(id) = std::fs::read_to_string(&path) {
+        let id = id.trim();
+        if !id.is_empty() {
+            return id.to_string();
+        }
+    }
+    const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let groups: Vec<String> = (0..12)
+        .map(|_| {
+            (0..4)
+                .map(|_| BASE32[rand::random::<u8>() as usize % 32] as char)
+                .collect()
+        })
+        .collect();
+    let id = groups.join(":");
+    let _ = crate::image::store::atomic_write(&path, id.as_bytes());
+    id
 }

@@ -89,10 +89,18 @@ pub fn stats_json(
     if s.pids_limit > 0 {
         pids["limit"] = json!(s.pids_limit);
     }
+    // moby `statsV1`/`statsV2`: "if the container does not set memory
+    // limit, use the machineMemory".
+    let machine = super::info::machine_memory();
+    let limit = if machine > 0 && s.memory_limit > machine {
+        machine
+    } else {
+        s.memory_limit
+    };
     let mut memory = json!({
         "usage": s.memory_usage,
         "stats": s.memory_stat,
-        "limit": s.memory_limit,
+        "limit": limit,
     });
     if s.cgroup_version == "1" {
         memory["max_usage"] = json!(s.memory_max_usage);
