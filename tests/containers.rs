@@ -124,6 +124,18 @@ fn create_start_wait_and_inspect_fields() {
     assert_eq!(c["HostConfig"]["Memory"], 64 * 1024 * 1024);
     assert_eq!(c["HostConfig"]["NetworkMode"], "default");
     assert_eq!(c["HostConfig"]["RestartPolicy"]["Name"], "no");
+    // What the CLI sends as "unset" and dockerd fills in at create
+    // (`adaptContainerSettings`, `create_unix.go`, `fixMemorySwappiness`,
+    // the API 1.41 `PidsLimit` rule); a plain `docker run` on a real
+    // dockerd 20.10.24 shows these values.
+    assert_eq!(c["HostConfig"]["IpcMode"], "private");
+    assert_eq!(c["HostConfig"]["CgroupnsMode"], "host");
+    assert_eq!(c["HostConfig"]["MemorySwappiness"], serde_json::Value::Null);
+    assert_eq!(c["HostConfig"]["PidsLimit"], serde_json::Value::Null);
+    assert_eq!(c["HostConfig"]["MaskedPaths"][2], "/proc/kcore");
+    assert_eq!(c["HostConfig"]["ReadonlyPaths"][3], "/proc/sys");
+    // moby `merge`: the CLI's empty `Volumes` takes the image's (none).
+    assert_eq!(c["Config"]["Volumes"], serde_json::Value::Null);
     assert_eq!(c["State"]["Status"], "exited");
     assert_eq!(c["State"]["Running"], false);
     assert_eq!(c["State"]["ExitCode"], 7);
@@ -263,6 +275,13 @@ fn nosuchcmd_exits_127_with_the_error() {
 /// `docker run --rm` of a missing executable: moby's start clean-up
 /// removes a `--rm` container whose start failed, which is what the CLI
 /// waits for; it exits 127 with the error and nothing is left behind.
+/// The removal clears the error (moby `SetRemovalError(nil)`), so the
+/// CLI's wait gets none and prints no "Error waiting for container".
+///
+/// An unknown `--network` fails the same way, at start and not at create
+/// (a 404 at create would send the CLI off to pull the image): create
+/// succeeds, start answers 404 `network nosuch not found` and leaves the
+/// container `created` with exit code 128 and that error.
 #[test]
 fn rm_run_whose_start_fails_is_removed() {
     let d = TestDaemon::start();
@@ -276,7 +295,45 @@ fn rm_run_whose_start_fails_is_removed() {
         "{}",
         stderr(&out)
     );
+    assert!(!stderr(&out).contains("Error waiting"), "{}", stderr(&out));
     assert_eq!(d.docker_ok(&["ps", "-aq"]), "");
+
+    let out = d.docker_bounded(
+        60,
+        &["run", "--rm", "--network", "nosuch", "busybox", "true"],
+    );
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Error response from daemon: network nosuch not found"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("Unable to find image"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("Error waiting"), "{}", stderr(&out));
+    assert_eq!(d.docker_ok(&["ps", "-aq"]), "");
+    d.docker_ok(&[
+        "create",
+        "--name",
+        "nn",
+        "--network",
+        "nosuch",
+        "busybox",
+        "true",
+    ]);
+    let (code, body) = raw(&d, "POST", "/v1.41/containers/nn/start", "");
+    assert_eq!(code, 404, "{body}");
+    assert_eq!(
+        inspect(
+            &d,
+            "nn",
+            "{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}"
+        ),
+        "created 128 network nosuch not found"
+    );
 }
 
 /// Start of a running container is 304 with no body; a start body longer
@@ -712,6 +769,19 @@ fn pause_update_and_stats() {
         stats.starts_with("web ") && stats.ends_with("/ 64MiB"),
         "{stats}"
     );
+    // Without a limit the cgroup's is a huge number; dockerd reports the
+    // host's memory instead (moby `statsV1`/`statsV2`), as `/info` does.
+    d.docker_ok(&["run", "-d", "--name", "nolimit", "busybox", "sleep", "100"]);
+    let (_, _, body) = d.raw(
+        "GET",
+        "/v1.41/containers/nolimit/stats?stream=0&one-shot=1",
+        &[],
+        b"",
+    );
+    let limit = common::json(&body)["memory_stats"]["limit"].clone();
+    let (_, _, info) = d.raw("GET", "/v1.41/info", &[], b"");
+    assert_eq!(limit, common::json(&info)["MemTotal"]);
+    d.docker_ok(&["rm", "-f", "nolimit"]);
 
     let out = d.docker(&["update", "--memory", "128m", "--memory-swap", "256m", "web"]);
     assert!(out.status.success(), "{}", stderr(&out));

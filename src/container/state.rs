@@ -409,11 +409,17 @@ impl State {
         self.status = Status::Dead;
     }
 
-    /// moby `SetRemoved`: wake the `condition=removed` waiters.
-    pub fn set_removed(&self) {
+    /// moby `SetRemoved`: wake the `condition=removed` waiters. moby's is
+    /// `SetRemovalError(nil)`, which clears the error first: a removed
+    /// container's waiters get its exit code and no error, even when it
+    /// was removed because its start failed (`docker run --rm nosuchcmd`
+    /// prints no "Error waiting for container").
+    pub fn set_removed(&mut self) {
+        self.error.clear();
         self.waiters.send_modify(|w| {
             w.removed = true;
             w.running = false;
+            w.error = None;
         });
     }
 

@@ -82,7 +82,7 @@ impl Daemon {
             // exec instances, so `docker exec` ids do not outlive it.
             self.exec_commands.delete_for_container(&id);
             {
-                let ct = lock(&c);
+                let mut ct = lock(&c);
                 ct.stream.reset();
                 ct.state.set_removed();
             }

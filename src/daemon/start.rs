@@ -71,7 +71,7 @@ impl Daemon {
         c: &ContainerRef,
         by_user: bool,
     ) -> Result<()> {
-        let (spec, stream, log_path, id) = {
+        let (stream, log_path, id) = {
             let mut ct = lock(c);
             let restarting = ct.state.status == Status::Restarting;
             if !restarting || by_user {
@@ -83,10 +83,21 @@ impl Daemon {
             // The stream hub lives as long as the container (never a new
             // one per run): `docker start -a` and `docker run` subscribe
             // to it before they start the container.
-            let spec = self.container_spec(&ct)?;
-            (spec, ct.stream.clone(), ct.log_path.clone(), ct.id.clone())
+            (ct.stream.clone(), ct.log_path.clone(), ct.id.clone())
         };
-        write_container_files(&spec)?;
+        // From here on a failure goes through moby's deferred clean-up,
+        // even before the runtime is asked (an unknown network, an image
+        // that is gone).
+        let spec = self
+            .container_spec(&lock(c))
+            .and_then(|spec| write_container_files(&spec).map(|()| spec));
+        let spec = match spec {
+            Ok(spec) => spec,
+            Err(e) => {
+                self.start_failed(c, &e.message, 128);
+                return Err(e);
+            }
+        };
         trace_event!(
             "backend",
             "event",
@@ -155,35 +166,41 @@ impl Daemon {
         e: RuntimeError,
     ) -> Error {
         let code = if e.exit_code == 0 { 128 } else { e.exit_code };
-        let auto_remove = {
-            let mut ct = lock(c);
-            ct.state.set_start_error(&e.message, code as i64);
-            if let Err(err) = ct.to_disk() {
-                tracing::warn!("container {}: saving its state: {err}", ct.id);
-            }
-            ct.host_config.auto_remove
-        };
+        self.start_failed(c, &e.message, code as i64);
+        // The runtime's start failure is the one dockerd reports as `die`.
         self.log_event_for(c, "die", &[("exitCode", code.to_string())]);
         let runtime = self.runtime.clone();
         let spec = spec.clone();
         let _ = crate::trace::spawn_blocking(move || runtime.cleanup(&spec)).await;
-        // moby's deferred clean-up: a `--rm` container whose start failed
-        // is removed (force, with its volumes), which is what `docker run
-        // --rm` waits for (`wait?condition=removed`). It runs apart from
-        // this start, which still holds the container's start lock.
+        if code == 126 || code == 127 {
+            Error::invalid_parameter(e.message)
+        } else {
+            Error::system(e.message)
+        }
+    }
+
+    /// moby `containerStart`'s deferred clean-up after a failed start:
+    /// record the error and the exit code (`SetError`, 128 unless the
+    /// runtime gave another), and remove a `--rm` container (force, with
+    /// its volumes), which is what `docker run --rm` waits for
+    /// (`wait?condition=removed`). The removal runs apart from this start,
+    /// which still holds the container's start lock.
+    fn start_failed(self: &Arc<Self>, c: &ContainerRef, message: &str, code: i64) {
+        let (auto_remove, id) = {
+            let mut ct = lock(c);
+            ct.state.set_start_error(message, code);
+            if let Err(err) = ct.to_disk() {
+                tracing::warn!("container {}: saving its state: {err}", ct.id);
+            }
+            (ct.host_config.auto_remove, ct.id.clone())
+        };
         if auto_remove {
             let daemon = self.clone();
-            let id = lock(c).id.clone();
             tokio::spawn(async move {
                 if let Err(e) = daemon.container_rm(&id, true, true).await {
                     tracing::warn!("can't remove container {id}: {}", e.message);
                 }
             });
-        }
-        if code == 126 || code == 127 {
-            Error::invalid_parameter(e.message)
-        } else {
-            Error::system(e.message)
         }
     }
 

@@ -253,7 +253,15 @@ fn verify_platform_container_settings(hc: &HostConfig) -> Result<Vec<String>> {
             "Invalid value {oom}, range for oom score adj is [-1000, 1000]"
         ));
     }
-    network_mode(&hc.network_mode)?;
+    // A network name we do not know is dockerd's 404 at start, not at
+    // create (`docker create --network nosuch` succeeds there, and a 404
+    // here would send the CLI off to pull the image); a mode we cannot
+    // provide at all is refused now.
+    if let Err(e) = network_mode(&hc.network_mode) {
+        if !e.is(crate::errdefs::ErrorKind::NotFound) {
+            return Err(e);
+        }
+    }
     // `ValidateTmpfsMountDestination`.
     if let Some(Value::Object(tmpfs)) = hc.extra.get("Tmpfs") {
         for dest in tmpfs.keys() {
