@@ -1151,8 +1151,8 @@ fn archive_api_stays_inside_the_container() {
 /// `docker diff` reads the container's layer (moby `ContainerChanges`):
 /// `A` added, `C` changed (with the directories above), `D` deleted, and
 /// nothing for a container that changed nothing (`null` on the wire) —
-/// not even the `/etc` files the daemon binds in. `docker export` is the
-/// whole rootfs as a tar, entries relative to `/`.
+/// not even the `/etc` files the daemon binds in, nor `/.dockerenv`.
+/// `docker export` is the whole rootfs as a tar, entries relative to `/`.
 #[test]
 fn docker_diff_and_export() {
     let d = TestDaemon::start();
@@ -1178,6 +1178,9 @@ fn docker_diff_and_export() {
     assert!(out.status.success(), "{}", stderr(&out));
     let names = tar_names(&out.stdout);
     assert!(names.iter().any(|n| n == "bin/sh"), "{names:?}");
+    // dockerd's init layer gives every container a `/.dockerenv`, which
+    // an export shows and a diff does not.
+    assert!(names.iter().any(|n| n == ".dockerenv"), "{names:?}");
     assert!(names.iter().any(|n| n == "new/f"), "{names:?}");
     assert!(
         !names.iter().any(|n| n == "bin/true"),

@@ -12,11 +12,11 @@
 //! - `A` (1) when no lower layer has it.
 //!
 //! dockerd keeps the files it bind-mounts over (`/etc/hostname`,
-//! `/etc/hosts`, `/etc/resolv.conf`) in an "init" layer under the
-//! container's, so `docker diff` never shows them. We have no init layer:
-//! the container's init creates the mount points in the upper directory
-//! when the image lacks them. So those files, and a directory changed only
-//! because of them, are left out here.
+//! `/etc/hosts`, `/etc/resolv.conf`) and `/.dockerenv` in an "init" layer
+//! under the container's, so `docker diff` never shows them. We have no
+//! init layer: the runtime creates them in the upper directory when the
+//! image lacks them. So those files (while empty), and a directory changed
+//! only because of them, are left out here.
 //!
 //! With a copied rootfs (no overlay, see `mount.rs`) there is no upper
 //! directory and so no changes to show.
@@ -48,9 +48,14 @@ pub const CHANGE_MODIFY: u8 = 0;
 pub const CHANGE_ADD: u8 = 1;
 pub const CHANGE_DELETE: u8 = 2;
 
-/// The mount points the init makes for the files dockerd keeps in its
-/// init layer.
-const INIT_LAYER_FILES: [&str; 3] = ["/etc/hostname", "/etc/hosts", "/etc/resolv.conf"];
+/// The files dockerd keeps in its init layer: the mount points the init
+/// makes for the files bound over `/etc`, and `/.dockerenv`.
+const INIT_LAYER_FILES: [&str; 4] = [
+    "/etc/hostname",
+    "/etc/hosts",
+    "/etc/resolv.conf",
+    "/.dockerenv",
+];
 
 /// The changes in `upper` over `layers` (bottom first), in path order.
 pub fn overlay_changes(layers: &[PathBuf], upper: &Path) -> io::Result<Vec<Change>> {

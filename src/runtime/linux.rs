@@ -352,6 +352,20 @@ impl LinuxRuntime {
             dur_us = micros_since(t)
         );
 
+        // dockerd's init layer holds an empty `/.dockerenv`, which programs
+        // look for to learn that they run in a container. We have no init
+        // layer; the file goes into the container's layer, and `diff` and
+        // `commit` leave it out (runtime/changes.rs).
+        let dockerenv = mount::rootfs_dir(dir).join(".dockerenv");
+        if std::fs::symlink_metadata(&dockerenv).is_err() {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::write(&dockerenv, b"")
+                .and_then(|()| {
+                    std::fs::set_permissions(&dockerenv, std::fs::Permissions::from_mode(0o755))
+                })
+                .map_err(|e| create_error(format!("write /.dockerenv: {e}")))?;
+        }
+
         // dockerd writes these under the container dir and bind-mounts them
         // (container/container_unix.go: HostnamePath, HostsPath,
         // ResolvConfPath), so they never land in the container's layer.
