@@ -136,6 +136,37 @@ fn create_start_wait_and_inspect_fields() {
     assert_eq!(c["HostConfig"]["ReadonlyPaths"][3], "/proc/sys");
     // moby `merge`: the CLI's empty `Volumes` takes the image's (none).
     assert_eq!(c["Config"]["Volumes"], serde_json::Value::Null);
+    // Keys in moby's struct order, as `docker inspect` on dockerd prints
+    // them (typed fields and the client's extra ones interleaved).
+    let keys: Vec<&str> = c["HostConfig"]
+        .as_object()
+        .expect("HostConfig")
+        .keys()
+        .map(String::as_str)
+        .take(9)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "Binds",
+            "ContainerIDFile",
+            "LogConfig",
+            "NetworkMode",
+            "PortBindings",
+            "RestartPolicy",
+            "AutoRemove",
+            "VolumeDriver",
+            "VolumesFrom"
+        ]
+    );
+    let top: Vec<&str> = c
+        .as_object()
+        .expect("inspect")
+        .keys()
+        .map(String::as_str)
+        .take(5)
+        .collect();
+    assert_eq!(top, ["Id", "Created", "Path", "Args", "State"]);
     assert_eq!(c["State"]["Status"], "exited");
     assert_eq!(c["State"]["Running"], false);
     assert_eq!(c["State"]["ExitCode"], 7);

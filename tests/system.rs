@@ -109,6 +109,26 @@ fn info_has_the_fields_the_cli_reads() {
             .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))));
     d.restart();
     assert_eq!(id_of(&d), id, "the id survives a restart");
+    // The keys come in moby's `types.Info` field order, as in _info.txt.
+    let body = d.raw("GET", "/v1.41/info", &[], b"").2;
+    let keys: Vec<String> =
+        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body)
+            .expect("an object")
+            .keys()
+            .take(6)
+            .cloned()
+            .collect();
+    assert_eq!(
+        keys,
+        [
+            "ID",
+            "Containers",
+            "ContainersRunning",
+            "ContainersPaused",
+            "ContainersStopped",
+            "Images"
+        ]
+    );
     let (status, _, body) = d.raw("GET", "/v1.41/info", &[], b"");
     assert_eq!(status, 200);
     let v = json(&body);

@@ -60,7 +60,7 @@ impl Daemon {
                 "ProcessLabel": "",
                 "AppArmorProfile": "",
                 "ExecIDs": exec_ids,
-                "HostConfig": c.host_config,
+                "HostConfig": c.host_config.to_json(),
                 "GraphDriver": {
                     "Data": {
                         "LowerDir": lower.join(":"),

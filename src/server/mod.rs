@@ -599,10 +599,13 @@ async fn dispatch(
             match mux.find(&method, path, &mut report) {
                 MatchOutcome::Matched { index, route, vars } => {
                     if trace::active() {
+                        // Sorted, so that a record does not depend on a
+                        // hash map's order (gorilla's vars are a map too).
                         let vars_json: std::borrow::Cow<str> = if vars.is_empty() {
                             "{}".into()
                         } else {
-                            serde_json::to_string(&vars).unwrap_or_default().into()
+                            let sorted: std::collections::BTreeMap<_, _> = vars.iter().collect();
+                            serde_json::to_string(&sorted).unwrap_or_default().into()
                         };
                         trace_event!(
                             "mux",

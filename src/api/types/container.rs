@@ -281,7 +281,95 @@ const HOST_CONFIG_DEFAULTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The order of moby's `container.HostConfig` fields (with the embedded
+/// `Resources`), as `docker inspect` prints them: the typed fields above
+/// come first in serde's output and the rest in the order the client sent
+/// them, so [`HostConfig::to_json`] puts them back in this order.
+const HOST_CONFIG_ORDER: &[&str] = &[
+    "Binds",
+    "ContainerIDFile",
+    "LogConfig",
+    "NetworkMode",
+    "PortBindings",
+    "RestartPolicy",
+    "AutoRemove",
+    "VolumeDriver",
+    "VolumesFrom",
+    "CapAdd",
+    "CapDrop",
+    "CgroupnsMode",
+    "Dns",
+    "DnsOptions",
+    "DnsSearch",
+    "ExtraHosts",
+    "GroupAdd",
+    "IpcMode",
+    "Cgroup",
+    "Links",
+    "OomScoreAdj",
+    "PidMode",
+    "Privileged",
+    "PublishAllPorts",
+    "ReadonlyRootfs",
+    "SecurityOpt",
+    "UTSMode",
+    "UsernsMode",
+    "ShmSize",
+    "Runtime",
+    "ConsoleSize",
+    "Isolation",
+    "CpuShares",
+    "Memory",
+    "NanoCpus",
+    "CgroupParent",
+    "BlkioWeight",
+    "BlkioWeightDevice",
+    "BlkioDeviceReadBps",
+    "BlkioDeviceWriteBps",
+    "BlkioDeviceReadIOps",
+    "BlkioDeviceWriteIOps",
+    "CpuPeriod",
+    "CpuQuota",
+    "CpuRealtimePeriod",
+    "CpuRealtimeRuntime",
+    "CpusetCpus",
+    "CpusetMems",
+    "Devices",
+    "DeviceCgroupRules",
+    "DeviceRequests",
+    "KernelMemory",
+    "KernelMemoryTCP",
+    "MemoryReservation",
+    "MemorySwap",
+    "MemorySwappiness",
+    "OomKillDisable",
+    "PidsLimit",
+    "Ulimits",
+    "CpuCount",
+    "CpuPercent",
+    "IOMaximumIOps",
+    "IOMaximumBandwidth",
+    "MaskedPaths",
+    "ReadonlyPaths",
+];
+
 impl HostConfig {
+    /// The JSON object in moby's field order (keys this list does not
+    /// know go last, in their own order).
+    pub fn to_json(&self) -> Value {
+        let Ok(Value::Object(mut map)) = serde_json::to_value(self) else {
+            return Value::Null;
+        };
+        let mut ordered = Map::new();
+        for k in HOST_CONFIG_ORDER {
+            if let Some(v) = map.shift_remove(*k) {
+                ordered.insert((*k).to_string(), v);
+            }
+        }
+        ordered.extend(map);
+        Value::Object(ordered)
+    }
+
     /// Fill in what dockerd fills in at create time (moby
     /// `daemon/create.go` → `adaptContainerSettings` and
     /// `runconfig`): the default network mode, the log driver, the
