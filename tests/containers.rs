@@ -1329,3 +1329,121 @@ fn docker_commit_makes_an_image() {
     );
     d.docker_ok(&["rm", "-f", "m1", "m2"]);
 }
+
+/// A free TCP port on the host (bound and released; a race with other
+/// processes is possible but unlikely).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// GET `/` from `127.0.0.1:port`, the whole answer.
+fn http_get(port: u16) -> std::io::Result<String> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.write_all(b"GET /index.html HTTP/1.0\r\n\r\n")?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}
+
+/// `-p` and `-P` publish a container's TCP ports on the host, as dockerd
+/// does with docker-proxy (here a proxy into the container's network
+/// namespace, `runtime/proxy.rs`): a connection to the host port reaches
+/// the server in the container; `docker port`, inspect's
+/// `NetworkSettings.Ports` and `docker ps` show the bindings (`0.0.0.0`
+/// and `::` for `-p PORT:PORT`); a second container asking for the same
+/// host port fails to start with dockerd's "port is already allocated";
+/// a stop releases the ports (`{}`) and a start binds them again.
+#[test]
+fn published_ports_reach_the_container() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    let port = free_port();
+    let publish = format!("{port}:80");
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "-p",
+        &publish,
+        "-w",
+        "/www",
+        "busybox",
+        "sh",
+        "-c",
+        "echo hello-from-web > index.html && exec httpd -f -p 80",
+    ]);
+    assert!(
+        eventually(10, || http_get(port)
+            .is_ok_and(|r| r.contains("hello-from-web"))),
+        "{:?}",
+        http_get(port)
+    );
+    assert_eq!(
+        d.docker_ok(&["port", "web", "80"]),
+        format!("0.0.0.0:{port}\n[::]:{port}")
+    );
+    assert_eq!(
+        inspect(&d, "web", "{{json .NetworkSettings.Ports}}"),
+        format!(
+            r#"{{"80/tcp":[{{"HostIp":"0.0.0.0","HostPort":"{port}"}},{{"HostIp":"::","HostPort":"{port}"}}]}}"#
+        )
+    );
+    assert_eq!(
+        d.docker_ok(&["ps", "--format", "{{.Ports}}"]),
+        format!("0.0.0.0:{port}->80/tcp, [::]:{port}->80/tcp")
+    );
+
+    let out = d.docker(&[
+        "run", "-d", "--name", "web2", "-p", &publish, "busybox", "true",
+    ]);
+    assert!(
+        stderr(&out).contains("driver failed programming external connectivity on endpoint web2")
+            && stderr(&out).contains(&format!(
+                "Bind for 0.0.0.0:{port} failed: port is already allocated"
+            )),
+        "{}",
+        stderr(&out)
+    );
+
+    d.docker_ok(&["stop", "-t", "0", "web"]);
+    assert_eq!(inspect(&d, "web", "{{json .NetworkSettings.Ports}}"), "{}");
+    assert!(http_get(port).is_err(), "the port is released");
+    d.docker_ok(&["start", "web"]);
+    assert!(eventually(10, || http_get(port)
+        .is_ok_and(|r| r.contains("hello-from-web"))));
+
+    // `-P`: every exposed port, on a port the kernel picks.
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "any",
+        "-P",
+        "--expose",
+        "80",
+        "-w",
+        "/www",
+        "busybox",
+        "sh",
+        "-c",
+        "echo hello-from-any > index.html && exec httpd -f -p 80",
+    ]);
+    let shown = d.docker_ok(&["port", "any", "80"]);
+    let any_port: u16 = shown
+        .lines()
+        .next()
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(eventually(10, || http_get(any_port)
+        .is_ok_and(|r| r.contains("hello-from-any"))));
+    d.docker_ok(&["rm", "-f", "web", "web2", "any"]);
+}

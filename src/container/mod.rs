@@ -87,6 +87,9 @@ pub struct Container {
     /// async lock because those operations await the runtime and the exit,
     /// and the data mutex must never be held across an await.
     pub op_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The published ports of the current run (`-p`), open while it runs.
+    /// Not stored on disk: a restored container is not running.
+    pub port_proxy: Option<crate::runtime::proxy::PortProxy>,
 }
 
 /// The config.v2.json shape: moby's field names where it has them.
@@ -209,6 +212,7 @@ impl Container {
             exec_ids: Vec::new(),
             stream: Arc::new(StreamConfig::new()),
             op_lock: Arc::default(),
+            port_proxy: None,
         })
     }
 }

@@ -78,7 +78,7 @@ impl Daemon {
                     "HairpinMode": false,
                     "LinkLocalIPv6Address": "",
                     "LinkLocalIPv6PrefixLen": 0,
-                    "Ports": {},
+                    "Ports": super::port_mapping::network_settings_ports(&c),
                     "SandboxKey": "",
                     "SecondaryIPAddresses": null,
                     "SecondaryIPv6Addresses": null,

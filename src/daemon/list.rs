@@ -9,7 +9,7 @@
 //!
 //! Shortcuts, owned up to: moby matches `name` as a regular expression;
 //! we match it as a substring (which is what a plain name in a regex
-//! does). `Ports` is always empty (no port publishing), and
+//! does). `Ports` lists the published ports (`daemon/port_mapping.rs`), and
 //! `NetworkSettings.Networks` names the network mode with empty endpoint
 //! fields (no IPAM).
 
@@ -252,7 +252,7 @@ impl Daemon {
             image_id: c.image.clone(),
             command: c.command(),
             created,
-            ports: Vec::new(),
+            ports: super::port_mapping::summary_ports(c),
             size_rw,
             size_root_fs,
             labels: c.config.labels(),

@@ -32,6 +32,7 @@ pub mod monitor;
 pub mod names;
 pub mod network;
 pub mod pause;
+pub mod port_mapping;
 pub mod prune;
 pub mod rename;
 pub mod resize;

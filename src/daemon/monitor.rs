@@ -80,6 +80,9 @@ impl Daemon {
         let (restart, delay, auto_remove) = {
             let mut ct = lock(&c);
             ct.stream.reset();
+            // The published ports are released with the process (moby
+            // `releaseNetwork`); a restart binds them again.
+            ct.port_proxy = None;
             let restart = self.should_restart(&ct, status.code);
             let delay = restart_delay(ct.restart_count);
             if restart {

@@ -88,11 +88,19 @@ impl Daemon {
         // From here on a failure goes through moby's deferred clean-up,
         // even before the runtime is asked (an unknown network, an image
         // that is gone).
-        let spec = self
-            .container_spec(&lock(c))
-            .and_then(|spec| write_container_files(&spec).map(|()| spec));
-        let spec = match spec {
-            Ok(spec) => spec,
+        let prepared = {
+            let ct = lock(c);
+            self.container_spec(&ct)
+                .and_then(|spec| Ok((spec, super::port_mapping::port_plan(&ct)?)))
+        };
+        // The host ports are bound before the process starts, as
+        // libnetwork programs them before the task runs.
+        let prepared = prepared.and_then(|(spec, plan)| {
+            write_container_files(&spec)?;
+            Ok((spec, self.allocate_ports(&plan)?))
+        });
+        let (spec, port_proxy) = match prepared {
+            Ok(p) => p,
             Err(e) => {
                 self.start_failed(c, &e.message, 128);
                 return Err(e);
@@ -145,9 +153,13 @@ impl Daemon {
             container = id.as_str(),
             pid = pid
         );
+        if let Some(proxy) = &port_proxy {
+            proxy.set_target(pid);
+        }
         {
             let mut ct = lock(c);
             ct.state.set_running(pid);
+            ct.port_proxy = port_proxy;
             ct.has_been_started_before = true;
             if let Err(e) = ct.to_disk() {
                 tracing::warn!("container {id}: saving its state: {e}");

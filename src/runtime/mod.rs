@@ -56,6 +56,7 @@ pub mod changes;
 pub mod init;
 pub mod linux;
 pub mod mount;
+pub mod proxy;
 pub mod pty;
 pub mod sim;
 pub mod sync;
