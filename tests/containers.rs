@@ -814,15 +814,34 @@ fn pause_update_and_stats() {
     assert_eq!(limit, common::json(&info)["MemTotal"]);
     d.docker_ok(&["rm", "-f", "nolimit"]);
 
-    let out = d.docker(&["update", "--memory", "128m", "--memory-swap", "256m", "web"]);
+    // `docker update` of a running container changes its cgroup at once
+    // (moby `update` → containerd `UpdateResources`): the CLI prints only
+    // the name (no warnings), and stats show the new limit.
+    let out = d.docker(&[
+        "update",
+        "--memory",
+        "128m",
+        "--memory-swap",
+        "256m",
+        "--pids-limit",
+        "50",
+        "web",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    // The CLI prints the answer's warnings on stdout.
-    let printed = String::from_utf8_lossy(&out.stdout);
-    assert!(printed.contains("apply from the next start"), "{printed}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "web");
     assert_eq!(
         inspect(&d, "web", "{{.HostConfig.Memory}}"),
         (128 * 1024 * 1024).to_string()
     );
+    let stats = d.docker_ok(&["stats", "--no-stream", "--format", "{{.MemUsage}}", "web"]);
+    assert!(stats.ends_with("/ 128MiB"), "{stats}");
+    let (_, _, body) = d.raw(
+        "GET",
+        "/v1.41/containers/web/stats?stream=0&one-shot=1",
+        &[],
+        b"",
+    );
+    assert_eq!(common::json(&body)["pids_stats"]["limit"], 50);
     // A paused container can be killed (and so removed by force) at once:
     // the kill thaws its frozen process, as moby's killWithSignal does.
     d.docker_ok(&["pause", "web"]);

@@ -1,20 +1,21 @@
 //! `POST /containers/{name}/update`: change a container's limits and
 //! restart policy.
 //!
-//! Mirrors moby `daemon/update.go` (v20.10.24) `ContainerUpdate`, in part:
-//! the new values are checked like create's, stored in the HostConfig
-//! (inspect shows them) and used from the next start. dockerd also writes
-//! them into the running container's cgroup; our runtime interface has no
-//! call for that yet, so for a running container the answer carries a
-//! warning saying the limits apply at the next start (the docker CLI
-//! prints warnings).
+//! Mirrors moby `daemon/update.go` (v20.10.24) `ContainerUpdate`: the new
+//! values are checked like create's and stored in the HostConfig (inspect
+//! shows them); a running (or paused) container's cgroup gets them at
+//! once, through the runtime (containerd's `UpdateResources`). When the
+//! kernel refuses them (a memory limit below what the container uses),
+//! the old HostConfig is put back and the answer is moby's "Cannot update
+//! container ID: ...". A simulated runtime cannot apply limits; there the
+//! answer carries a warning that they apply from the next start.
 
 use serde::{Deserialize, Serialize};
 
 use super::container::traced_sync;
 use super::Daemon;
 use crate::api::types::container::RestartPolicy;
-use crate::container::lock;
+use crate::container::{lock, Status};
 use crate::errdefs::{Error, Result};
 
 /// The body of `POST /containers/{id}/update` (moby `container.UpdateConfig`:
@@ -101,12 +102,28 @@ impl Daemon {
                 || hc.cpu_quota != ct.host_config.cpu_quota
                 || hc.cpu_period != ct.host_config.cpu_period
                 || hc.pids_limit != ct.host_config.pids_limit;
-            if limits_changed && ct.state.status.is_running() {
-                warnings.push(
-                    "mini-dockerd cannot change the limits of a running container: the new limits are saved and apply from the next start".to_string(),
-                );
+            let backup = std::mem::replace(&mut ct.host_config, hc);
+            let running = matches!(ct.state.status, Status::Running | Status::Paused);
+            if limits_changed && running {
+                let applied = self.container_spec(&ct).and_then(|spec| {
+                    self.runtime
+                        .update(&spec)
+                        .map_err(super::pause::runtime_error)
+                });
+                match applied {
+                    Ok(()) => {}
+                    Err(e) if e.is(crate::errdefs::ErrorKind::NotImplemented) => warnings.push(
+                        "the runtime cannot change the limits of a running container: the new limits are saved and apply from the next start".to_string(),
+                    ),
+                    Err(e) => {
+                        ct.host_config = backup;
+                        return Err(Error::system(format!(
+                            "Cannot update container {}: {}",
+                            ct.id, e.message
+                        )));
+                    }
+                }
             }
-            ct.host_config = hc;
             ct.to_disk()?;
             drop(ct);
             self.log_event_for(&c, "update", &[]);

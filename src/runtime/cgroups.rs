@@ -244,6 +244,59 @@ impl Cgroup {
         Ok(())
     }
 
+    /// Change the limits of a running container (runc `update`, which
+    /// containerd's `UpdateTask` runs for `docker update`). A limit the
+    /// update leaves at 0 is left as it is. On v1 the memory limit may
+    /// never exceed memory+swap, so when the limits grow, memory+swap is
+    /// written first, and when they shrink, memory is.
+    pub fn update(&self, res: &Resources) -> io::Result<()> {
+        if hierarchy().unified {
+            return self.create_v2(res);
+        }
+        if let Some(mem) = self.v1_dir("memory") {
+            if res.memory > 0 {
+                let limit = mem.join("memory.limit_in_bytes");
+                let memsw = mem.join("memory.memsw.limit_in_bytes");
+                if memsw.exists() {
+                    let swap = match res.memory_swap {
+                        0 => res.memory * 2,
+                        s => s,
+                    };
+                    let current = fs::read_to_string(&memsw)
+                        .ok()
+                        .and_then(|v| v.trim().parse::<i64>().ok())
+                        .unwrap_or(i64::MAX);
+                    if swap > current {
+                        write(&memsw, &swap.to_string())?;
+                        write(&limit, &res.memory.to_string())?;
+                    } else {
+                        write(&limit, &res.memory.to_string())?;
+                        write(&memsw, &swap.to_string())?;
+                    }
+                } else {
+                    write(&limit, &res.memory.to_string())?;
+                }
+            }
+        }
+        if let Some(cpu) = self.v1_dir("cpu") {
+            if res.cpu_shares > 0 {
+                write(&cpu.join("cpu.shares"), &res.cpu_shares.to_string())?;
+            }
+            if let Some((quota, period)) = cfs(res) {
+                write(&cpu.join("cpu.cfs_period_us"), &period.to_string())?;
+                write(&cpu.join("cpu.cfs_quota_us"), &quota.to_string())?;
+            }
+        }
+        if let Some(pids) = self.v1_dir("pids") {
+            match res.pids_limit {
+                Some(n) if n > 0 => write(&pids.join("pids.max"), &n.to_string())?,
+                Some(_) => write(&pids.join("pids.max"), "max")?,
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
     /// cgroup v2: enable the controllers on the way down, then the limits
     /// (runc `libcontainer/cgroups/fs2`). Not exercised on the project's
     /// hybrid machines.

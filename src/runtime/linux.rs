@@ -887,6 +887,13 @@ impl Runtime for LinuxRuntime {
         first.map_err(|e| RuntimeError::other(format!("archive helper: {e}")))
     }
 
+    fn update(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
+        trace_event!("runtime", "event", "runtime.update", id = %spec.id);
+        self.cgroup(&spec.id)
+            .update(&spec.resources)
+            .map_err(|e| RuntimeError::other(e.to_string()))
+    }
+
     fn diff(&self, spec: &ContainerSpec, out: &mut dyn std::io::Write) -> Result<(), RuntimeError> {
         let t = Instant::now();
         let r =

@@ -333,6 +333,15 @@ pub trait Runtime: Send + Sync {
             exit_code: 0,
         })
     }
+    /// `docker update` of a running container: write the new limits
+    /// into its cgroup (containerd's `UpdateTask`).
+    fn update(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
+        let _ = spec;
+        Err(RuntimeError {
+            message: "updating a running container is not supported by this runtime".into(),
+            exit_code: 0,
+        })
+    }
     /// `docker commit`: the container's layer as an image layer tar,
     /// written to `out`.
     fn diff(&self, spec: &ContainerSpec, out: &mut dyn std::io::Write) -> Result<(), RuntimeError> {
