@@ -1466,3 +1466,80 @@ fn published_ports_reach_the_container() {
         .is_ok_and(|r| r.contains("hello-from-any"))));
     d.docker_ok(&["rm", "-f", "web", "web2", "any"]);
 }
+
+/// The security options dockerd applies, read from inside the container:
+/// docker's default capability set (`CapBnd` a80425fb; `hostname`
+/// refused), changed by `--cap-add`/`--cap-drop` as moby's
+/// `TweakCapabilities` does, everything for `--privileged` (and for
+/// `exec --privileged`); `--read-only` makes the root filesystem
+/// read-only while /dev stays writable, and `docker cp` into it is
+/// dockerd's "container rootfs is marked read-only".
+#[test]
+fn capabilities_privileged_and_read_only() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    let cap_bnd = |args: &[&str]| {
+        let mut all = vec!["run", "--rm"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["busybox", "grep", "CapBnd", "/proc/self/status"]);
+        d.docker_ok(&all)
+    };
+    assert_eq!(cap_bnd(&[]), "CapBnd:\t00000000a80425fb");
+    // + SYS_ADMIN (bit 21), - CHOWN (bit 0).
+    assert_eq!(
+        cap_bnd(&["--cap-add", "SYS_ADMIN", "--cap-drop", "chown"]),
+        "CapBnd:\t00000000a82425fa"
+    );
+    assert_eq!(
+        cap_bnd(&["--cap-drop", "ALL", "--cap-add", "NET_ADMIN"]),
+        "CapBnd:\t0000000000001000"
+    );
+    let privileged = cap_bnd(&["--privileged"]);
+    assert!(
+        u64::from_str_radix(privileged.trim_start_matches("CapBnd:\t"), 16).unwrap() & (1 << 21)
+            != 0,
+        "{privileged}"
+    );
+    let out = d.docker(&["run", "--rm", "busybox", "hostname", "x"]);
+    assert!(!out.status.success(), "sethostname needs CAP_SYS_ADMIN");
+
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "ro",
+        "--read-only",
+        "busybox",
+        "sleep",
+        "100",
+    ]);
+    let out = d.docker_ok(&[
+        "exec",
+        "ro",
+        "sh",
+        "-c",
+        "touch /x 2>&1; echo ok > /dev/null && echo dev-ok",
+    ]);
+    assert_eq!(out, "touch: /x: Read-only file system\ndev-ok");
+    let caps = d.docker_ok(&[
+        "exec",
+        "--privileged",
+        "ro",
+        "grep",
+        "CapBnd",
+        "/proc/self/status",
+    ]);
+    assert_ne!(caps, "CapBnd:\t00000000a80425fb");
+    let hostfile = d.dir.join("up.txt");
+    std::fs::write(&hostfile, "x").unwrap();
+    let out = d.docker(&["cp", &hostfile.display().to_string(), "ro:/"]);
+    assert!(
+        stderr(&out).contains("container rootfs is marked read-only"),
+        "{}",
+        stderr(&out)
+    );
+    d.docker_ok(&["rm", "-f", "ro"]);
+}

@@ -96,6 +96,8 @@ impl Fixture {
             },
             etc_hosts: "127.0.0.1\tlocalhost\n".into(),
             resolv_conf: "nameserver 192.0.2.1\n".into(),
+            readonly_rootfs: false,
+            privileged: false,
         };
         self.made.lock().unwrap().push(spec.clone());
         spec

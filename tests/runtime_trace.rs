@@ -52,6 +52,8 @@ async fn start_reports_runtime_and_init_steps() {
         },
         etc_hosts: String::new(),
         resolv_conf: String::new(),
+        readonly_rootfs: false,
+        privileged: false,
     };
     std::fs::create_dir_all(&spec.container_dir).unwrap();
     let rt = LinuxRuntime::new(

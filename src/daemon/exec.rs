@@ -236,7 +236,7 @@ impl Daemon {
         console_size: Option<(u16, u16)>,
     ) -> Result<ExecRun> {
         let ec = self.get_exec_config(id)?;
-        let (process, container_id, stream, cmdline, tty) = {
+        let (mut process, exec_privileged, container_id, stream, cmdline, tty) = {
             let mut e = lock_exec(&ec);
             if e.exit_code.is_some() {
                 return Err(Error::conflict(format!(
@@ -268,7 +268,10 @@ impl Daemon {
                     stdin: e.open_stdin,
                     // The start's size wins over the create's, as in moby.
                     console_size: console_size.or(e.console_size),
+                    // Set from the container's below.
+                    capabilities: None,
                 },
+                e.privileged,
                 e.container_id.clone(),
                 e.stream.clone(),
                 e.command_line(),
@@ -278,6 +281,12 @@ impl Daemon {
         let ctr = self.get_container(&container_id)?;
         let (pid, spec) = {
             let c = lock(&ctr);
+            // The container's capabilities, or all of them for `exec
+            // --privileged` (moby `execSetPlatformOpt`).
+            process.capabilities = Some(super::verify::capabilities_mask(
+                &c.host_config,
+                exec_privileged || c.host_config.privileged,
+            ));
             (c.state.pid, exec_container_spec(&c))
         };
         self.log_event_for_id(
@@ -516,6 +525,8 @@ fn exec_container_spec(c: &crate::container::Container) -> ContainerSpec {
         process: ProcessSpec::default(),
         etc_hosts: String::new(),
         resolv_conf: String::new(),
+        readonly_rootfs: false,
+        privileged: false,
     }
 }
 

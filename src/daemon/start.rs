@@ -270,6 +270,7 @@ impl Daemon {
                 tty: c.config.tty,
                 stdin: c.config.open_stdin,
                 console_size,
+                capabilities: Some(super::verify::capabilities_mask(hc, hc.privileged)),
             },
             etc_hosts: build_hosts(&hostname, network, hc.extra_hosts.as_deref()),
             resolv_conf: build_resolv_conf(
@@ -278,6 +279,8 @@ impl Daemon {
                 hc.dns_search.as_deref().unwrap_or_default(),
                 hc.dns_options.as_deref().unwrap_or_default(),
             ),
+            readonly_rootfs: hc.readonly_rootfs,
+            privileged: hc.privileged,
         })
     }
 }

@@ -172,6 +172,63 @@ fn validate_host_config(hc: &HostConfig) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// moby `oci/caps/defaults.go` `DefaultCapabilities`.
+const DEFAULT_CAPABILITIES: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+];
+
+/// moby `caps.TweakCapabilities(DefaultCapabilities(), CapAdd, CapDrop,
+/// Privileged)`, as a bit mask by capability number ([`CAPABILITIES`] is
+/// in the kernel's order): a privileged container gets every capability;
+/// `--cap-add ALL` every one but those dropped; `--cap-drop ALL` only
+/// those added; otherwise the defaults, less the dropped, plus the added.
+/// The entries were checked at create (`validateCapabilities`).
+pub(crate) fn capabilities_mask(hc: &HostConfig, privileged: bool) -> u64 {
+    let bit = |name: &str| {
+        CAPABILITIES
+            .iter()
+            .position(|c| *c == name)
+            .map_or(0, |i| 1u64 << i)
+    };
+    let all: u64 = CAPABILITIES.iter().fold(0, |m, c| m | bit(c));
+    if privileged {
+        return all;
+    }
+    let list = |field: &str| -> Vec<String> {
+        match hc.extra.get(field) {
+            Some(Value::Array(caps)) => caps
+                .iter()
+                .filter_map(Value::as_str)
+                .filter_map(|c| normalize_capability(c).ok())
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let (add, drop) = (list("CapAdd"), list("CapDrop"));
+    let mask_of = |names: &[String]| names.iter().fold(0, |m, c| m | bit(c));
+    if add.iter().any(|c| c == "ALL") {
+        all & !mask_of(&drop)
+    } else if drop.iter().any(|c| c == "ALL") {
+        mask_of(&add)
+    } else {
+        let defaults = DEFAULT_CAPABILITIES.iter().fold(0, |m, c| m | bit(c));
+        (defaults & !mask_of(&drop)) | mask_of(&add)
+    }
+}
+
 /// moby `caps.NormalizeLegacyCapabilities` for one entry: `ALL`, or a
 /// known capability with or without `CAP_`, in any case.
 fn normalize_capability(cap: &str) -> std::result::Result<String, String> {
@@ -284,6 +341,31 @@ fn verify_platform_container_settings(hc: &HostConfig) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// docker's default set is the mask the init used to hard-code; the
+    /// CLI's `--cap-add`/`--cap-drop` change it as moby's
+    /// `TweakCapabilities` does.
+    #[test]
+    fn capability_masks_follow_tweak_capabilities() {
+        let hc = |add: &[&str], drop: &[&str]| {
+            let mut hc = HostConfig::default();
+            hc.extra.insert("CapAdd".into(), serde_json::json!(add));
+            hc.extra.insert("CapDrop".into(), serde_json::json!(drop));
+            hc
+        };
+        assert_eq!(capabilities_mask(&hc(&[], &[]), false), 0xa80425fb);
+        let net_admin = 1u64 << 12;
+        let chown = 1u64;
+        assert_eq!(
+            capabilities_mask(&hc(&["net_admin"], &["CHOWN"]), false),
+            (0xa80425fb | net_admin) & !chown
+        );
+        assert_eq!(
+            capabilities_mask(&hc(&["NET_ADMIN"], &["ALL"]), false),
+            net_admin
+        );
+        assert_eq!(capabilities_mask(&hc(&[], &[]), true).count_ones(), 41);
+    }
 
     fn create_error(body: &str) -> String {
         let params: crate::api::types::container::ContainerCreateConfig =

@@ -173,7 +173,12 @@ fn run_start(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fa
         step(sock, "lo_up", lo_up)?;
     }
     step(sock, "pivot_root", || super::mount::pivot_root(rootfs))?;
-    step(sock, "masked_paths", super::mount::mask_and_readonly_paths)?;
+    if !cfg.unmasked {
+        step(sock, "masked_paths", super::mount::mask_and_readonly_paths)?;
+    }
+    if cfg.readonly_rootfs {
+        step(sock, "readonly_rootfs", super::mount::readonly_root)?;
+    }
     match finish_and_exec(sock, &cfg.process, fds, &cfg.hostname, true)? {}
 }
 
@@ -341,7 +346,9 @@ fn finish_and_exec(
     let _ = nix::unistd::setsid();
     step(sock, "stdio", || setup_stdio(sock, p, fds, user.uid, init))?;
 
-    step(sock, "capabilities", drop_capabilities)?;
+    step(sock, "capabilities", || {
+        drop_capabilities(p.capabilities.unwrap_or(DEFAULT_CAPS))
+    })?;
     step(sock, "setuid", || {
         let groups: Vec<nix::unistd::Gid> = user
             .groups
@@ -406,20 +413,21 @@ fn finish_and_exec(
 /// SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, KILL, AUDIT_WRITE.
 const DEFAULT_CAPS: u64 = 0xa80425fb;
 
-/// Limit the bounding set to docker's default capabilities. For root,
-/// execve then grants exactly the bounding set (the kernel treats every
-/// file as fully capable for uid 0), so `hostname foo` fails inside as it
-/// does under docker; other users get no capabilities at all. This must
-/// happen before setuid, which drops the CAP_SETPCAP it needs. A shortcut:
-/// runc also sets the inheritable and ambient sets explicitly and supports
-/// `--cap-add/--cap-drop`; we do neither.
-fn drop_capabilities() -> Result<(), String> {
+/// Limit the bounding set to the container's capabilities (docker's
+/// defaults unless `--cap-add`, `--cap-drop` or `--privileged` changed
+/// them; the daemon computes the set as moby's `TweakCapabilities`). For
+/// root, execve then grants exactly the bounding set (the kernel treats
+/// every file as fully capable for uid 0), so `hostname foo` fails inside
+/// as it does under docker; other users get no capabilities at all. This
+/// must happen before setuid, which drops the CAP_SETPCAP it needs. A
+/// shortcut: runc also sets the inheritable and ambient sets explicitly.
+fn drop_capabilities(keep: u64) -> Result<(), String> {
     let last: u32 = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(40);
     for cap in 0..=last {
-        if DEFAULT_CAPS & (1u64 << cap) != 0 {
+        if cap < 64 && keep & (1u64 << cap) != 0 {
             continue;
         }
         // SAFETY: plain prctl.

@@ -312,6 +312,7 @@ impl LinuxRuntime {
             tty: p.tty,
             stdin: p.stdin && !p.tty,
             console_size: p.console_size,
+            capabilities: p.capabilities,
         }
     }
 
@@ -435,6 +436,8 @@ impl LinuxRuntime {
                 .into_iter()
                 .map(|(d, n)| (d.display().to_string(), n))
                 .collect(),
+            readonly_rootfs: spec.readonly_rootfs,
+            unmasked: spec.privileged,
             process: Self::init_process(&spec.process),
         };
         let stdio: Vec<&OwnedFd> = theirs.iter().collect();

@@ -118,6 +118,10 @@ pub struct ProcessSpec {
     pub stdin: bool,
     /// (height, width) of the terminal, applied before exec.
     pub console_size: Option<(u16, u16)>,
+    /// The capability bounding set, one bit per capability number
+    /// (docker's defaults tweaked by `--cap-add`/`--cap-drop`, everything
+    /// for `--privileged`); `None` is docker's defaults.
+    pub capabilities: Option<u64>,
 }
 
 /// Everything the runtime needs to run one container.
@@ -141,6 +145,10 @@ pub struct ContainerSpec {
     pub etc_hosts: String,
     /// Contents for /etc/resolv.conf.
     pub resolv_conf: String,
+    /// `--read-only`: the rootfs is mounted read-only in the container.
+    pub readonly_rootfs: bool,
+    /// `--privileged`: no masked or read-only /proc and /sys paths.
+    pub privileged: bool,
 }
 
 /// The process's stdio as the daemon sees it. Without a TTY: pipes (stdin

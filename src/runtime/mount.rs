@@ -543,6 +543,20 @@ pub fn pivot_root(rootfs: &Path) -> Result<(), String> {
     std::env::set_current_dir("/").map_err(|e| format!("chdir /: {e}"))
 }
 
+/// `--read-only` (runc `setReadonly`): make the root mount read-only,
+/// after pivot_root, so that the mounts on top of it (/proc, /dev, /sys,
+/// the binds, volumes) keep their own flags.
+pub fn readonly_root() -> Result<(), String> {
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+        None::<&str>,
+    )
+    .map_err(|e| format!("remount / read-only: {e}"))
+}
+
 /// docker's masked paths (moby `oci/defaults.go`, `MaskedPaths`): files
 /// are covered with /dev/null, directories with an empty read-only tmpfs.
 const MASKED_PATHS: &[&str] = &[

@@ -401,6 +401,8 @@ mod tests {
             },
             etc_hosts: String::new(),
             resolv_conf: String::new(),
+            readonly_rootfs: false,
+            privileged: false,
         }
     }
 

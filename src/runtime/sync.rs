@@ -46,6 +46,12 @@ pub struct InitConfig {
     /// (start only; see `Cgroup::container_view`).
     #[serde(default)]
     pub cgroup_view: Vec<(String, String)>,
+    /// `--read-only` (start only).
+    #[serde(default)]
+    pub readonly_rootfs: bool,
+    /// `--privileged`: leave /proc and /sys unmasked (start only).
+    #[serde(default)]
+    pub unmasked: bool,
     pub process: InitProcess,
 }
 
@@ -60,6 +66,10 @@ pub struct InitProcess {
     /// Whether a stdin fd is attached (else /dev/null).
     pub stdin: bool,
     pub console_size: Option<(u16, u16)>,
+    /// The capability bounding set (a bit per capability number); `None`
+    /// is docker's defaults.
+    #[serde(default)]
+    pub capabilities: Option<u64>,
 }
 
 /// What the init reports back.
