@@ -819,6 +819,7 @@ impl Runtime for LinuxRuntime {
         op: ArchiveOp,
     ) -> Result<(std::process::Child, Reply), RuntimeError> {
         let t = Instant::now();
+        trace_event!("runtime", "enter", "runtime.archive", id = %spec.id, running = running);
         let dir = &spec.container_dir;
         // moby `daemon.Mount`: a stopped container's rootfs is mounted for
         // the operation. A running one's is mounted already.
@@ -899,6 +900,7 @@ impl Runtime for LinuxRuntime {
 
     fn diff(&self, spec: &ContainerSpec, out: &mut dyn std::io::Write) -> Result<(), RuntimeError> {
         let t = Instant::now();
+        trace_event!("runtime", "enter", "runtime.diff", id = %spec.id);
         let r =
             super::changes::write_diff_tar(&spec.layers, &spec.container_dir.join("upper"), out)
                 .map_err(|e| RuntimeError::other(format!("diff: {e}")));
@@ -908,6 +910,7 @@ impl Runtime for LinuxRuntime {
 
     fn changes(&self, spec: &ContainerSpec) -> Result<Vec<Change>, RuntimeError> {
         let t = Instant::now();
+        trace_event!("runtime", "enter", "runtime.changes", id = %spec.id);
         let r = super::changes::overlay_changes(&spec.layers, &spec.container_dir.join("upper"))
             .map_err(|e| RuntimeError::other(format!("changes: {e}")));
         trace_event!("runtime", "exit", "runtime.changes", id = %spec.id, dur_us = micros_since(t));

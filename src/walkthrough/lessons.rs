@@ -228,6 +228,42 @@ pub const LESSONS: &[Lesson] = &[
             get("/v1.41/version", ""),
         ],
     },
+    Lesson {
+        name: "12-files-in-containers",
+        title: "docker cp, diff, export and commit: the archive routes and the chrooted helper",
+        daemon_flags: &[],
+        requests: &[
+            req(
+                "POST",
+                "/v1.41/containers/create?name=walk12",
+                Some(r#"{"Image":"busybox","Cmd":["sleep","300"]}"#),
+                "a container to look into",
+            ),
+            req("POST", "/v1.41/containers/walk12/start", None, ""),
+            req(
+                "HEAD",
+                "/v1.41/containers/walk12/archive?path=/bin/sh",
+                None,
+                "docker cp, 1: the stat, in X-Docker-Container-Path-Stat (a symlink: not followed)",
+            ),
+            get(
+                "/v1.41/containers/walk12/archive?path=/etc/hostname",
+                "docker cp, 2: the tar (the archive helper wrote it, chrooted in the rootfs)",
+            ),
+            get("/v1.41/containers/nosuch/archive?path=/", "an unknown container: 404"),
+            get(
+                "/v1.41/containers/walk12/archive?path=/nonexist",
+                "a missing path: moby's 404 \"Could not find the file\"",
+            ),
+            get("/v1.41/containers/walk12/changes", "docker diff: the overlay upper directory"),
+            req(
+                "DELETE",
+                "/v1.41/containers/walk12?force=1",
+                None,
+                "clean up",
+            ),
+        ],
+    },
 ];
 
 /// Find a lesson by its full name (`03-the-mux`), its number (`03`, `3`)
