@@ -4,8 +4,8 @@
 //!
 //! Which route answered is read from the trace (`--trace-json`): the `mux`
 //! stage's `match` record names the handler and template, so these tests
-//! do not guess from status codes (most routes are still 501 stubs, and
-//! real handlers answer many different codes).
+//! do not guess from status codes (a few routes are 501 stubs, and real
+//! handlers answer many different codes).
 
 mod common;
 
