@@ -42,6 +42,7 @@ pub mod runtime;
 pub mod server;
 pub mod signal;
 pub mod stdcopy;
+pub mod streamformatter;
 pub mod tlsconfig;
 pub mod tui;
 pub mod version;
