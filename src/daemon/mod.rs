@@ -45,6 +45,7 @@ pub mod unpause;
 pub mod update;
 pub mod verify;
 pub mod wait;
+pub mod workdir;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
