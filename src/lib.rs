@@ -11,6 +11,7 @@
 //! - [`server`]: the HTTP server, the mux, the middleware chain, the
 //!   routers and their handlers (`api/server`);
 //! - [`engine`]: the docker 1.x Engine and its jobs (`--engine-jobs`);
+//! - [`builder`]: the classic `docker build` (`builder/`);
 //! - [`runtime`]: the container runtime (namespaces, overlay rootfs,
 //!   cgroups, ptys): libcontainerd + containerd + runc collapsed into one
 //!   module, the only code that touches the OS that way;
@@ -28,6 +29,7 @@
 pub mod trace;
 
 pub mod api;
+pub mod builder;
 pub mod cmd;
 pub mod config;
 pub mod container;
