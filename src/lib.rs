@@ -11,7 +11,8 @@
 //! - [`server`]: the HTTP server, the mux, the middleware chain, the
 //!   routers and their handlers (`api/server`);
 //! - [`engine`]: the docker 1.x Engine and its jobs (`--engine-jobs`);
-//! - [`builder`]: the classic `docker build` (`builder/`);
+//! - [`builder`]: the classic `docker build` (`builder/`), behind the
+//!   build router's backend (`server::backend::build`);
 //! - [`runtime`]: the container runtime (namespaces, overlay rootfs,
 //!   cgroups, ptys): libcontainerd + containerd + runc collapsed into one
 //!   module, the only code that touches the OS that way;
