@@ -448,6 +448,8 @@ fn append_new_dir<W: io::Write>(b: &mut tar::Builder<W>, name: &str) -> Result<(
     let mut h = tar::Header::new_gnu();
     h.set_entry_type(tar::EntryType::Directory);
     h.set_mode(0o755);
+    h.set_uid(0);
+    h.set_gid(0);
     h.set_mtime(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -196,10 +196,14 @@ impl Builder {
                 ))
             })?;
         let dest = copy::normalize_dest(&state.run_config.working_dir, &inst.dest);
-        let chown = if inst.chown_str.is_empty() {
-            "0:0"
-        } else {
-            &inst.chown_str
+        // Who owns the copy: root, or `--chown`'s `user[:group]`, looked
+        // up in the image's /etc/passwd and /etc/group by the archive
+        // helper. moby `parseChownFlag`: a user alone is the group's name
+        // too (`--chown=1000` is 1000:1000).
+        let chown = match inst.chown_str.as_str() {
+            "" => "0:0".to_string(),
+            c if !c.contains(':') => format!("{c}:{c}"),
+            c => c.to_string(),
         };
         let staging = source
             .root()
@@ -213,7 +217,7 @@ impl Builder {
                 info,
                 &dest,
                 inst.allow_local_decompression,
-                chown,
+                &chown,
                 &staging,
             )?;
         }
