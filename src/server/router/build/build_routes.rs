@@ -75,6 +75,14 @@ fn new_image_build_options(ctx: &Ctx, req: &ApiRequest) -> Result<ImageBuildOpti
     if !version_less_than(version, "1.32") {
         o.platform = form_value(&form, "platform");
     }
+    if !version_less_than(version, "1.40") {
+        // BuildKit's exporters; only checked, as the classic builder
+        // ignores them in moby too.
+        if let Some(j) = form.get("outputs").filter(|s| !s.is_empty()) {
+            serde_json::from_str::<Vec<serde_json::Value>>(j)
+                .map_err(|e| Error::invalid_parameter(e.to_string()))?;
+        }
+    }
     if let Some(s) = form.get("shmsize").filter(|s| !s.is_empty()) {
         o.shm_size = s.parse().map_err(|_| {
             Error::invalid_parameter(format!("strconv.ParseInt: parsing {s:?}: invalid syntax"))
