@@ -403,3 +403,30 @@ fn a_build_logs_its_containers_events() {
         ]
     );
 }
+
+/// The docker CLI leaves out what `.dockerignore` lists, but must send
+/// the Dockerfile and `.dockerignore` themselves; as dockerd does, the
+/// daemon removes them from the context after reading the Dockerfile
+/// when `.dockerignore` lists them, so `COPY . /c/` does not copy them.
+#[test]
+fn dockerignore_keeps_the_dockerfile_out_of_the_image() {
+    let Some(d) = daemon() else { return };
+    let dir = context(
+        &d,
+        "ctx-ignore",
+        &[
+            (
+                "Dockerfile",
+                "FROM busybox\nCOPY . /c/\nCMD [\"ls\", \"-A\", \"/c\"]\n",
+            ),
+            (".dockerignore", "Dockerfile\nsecret.txt\n"),
+            ("secret.txt", "s"),
+            ("keep.txt", "k"),
+        ],
+    );
+    d.docker_ok(&["build", "-q", "-t", "ignore", dir.to_str().unwrap()]);
+    assert_eq!(
+        d.docker_ok(&["run", "--rm", "ignore"]),
+        ".dockerignore\nkeep.txt"
+    );
+}

@@ -235,13 +235,45 @@ pub struct ErrBadPattern;
 pub fn match_pattern(pattern: &str, name: &str) -> std::result::Result<bool, ErrBadPattern> {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
-    match_from(&p, &n)
+    match_from(&p, &n, false)
 }
 
-fn match_from(p: &[char], n: &[char]) -> std::result::Result<bool, ErrBadPattern> {
+/// moby `fileutils` patterns (`.dockerignore`): `filepath.Match`'s, plus
+/// `**`, any run of characters `/` included (`**/` any number of
+/// directories, none included).
+pub fn match_fileutils_pattern(
+    pattern: &str,
+    name: &str,
+) -> std::result::Result<bool, ErrBadPattern> {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    match_from(&p, &n, true)
+}
+
+fn match_from(
+    p: &[char],
+    n: &[char],
+    double_star: bool,
+) -> std::result::Result<bool, ErrBadPattern> {
     let Some(&c) = p.first() else {
         return Ok(n.is_empty());
     };
+    if double_star && c == '*' && p.get(1) == Some(&'*') {
+        let mut rest = &p[2..];
+        if rest.first() == Some(&'/') {
+            rest = &rest[1..];
+        }
+        if rest.is_empty() {
+            return Ok(true);
+        }
+        // `(.*/)?`: nothing, or anything up to and including a `/`.
+        for i in 0..=n.len() {
+            if (i == 0 || n[i - 1] == '/') && match_from(rest, &n[i..], double_star)? {
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    }
     match c {
         '*' => {
             // Try every split that does not cross a `/`.
@@ -249,14 +281,14 @@ fn match_from(p: &[char], n: &[char]) -> std::result::Result<bool, ErrBadPattern
                 if i > 0 && n[i - 1] == '/' {
                     break;
                 }
-                if match_from(&p[1..], &n[i..])? {
+                if match_from(&p[1..], &n[i..], double_star)? {
                     return Ok(true);
                 }
             }
             Ok(false)
         }
         '?' => match n.first() {
-            Some(&ch) if ch != '/' => match_from(&p[1..], &n[1..]),
+            Some(&ch) if ch != '/' => match_from(&p[1..], &n[1..], double_star),
             _ => Ok(false),
         },
         '[' => {
@@ -265,7 +297,7 @@ fn match_from(p: &[char], n: &[char]) -> std::result::Result<bool, ErrBadPattern
             };
             let (matched, rest) = match_class(&p[1..], ch)?;
             if matched && ch != '/' {
-                match_from(rest, &n[1..])
+                match_from(rest, &n[1..], double_star)
             } else {
                 Ok(false)
             }
@@ -275,12 +307,12 @@ fn match_from(p: &[char], n: &[char]) -> std::result::Result<bool, ErrBadPattern
                 return Err(ErrBadPattern);
             };
             match n.first() {
-                Some(&ch) if ch == lit => match_from(&p[2..], &n[1..]),
+                Some(&ch) if ch == lit => match_from(&p[2..], &n[1..], double_star),
                 _ => Ok(false),
             }
         }
         lit => match n.first() {
-            Some(&ch) if ch == lit => match_from(&p[1..], &n[1..]),
+            Some(&ch) if ch == lit => match_from(&p[1..], &n[1..], double_star),
             _ => Ok(false),
         },
     }
@@ -581,6 +613,16 @@ mod tests {
         assert_eq!(match_pattern("f[0-9]", "f7"), Ok(true));
         assert_eq!(match_pattern("f[^0-9]", "f7"), Ok(false));
         assert_eq!(match_pattern("[", "a"), Err(ErrBadPattern));
+        assert_eq!(
+            match_fileutils_pattern("**/Dockerfile", "Dockerfile"),
+            Ok(true)
+        );
+        assert_eq!(
+            match_fileutils_pattern("**/Dockerfile", "a/b/Dockerfile"),
+            Ok(true)
+        );
+        assert_eq!(match_fileutils_pattern("a/**", "a/b/c"), Ok(true));
+        assert_eq!(match_fileutils_pattern("*", "a/b"), Ok(false));
         assert!(contains_wildcards("*.txt"));
         assert!(!contains_wildcards("a\\*b"));
     }

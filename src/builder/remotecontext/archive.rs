@@ -134,6 +134,19 @@ impl ArchiveContext {
         }
     }
 
+    /// moby `archiveContext.Remove`: `path` and all under it leave the
+    /// context.
+    pub fn remove(&self, path: &str) -> Result<()> {
+        let full = self.full_path(path)?;
+        let removed = match fs::symlink_metadata(&full) {
+            Ok(m) if m.is_dir() => fs::remove_dir_all(&full),
+            Ok(_) => fs::remove_file(&full),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        };
+        Ok(removed?)
+    }
+
     /// moby `archiveContext.Hash`: the sum of the file `path` leads to
     /// (a symlink's target, not the link), or the path itself when the
     /// tar had no entry for it (a directory made for a deeper entry).

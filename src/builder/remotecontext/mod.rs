@@ -8,9 +8,11 @@
 //!
 //! Once the context is extracted, the Dockerfile is read from it and
 //! parsed, before any step runs: its errors are answered with a status
-//! code, not inside the build's output.
+//! code, not inside the build's output. `.dockerignore` is honoured for
+//! the two files the CLI sends regardless (`dockerignore.rs`).
 
 pub mod archive;
+pub mod dockerignore;
 
 use std::io::Read;
 use std::path::Path;
@@ -46,11 +48,9 @@ pub fn detect(
 }
 
 /// moby `withDockerfileFromContext`: find, read and parse the Dockerfile.
-/// A missing `Dockerfile` is looked for as `dockerfile` too.
-///
-/// moby then removes the Dockerfile and `.dockerignore` from the context
-/// when `.dockerignore` lists them; the docker CLI already leaves out
-/// what `.dockerignore` lists, so we skip that second pass.
+/// A missing `Dockerfile` is looked for as `dockerfile` too. Then the
+/// Dockerfile and `.dockerignore` leave the context if `.dockerignore`
+/// lists them.
 fn with_dockerfile_from_context(
     c: ArchiveContext,
     dockerfile_path: &str,
@@ -78,7 +78,28 @@ fn with_dockerfile_from_context(
         Err(e) => return Err(e.into()),
     };
     let result = read_and_parse_dockerfile(dockerfile_path, &content)?;
+    remove_dockerfile(&c, dockerfile_path)?;
     Ok((c, result))
+}
+
+/// moby `removeDockerfile`.
+fn remove_dockerfile(c: &ArchiveContext, dockerfile_path: &str) -> Result<()> {
+    let ignore = match std::fs::read(c.full_path(".dockerignore")?) {
+        Ok(content) => content,
+        // No .dockerignore is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let excludes = dockerignore::read_all(&String::from_utf8_lossy(&ignore));
+    for file in [".dockerignore", dockerfile_path] {
+        let clean = archive::clean_rel(file);
+        if dockerignore::matches(&clean, &excludes) {
+            if let Err(e) = c.remove(file) {
+                tracing::error!("failed to remove {file}: {e}");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// moby `readAndParseDockerfile`.
