@@ -48,6 +48,11 @@ pub enum ErrorKind {
 pub struct Error {
     pub kind: ErrorKind,
     pub message: String,
+    /// A code shown beside the message when the error ends a JSON message
+    /// stream: moby's `jsonmessage.JSONError{Code, Message}`, which the
+    /// builder returns for a `RUN` that exited non-zero (`code` is the
+    /// exit code). `None` for every other error.
+    pub code: Option<i64>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -57,7 +62,14 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            code: None,
         }
+    }
+
+    /// The same error with a stream code (see [`Error::code`]).
+    pub fn with_code(mut self, code: i64) -> Self {
+        self.code = Some(code);
+        self
     }
 
     /// Go's `errors.Wrapf(err, "...")`: the same kind (errdefs looks
@@ -66,6 +78,7 @@ impl Error {
         Error {
             kind: self.kind,
             message: format!("{context}: {}", self.message),
+            code: self.code,
         }
     }
 

@@ -11,6 +11,8 @@
 //! - [`server`]: the HTTP server, the mux, the middleware chain, the
 //!   routers and their handlers (`api/server`);
 //! - [`engine`]: the docker 1.x Engine and its jobs (`--engine-jobs`);
+//! - [`builder`]: the classic `docker build` (`builder/`), behind the
+//!   build router's backend (`server::backend::build`);
 //! - [`runtime`]: the container runtime (namespaces, overlay rootfs,
 //!   cgroups, ptys): libcontainerd + containerd + runc collapsed into one
 //!   module, the only code that touches the OS that way;
@@ -28,6 +30,7 @@
 pub mod trace;
 
 pub mod api;
+pub mod builder;
 pub mod cmd;
 pub mod config;
 pub mod container;
@@ -42,6 +45,7 @@ pub mod runtime;
 pub mod server;
 pub mod signal;
 pub mod stdcopy;
+pub mod streamformatter;
 pub mod tlsconfig;
 pub mod tui;
 pub mod version;

@@ -403,8 +403,9 @@ fn http11_without_host_is_gos_400() {
     }
 }
 
-/// A handler that answers without reading the body (here the 501 of
-/// `POST /build`) does not leave the client writing into a closed socket:
+/// A handler that answers without reading the body (here `POST /build`
+/// refusing its `buildargs` before it looks at the context) does not
+/// leave the client writing into a closed socket:
 /// as Go's server does (`maxPostHandlerReadBytes`), the daemon reads and
 /// drops up to 256 KiB of what is left before it answers, so a client
 /// that sends its whole body before reading (the docker CLI sending a
@@ -420,7 +421,7 @@ fn unread_body_is_drained_before_the_answer() {
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let body = vec![b'x'; 200 << 10];
     let head = format!(
-        "POST /v1.41/build HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\nContent-Length: {}\r\n\r\n",
+        "POST /v1.41/build?buildargs=notjson HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).unwrap();
@@ -435,6 +436,10 @@ fn unread_body_is_drained_before_the_answer() {
         resp.extend_from_slice(&buf[..n]);
     }
     let (status, _, body) = parse_response(&resp, false);
-    assert_eq!(status, 501);
-    assert!(text(&body).contains("postBuild"), "{}", text(&body));
+    assert_eq!(status, 400);
+    assert!(
+        text(&body).contains("error reading build args"),
+        "{}",
+        text(&body)
+    );
 }

@@ -339,7 +339,13 @@ pub fn init_router(daemon: &Arc<Daemon>, experimental: bool) -> Vec<Arc<dyn Rout
         router::image::ImageRouter::new(daemon.clone()),
         router::system::SystemRouter::new(daemon.clone()),
         router::volume::VolumeRouter::new(daemon.volumes.clone()),
-        router::build::BuildRouter::new(),
+        router::build::BuildRouter::new(
+            Arc::new(crate::server::backend::build::Backend::new(
+                daemon.clone(),
+                crate::builder::dockerfile::BuildManager::new(daemon.clone(), daemon.builder_dir()),
+            )),
+            experimental,
+        ),
         router::session::SessionRouter::new(),
         router::swarm::SwarmRouter::new(),
         router::plugin::PluginRouter::new(Arc::new(crate::plugin::Manager::new())),

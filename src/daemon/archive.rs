@@ -230,30 +230,9 @@ impl Daemon {
                 let _ = crate::trace::spawn_blocking(move || child.wait()).await;
                 return Err(reply_error(reply, path, name));
             }
-            let done = crate::trace::spawn_blocking(move || {
-                let mut stdin = child.stdin.take().expect("stdin is piped");
-                // A helper that stops reading (it failed) makes this copy
-                // fail with a broken pipe; its own reply says why.
-                let copied = std::io::copy(&mut content, &mut stdin).and_then(|_| stdin.flush());
-                drop(stdin);
-                let stdout = child.stdout.as_mut().expect("stdout is piped");
-                let reply = crate::runtime::archive::read_reply(stdout);
-                let _ = child.kill();
-                let _ = child.wait();
-                match (reply, copied) {
-                    (Ok(reply), _) => reply,
-                    (Err(_), Err(e)) => Reply::Error {
-                        kind: ArchiveErrorKind::System,
-                        message: format!("reading the archive: {e}"),
-                    },
-                    (Err(e), Ok(())) => Reply::Error {
-                        kind: ArchiveErrorKind::System,
-                        message: e.to_string(),
-                    },
-                }
-            })
-            .await
-            .map_err(|e| Error::system(e.to_string()))?;
+            let done = crate::trace::spawn_blocking(move || feed_untar(child, &mut content))
+                .await
+                .map_err(|e| Error::system(e.to_string()))?;
             match done {
                 Reply::Done => {
                     self.log_event_for(&c, "extract-to-dir", &[]);
@@ -263,6 +242,31 @@ impl Daemon {
             }
         })
         .await
+    }
+}
+
+/// Send `content` to an untar helper that answered `Ready`, and read its
+/// last word. Blocks; the helper is reaped.
+pub(crate) fn feed_untar(mut child: Child, content: &mut dyn Read) -> Reply {
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    // A helper that stops reading (it failed) makes this copy fail with a
+    // broken pipe; its own reply says why.
+    let copied = std::io::copy(content, &mut stdin).and_then(|_| stdin.flush());
+    drop(stdin);
+    let stdout = child.stdout.as_mut().expect("stdout is piped");
+    let reply = crate::runtime::archive::read_reply(stdout);
+    let _ = child.kill();
+    let _ = child.wait();
+    match (reply, copied) {
+        (Ok(reply), _) => reply,
+        (Err(_), Err(e)) => Reply::Error {
+            kind: ArchiveErrorKind::System,
+            message: format!("reading the archive: {e}"),
+        },
+        (Err(e), Ok(())) => Reply::Error {
+            kind: ArchiveErrorKind::System,
+            message: e.to_string(),
+        },
     }
 }
 

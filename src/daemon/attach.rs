@@ -254,6 +254,28 @@ impl Daemon {
         })
     }
 
+    /// moby `ContainerAttachRaw`, as the builder uses it: no stdin, both
+    /// outputs, from now on. The checks of an attach, the `attach` event,
+    /// and the container's output as chunks, ending with
+    /// [`StreamChunk::Eof`]; subscribed before the container starts, so
+    /// nothing it prints is missed.
+    pub fn container_attach_raw(
+        self: &Arc<Self>,
+        name: &str,
+    ) -> Result<broadcast::Receiver<StreamChunk>> {
+        let a = self.container_attach(
+            name,
+            AttachConfig {
+                use_stdout: true,
+                use_stderr: true,
+                stream: true,
+                ..AttachConfig::default()
+            },
+        )?;
+        self.log_attach_event(&a.id);
+        Ok(a.rx)
+    }
+
     /// The `attach` event (moby: `daemon.LogContainerEvent(c, "attach")`).
     fn log_attach_event(&self, id: &str) {
         if let Ok(ctr) = self.get_container(id) {

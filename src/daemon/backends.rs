@@ -302,3 +302,69 @@ impl cb::AttachBackend for Daemon {
         Daemon::container_attach(&self, name, cfg)
     }
 }
+
+/// The builder's calls (moby's `builder.Backend`, which `*Daemon` and its
+/// image service satisfy together). The builder runs on a blocking
+/// thread of its own, so the daemon's async operations are driven to
+/// completion here with the runtime's `block_on`.
+impl crate::builder::Backend for Daemon {
+    fn get_image_and_releasable_layer(
+        &self,
+        ref_or_id: &str,
+        local_only: bool,
+    ) -> Result<crate::image::Image> {
+        Daemon::get_image_and_releasable_layer(self, ref_or_id, local_only)
+    }
+    fn container_create(&self, config: ContainerCreateConfig) -> Result<CreateResponse> {
+        Daemon::container_create(self, "", config)
+    }
+    fn container_attach_raw(
+        self: Arc<Self>,
+        id: &str,
+    ) -> Result<broadcast::Receiver<crate::container::StreamChunk>> {
+        Daemon::container_attach_raw(&self, id)
+    }
+    fn container_start(self: Arc<Self>, id: &str) -> Result<()> {
+        block_on(Daemon::container_start(&self, id))
+    }
+    fn container_wait(&self, id: &str) -> Result<crate::api::types::container::WaitResponse> {
+        let wait = Daemon::container_wait(self, id, WaitCondition::NotRunning)?;
+        Ok(block_on(wait))
+    }
+    fn container_kill(self: Arc<Self>, id: &str, sig: i32) -> Result<()> {
+        block_on(Daemon::container_kill(&self, id, sig))
+    }
+    fn container_rm(self: Arc<Self>, id: &str, force: bool, remove_volume: bool) -> Result<()> {
+        block_on(Daemon::container_rm(&self, id, force, remove_volume))
+    }
+    fn commit_build_step(self: Arc<Self>, c: crate::builder::CommitConfig) -> Result<String> {
+        block_on(Daemon::commit_build_step(&self, c))
+    }
+    fn container_create_workdir(self: Arc<Self>, id: &str) -> Result<()> {
+        block_on(Daemon::container_create_workdir(&self, id))
+    }
+    fn new_rw_layer(self: Arc<Self>, image_id: &str) -> Result<Box<dyn crate::builder::RWLayer>> {
+        Ok(Box::new(Daemon::new_build_layer(&self, image_id)?))
+    }
+}
+
+/// Run a future to its end from a blocking thread of the runtime (the
+/// builder's), as a Go goroutine would simply call the function.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Handle::current().block_on(f)
+}
+
+/// The build backend tags images through the image service (moby passes
+/// `d.ImageService()` as the build backend's `ImageComponent`).
+impl crate::server::backend::build::ImageComponent for Daemon {
+    fn tag_image_with_reference(
+        &self,
+        image_id: &str,
+        named: &crate::image::reference::Named,
+    ) -> Result<()> {
+        let tag = named.tag.clone().unwrap_or_default();
+        self.image_service()?
+            .tag_image(image_id, &named.name(), &tag)
+            .map(|_| ())
+    }
+}

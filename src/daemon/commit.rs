@@ -13,6 +13,10 @@
 //! 5. `repo`/`tag` tag it, and the container event `commit` carries the
 //!    comment, the new id and the reference.
 //!
+//! The builder commits each step through [`Daemon::commit_build_step`]
+//! (moby `daemon/images/image_commit.go` `CommitBuildStep`): step 4
+//! alone, without the checks, the pause and the event.
+//!
 //! The container's config is `api::types::container::Config`, the
 //! image's `ImageConfig`: the same JSON in two Rust types (a known
 //! duplication), so they are converted through JSON here.
@@ -42,7 +46,7 @@ pub struct CreateImageConfig {
 }
 
 /// The same JSON object in the other type.
-fn convert<A: serde::Serialize, B: serde::de::DeserializeOwned>(a: &A) -> Result<B> {
+pub(crate) fn convert<A: serde::Serialize, B: serde::de::DeserializeOwned>(a: &A) -> Result<B> {
     serde_json::to_value(a)
         .and_then(serde_json::from_value)
         .map_err(|e| Error::system(format!("converting a config: {e}")))
@@ -88,7 +92,17 @@ impl Daemon {
             }
             let result = async {
                 let image_id = self
-                    .commit_locked(&ctr, &id, &c, new_config, &container_config)
+                    .commit_locked(
+                        &ctr,
+                        CommitConfig {
+                            author: c.author.clone(),
+                            comment: c.comment.clone(),
+                            config: new_config,
+                            container_config: convert(&container_config)?,
+                            container_id: id.clone(),
+                            parent_image_id: String::new(),
+                        },
+                    )
                     .await?;
                 let image_ref = if c.repo.is_empty() {
                     String::new()
@@ -120,29 +134,46 @@ impl Daemon {
         .await
     }
 
+    /// moby `ImageService.CommitBuildStep`: the builder's commit of a
+    /// step's container. Unlike `docker commit` it checks nothing about
+    /// the container's state and logs no `commit` event; the configs are
+    /// the builder's.
+    pub async fn commit_build_step(
+        self: &Arc<Self>,
+        c: crate::builder::CommitConfig,
+    ) -> Result<String> {
+        traced("ImageService.CommitBuildStep", &c.container_id, async {
+            let ctr = self
+                .get_container(&c.container_id)
+                .map_err(|_| Error::system(format!("container not found: {}", c.container_id)))?;
+            self.has_container_filesystems()?;
+            let commit = CommitConfig {
+                author: c.author,
+                comment: String::new(),
+                config: convert(&c.config)?,
+                container_config: convert(&c.container_config)?,
+                container_id: c.container_id.clone(),
+                parent_image_id: String::new(),
+            };
+            self.commit_locked(&ctr, commit).await
+        })
+        .await
+    }
+
     /// Step 4: the layer and the image, under the container's operation
-    /// lock so that no start or removal changes the layer meanwhile.
+    /// lock so that no start or removal changes the layer meanwhile. The
+    /// parent is the container's image.
     async fn commit_locked(
         self: &Arc<Self>,
         ctr: &crate::container::ContainerRef,
-        id: &str,
-        c: &CreateImageConfig,
-        new_config: ImageConfig,
-        container_config: &Config,
+        mut commit: CommitConfig,
     ) -> Result<String> {
         let op_lock = lock(ctr).op_lock.clone();
         let _guard = op_lock.lock().await;
-        let (spec, parent) = {
+        let spec = {
             let ct = lock(ctr);
-            (self.container_spec(&ct)?, ct.image.clone())
-        };
-        let commit = CommitConfig {
-            author: c.author.clone(),
-            comment: c.comment.clone(),
-            config: new_config,
-            container_config: convert(container_config)?,
-            container_id: id.to_string(),
-            parent_image_id: parent,
+            commit.parent_image_id = ct.image.clone();
+            self.container_spec(&ct)?
         };
         let images = self.image_service()?;
         let runtime = self.runtime.clone();

@@ -80,8 +80,13 @@ impl Daemon {
             image = image.id.as_str()
         );
 
-        // moby `mergeAndVerifyConfig`.
+        // moby `mergeAndVerifyConfig`: an entrypoint of `[""]` (what
+        // `docker run --entrypoint ""` and the builder's `RUN` send) means
+        // none, not even the image's.
         merge(&mut config, &image.config);
+        if config.entrypoint.as_deref() == Some(&[String::new()]) {
+            config.entrypoint = None;
+        }
         let (path, args) = entrypoint_and_args(&config)
             .ok_or_else(|| Error::invalid_parameter("No command specified"))?;
 

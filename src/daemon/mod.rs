@@ -22,6 +22,7 @@ pub mod disk_usage;
 pub mod events;
 pub mod exec;
 pub mod export;
+pub mod image_builder;
 pub mod info;
 pub mod inspect;
 pub mod kill;
@@ -46,6 +47,7 @@ pub mod unpause;
 pub mod update;
 pub mod verify;
 pub mod wait;
+pub mod workdir;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -165,6 +167,9 @@ impl Daemon {
         std::fs::create_dir_all(&self.config.data_root)?;
         std::fs::create_dir_all(&self.config.exec_root)?;
         std::fs::create_dir_all(self.containers_dir())?;
+        // What an interrupted build left (its context, its writable
+        // layers) belongs to no build any more.
+        let _ = std::fs::remove_dir_all(self.builder_dir());
         // The image store (moby `images.NewImageService` in `NewDaemon`).
         let images = Arc::new(ImageService::new(
             &self.config.data_root,

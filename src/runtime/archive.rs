@@ -16,8 +16,9 @@
 //!    `mountVolumes` binds them into the rootfs;
 //! 3. `chroot` into the rootfs and attach those copies at their
 //!    destinations, found from inside the chroot (`move_mount`);
-//! 4. run the operation: stat a path, write a tar of it to stdout, or
-//!    extract the tar on stdin into a directory.
+//! 4. run the operation: stat a path, write a tar of it to stdout,
+//!    extract the tar on stdin into a directory, or (for the builder's
+//!    `WORKDIR`) create a directory.
 //!
 //! Because the helper works on its own copy of the mount table, the
 //! daemon may unmount the container's rootfs as soon as the helper has
@@ -78,6 +79,9 @@ pub enum ArchiveOp {
         /// `HostConfig.ReadonlyRootfs`.
         readonly_rootfs: bool,
     },
+    /// The builder's `WORKDIR` (moby `container.SetupWorkingDirectory`):
+    /// create the directory and its missing parents, 0755, owned by root.
+    Mkdir { path: String },
 }
 
 /// Everything the helper gets, as one JSON argument.
@@ -251,6 +255,22 @@ fn run(req: &ArchiveRequest, out: &mut impl Write) -> Result<(), Fail> {
             };
             reply(out, &Reply::Ready);
             untar(io::stdin().lock(), &dest, *no_overwrite_dir_non_dir, chown)?;
+            reply(out, &Reply::Done);
+            Ok(())
+        }
+        ArchiveOp::Mkdir { path } => {
+            use std::os::unix::fs::DirBuilderExt;
+            let dir = follow_symlink_in_scope(&clean_abs(path))?;
+            if let Err(e) = fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o755)
+                .create(&dir)
+            {
+                if fs::metadata(&dir).is_ok_and(|m| !m.is_dir()) {
+                    return Err(system(format!("Cannot mkdir: {path} is not a directory")));
+                }
+                return Err(e.into());
+            }
             reply(out, &Reply::Done);
             Ok(())
         }

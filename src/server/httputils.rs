@@ -616,6 +616,67 @@ impl std::io::Write for ChannelWriter {
     }
 }
 
+/// moby `ioutils.WriteFlusher`: a blocking `Write` into a streaming
+/// response in which every write is flushed at once, as one chunk (the
+/// build's output is a message per write), and which knows whether it
+/// has written anything yet (moby `Flushed`). Until it has, a handler may
+/// still answer with an error status instead of the stream; the receiver
+/// [`WriteFlusher::new`] returns resolves at the first write, or fails
+/// when every copy of the writer is dropped without writing. Clones
+/// write to the same stream.
+#[derive(Clone)]
+pub struct WriteFlusher {
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+    flushed: Arc<std::sync::atomic::AtomicBool>,
+    first: Arc<Mutex<Option<tokio::sync::oneshot::Sender<()>>>>,
+}
+
+impl WriteFlusher {
+    pub fn new(
+        tx: tokio::sync::mpsc::Sender<Bytes>,
+    ) -> (WriteFlusher, tokio::sync::oneshot::Receiver<()>) {
+        let (first, started) = tokio::sync::oneshot::channel();
+        let w = WriteFlusher {
+            tx,
+            flushed: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            first: Arc::new(Mutex::new(Some(first))),
+        };
+        (w, started)
+    }
+
+    /// moby `WriteFlusher.Flushed`: whether anything was written.
+    pub fn flushed(&self) -> bool {
+        self.flushed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether the response's body is gone (the client closed the
+    /// connection, and hyper dropped the body).
+    pub fn client_gone(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+impl std::io::Write for WriteFlusher {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        self.flushed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(first) = self.first.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = first.send(());
+        }
+        self.tx
+            .blocking_send(Bytes::copy_from_slice(data))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A 200 whose body is everything `src` yields, copied on the blocking
 /// pool (moby: `io.Copy(w, data)` in `getContainersArchive` and
 /// `getContainersExport`). Headers beyond the Content-Type are the

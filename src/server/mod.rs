@@ -25,6 +25,7 @@
 //!
 //! Lesson: `walkthroughs/01-startup.md`.
 
+pub mod backend;
 pub mod hijack;
 pub mod httpstatus;
 pub mod httputils;

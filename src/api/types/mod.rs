@@ -4,10 +4,14 @@
 //! `CreateResponse`, `WaitResponse`) plus the create body of
 //! `api/types/configs.go` (`ContainerCreateConfig`).
 //!
+//! [`build`] mirrors `api/types/client.go` (`ImageBuildOptions`) and
+//! `api/types/backend/build.go` (`BuildConfig`, `ProgressWriter`).
+//!
 //! [`strslice`] mirrors `api/types/strslice` (`Cmd` as a string or a list).
 //!
 //! Lesson: `walkthroughs/06-docker-run.md`.
 
+pub mod build;
 pub mod container;
 pub mod exec;
 pub mod strslice;

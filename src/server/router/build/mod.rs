@@ -4,11 +4,14 @@
 //! struct and its one route table, in moby's registration order. The
 //! handlers live in the `*_routes.rs` files beside it, as in moby.
 //!
-//! mini-dockerd has no builder: each route answers 501 naming the moby
-//! handler it mirrors.
+//! `POST /build` runs the classic builder through the build backend
+//! (`src/server/backend/build`). The BuildKit routes, `POST /build/prune`
+//! and `POST /build/cancel`, answer 501 naming the moby handler: there is
+//! no BuildKit here.
 //!
 //! Lesson: `walkthroughs/05-handlers-and-errors.md`.
 
+mod backend;
 mod build_routes;
 
 use std::sync::Arc;
@@ -16,13 +19,23 @@ use std::sync::Arc;
 use crate::route;
 use crate::server::router::{Route, Router};
 
+pub use backend::Backend;
+
 /// moby `buildRouter`.
-pub struct BuildRouter;
+pub struct BuildRouter {
+    backend: Arc<dyn Backend>,
+    /// moby asks the daemon (`experimentalProvider.HasExperimental`);
+    /// only `squash` depends on it.
+    experimental: bool,
+}
 
 impl BuildRouter {
-    /// moby `NewRouter`.
-    pub fn new() -> Arc<BuildRouter> {
-        Arc::new(BuildRouter)
+    /// moby `NewRouter(b, d, features)`.
+    pub fn new(backend: Arc<dyn Backend>, experimental: bool) -> Arc<BuildRouter> {
+        Arc::new(BuildRouter {
+            backend,
+            experimental,
+        })
     }
 }
 
