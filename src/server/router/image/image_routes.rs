@@ -22,6 +22,7 @@ use crate::server::httputils::{
     bool_value, bool_value_or_default, form_values, full, no_content, parse_form, write_json,
     ApiRequest, Body, BodyReader, ChannelWriter, Ctx, Vars,
 };
+use crate::streamformatter;
 
 use super::ImageRouter;
 
@@ -53,22 +54,6 @@ where
         ),
     }
     res
-}
-
-/// One line of a JSON message stream (moby `jsonmessage.JSONMessage`),
-/// with the `\r\n` moby's `streamformatter` appends.
-fn json_message(value: serde_json::Value) -> Vec<u8> {
-    let mut line = serde_json::to_vec(&value).unwrap_or_default();
-    line.extend_from_slice(b"\r\n");
-    line
-}
-
-/// moby `streamformatter.FormatError`: an error inside a 200 stream.
-fn format_error(e: &Error) -> Vec<u8> {
-    json_message(serde_json::json!({
-        "errorDetail": {"message": e.message},
-        "error": e.message,
-    }))
 }
 
 /// A 200 `application/json` message stream already complete in memory.
@@ -165,7 +150,8 @@ impl ImageRouter {
                 Ok(())
             });
             if let Err(e) = &res {
-                let _ = tx.blocking_send(Bytes::from(format_error(e)));
+                let _ =
+                    tx.blocking_send(Bytes::from(streamformatter::format_error(&e.message, None)));
             }
             res
         }));
@@ -226,9 +212,9 @@ impl ImageRouter {
         let out = match res {
             Ok(lines) => lines
                 .iter()
-                .flat_map(|l| json_message(serde_json::json!({ "stream": format!("{l}\n") })))
+                .flat_map(|l| streamformatter::format_stream(format!("{l}\n").as_bytes()))
                 .collect(),
-            Err(e) => format_error(&e),
+            Err(e) => streamformatter::format_error(&e.message, None),
         };
         Ok(json_stream(out))
     }
@@ -268,9 +254,7 @@ impl ImageRouter {
             backend.import_image(&mut body, &repo, &tag, &message, &changes)
         })
         .await?;
-        Ok(json_stream(json_message(
-            serde_json::json!({ "status": id }),
-        )))
+        Ok(json_stream(streamformatter::format_status(&id)))
     }
 
     /// moby `postImagesPush`: `POST /images/{name}/push`. No registry.
