@@ -417,8 +417,9 @@ fn components(path: &str) -> Vec<String> {
         .collect()
 }
 
-/// Go's `filepath.Clean` of an absolute path.
-fn clean_abs(path: &str) -> String {
+/// Go's `filepath.Clean` of an absolute path (the builder resolves its
+/// `COPY` destinations with it too).
+pub fn clean_abs(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for c in path.split('/') {
         match c {

@@ -227,6 +227,17 @@ impl Cgroup {
                 }
             }
         }
+        self.write_v1_cpu(res)?;
+        if let Some(pids) = self.v1_dir("pids") {
+            if let Some(max) = res.pids_limit.filter(|n| *n > 0) {
+                write(&pids.join("pids.max"), &max.to_string())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The v1 `cpu` controller's limits: shares, and the CFS quota.
+    fn write_v1_cpu(&self, res: &Resources) -> io::Result<()> {
         if let Some(cpu) = self.v1_dir("cpu") {
             if res.cpu_shares > 0 {
                 write(&cpu.join("cpu.shares"), &res.cpu_shares.to_string())?;
@@ -234,11 +245,6 @@ impl Cgroup {
             if let Some((quota, period)) = cfs(res) {
                 write(&cpu.join("cpu.cfs_period_us"), &period.to_string())?;
                 write(&cpu.join("cpu.cfs_quota_us"), &quota.to_string())?;
-            }
-        }
-        if let Some(pids) = self.v1_dir("pids") {
-            if let Some(max) = res.pids_limit.filter(|n| *n > 0) {
-                write(&pids.join("pids.max"), &max.to_string())?;
             }
         }
         Ok(())
@@ -278,15 +284,7 @@ impl Cgroup {
                 }
             }
         }
-        if let Some(cpu) = self.v1_dir("cpu") {
-            if res.cpu_shares > 0 {
-                write(&cpu.join("cpu.shares"), &res.cpu_shares.to_string())?;
-            }
-            if let Some((quota, period)) = cfs(res) {
-                write(&cpu.join("cpu.cfs_period_us"), &period.to_string())?;
-                write(&cpu.join("cpu.cfs_quota_us"), &quota.to_string())?;
-            }
-        }
+        self.write_v1_cpu(res)?;
         if let Some(pids) = self.v1_dir("pids") {
             match res.pids_limit {
                 Some(n) if n > 0 => write(&pids.join("pids.max"), &n.to_string())?,

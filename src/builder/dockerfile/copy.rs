@@ -34,6 +34,8 @@ use sha2::{Digest, Sha256};
 use crate::builder::remotecontext::ArchiveContext;
 use crate::builder::RWLayer;
 use crate::errdefs::{Error, Result};
+// Go's `path.Clean` of an absolute path.
+use crate::runtime::archive::clean_abs;
 
 /// moby `copyInfo`: a source in the context and its checksum.
 #[derive(Clone, Debug, PartialEq)]
@@ -373,21 +375,6 @@ pub fn normalize_dest(working_dir: &str, requested: &str) -> String {
         dest.push('/');
     }
     dest
-}
-
-/// Go's `path.Clean` of an absolute path.
-fn clean_abs(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    format!("/{}", parts.join("/"))
 }
 
 /// A tar entry's name for an absolute path in the layer.
