@@ -151,11 +151,18 @@ impl Container {
         self.root.join("resolv.conf")
     }
 
-    /// The command line as `docker ps` shows it: path and args joined by
-    /// spaces (moby `list.go`: `strings.Join(append([]string{c.Path}, c.Args...), " ")`).
+    /// The command line as `docker ps` shows it (moby `container/view.go`
+    /// `transform`): the path, then the args joined by spaces, each arg
+    /// that holds a space in single quotes (`sh -c 'echo hi'`).
     pub fn command(&self) -> String {
         let mut parts = vec![self.path.clone()];
-        parts.extend(self.args.iter().cloned());
+        parts.extend(self.args.iter().map(|a| {
+            if a.contains(' ') {
+                format!("'{a}'")
+            } else {
+                a.clone()
+            }
+        }));
         parts.join(" ")
     }
 
@@ -251,6 +258,12 @@ mod tests {
         let back = Container::from_disk(&c.root).unwrap();
         assert_eq!(back.name, "/web");
         assert_eq!(back.command(), "sleep 100");
+        let quoted = Container {
+            path: "sh".into(),
+            args: vec!["-c".into(), "echo hi".into()],
+            ..Default::default()
+        };
+        assert_eq!(quoted.command(), "sh -c 'echo hi'");
         assert_eq!(back.host_config.memory, 1 << 20);
         assert_eq!(back.state.status, Status::Running);
         assert_eq!(back.state.pid, 7);
