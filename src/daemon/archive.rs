@@ -53,11 +53,6 @@ impl ContainerPathStat {
             link_target: s.link_target,
         }
     }
-
-    /// Whether the path is a directory (Go's `FileMode.IsDir`).
-    pub fn is_dir(&self) -> bool {
-        self.mode & GO_MODE_DIR != 0
-    }
 }
 
 const GO_MODE_DIR: u32 = 1 << 31;

@@ -308,9 +308,10 @@ pub async fn read_json<T: DeserializeOwned>(req: ApiRequest) -> Result<T> {
     decode_json(&body)
 }
 
-/// [`read_json`] for the one body that may be empty: `postContainerUpdate`
-/// decodes with "Do not fail if body is empty", so no body is the zero
-/// value (`T::default()`).
+/// [`read_json`] for a body that may be empty: `postContainerUpdate`
+/// decodes with "Do not fail if body is empty", and `postCommit` lets
+/// `io.EOF` pass, so no body is the zero value (`T::default()`; `None`
+/// for an `Option`).
 pub async fn read_json_or_default<T: DeserializeOwned + Default>(req: ApiRequest) -> Result<T> {
     check_for_json(&req)?;
     let body = read_body(req, MAX_JSON_BODY).await?;

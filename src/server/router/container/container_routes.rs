@@ -418,7 +418,6 @@ impl ContainerRouter {
         _vars: Vars,
     ) -> Result<Response<Body>> {
         let form = parse_form(&req)?;
-        httputils::check_for_json(&req)?;
         let pause = match form.get("pause").map(String::as_str) {
             None | Some("") => !version_less_than(&ctx.api_version, "1.13"),
             Some(_) => bool_value(&form, "pause"),
@@ -426,19 +425,17 @@ impl ContainerRouter {
         let changes = httputils::form_values(&req, "changes");
         let get = |k: &str| form.get(k).cloned().unwrap_or_default();
         let container = get("container");
-        let mut cfg = CreateImageConfig {
+        let cfg = CreateImageConfig {
             pause,
             repo: get("repo"),
             tag: get("tag"),
             author: get("author"),
             comment: get("comment"),
-            config: None,
+            // moby: `CheckForJSON`, then `DecodeConfig`, where an empty
+            // body (`io.EOF`) is no config at all.
+            config: httputils::read_json_or_default(req).await?,
             changes,
         };
-        let body = httputils::read_body(req, httputils::MAX_JSON_BODY).await?;
-        if !body.iter().all(u8::is_ascii_whitespace) {
-            cfg.config = Some(httputils::decode_json(&body)?);
-        }
         let id = self
             .backend
             .clone()
