@@ -174,23 +174,29 @@ fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 
 async fn accept_loop(listener: TcpListener, port: u16, target: Arc<AtomicU32>) {
     loop {
-        let Ok((mut inbound, peer)) = listener.accept().await else {
-            continue;
+        let (mut inbound, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                // Out of file descriptors, say: accepting again at once
+                // would fail again at once and spin a core. Go's
+                // `http.Server` backs off the same way.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
         };
         let pid = target.load(Ordering::Acquire);
         tokio::spawn(async move {
             if pid == 0 {
                 return; // not running yet: close, as a refused connection
             }
-            let outbound = tokio::task::spawn_blocking(move || {
-                // A thread of its own: it leaves the daemon's network
-                // namespace and never comes back.
-                std::thread::spawn(move || connect_in_netns(pid, port))
-                    .join()
-                    .unwrap_or_else(|_| Err(io::Error::other("proxy thread panicked")))
-            })
-            .await;
-            let Ok(Ok(outbound)) = outbound else {
+            // A thread of its own: it leaves the daemon's network
+            // namespace and never comes back, so it must not be one of
+            // tokio's, which run other tasks afterwards.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(connect_in_netns(pid, port));
+            });
+            let Ok(Ok(outbound)) = rx.await else {
                 trace_event!("runtime", "event", "proxy.refused", port = port as u64, peer = %peer);
                 return;
             };
