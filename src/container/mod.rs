@@ -20,6 +20,7 @@
 //!
 //! Lesson: `walkthroughs/06-docker-run.md`.
 
+pub mod health;
 pub mod state;
 pub mod store;
 pub mod stream;

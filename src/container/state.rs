@@ -20,6 +20,7 @@
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+use super::health::{Health, HealthJson};
 use crate::errdefs::{Error, Result};
 use crate::runtime::ExitStatus;
 
@@ -218,6 +219,9 @@ pub struct State {
     pub manually_stopped: bool,
     /// The status before `Removing`, to put back if removal fails.
     pub before_removal: Option<Status>,
+    /// Set once a container with a health check has started (moby
+    /// `State.Health`); `None` for a container without one.
+    pub health: Option<Health>,
     waiters: watch::Sender<WaitState>,
 }
 
@@ -233,6 +237,7 @@ impl Default for State {
             finished_at: ZERO_TIME.into(),
             manually_stopped: false,
             before_removal: None,
+            health: None,
             waiters: watch::channel(WaitState::default()).0,
         }
     }
@@ -263,6 +268,9 @@ pub struct StateJson {
     pub started_at: String,
     #[serde(rename = "FinishedAt")]
     pub finished_at: String,
+    /// Only for a container with a health check (moby `omitempty`).
+    #[serde(rename = "Health", default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<HealthJson>,
     /// Not shown by inspect in 20.10's `ContainerState`, but stored in
     /// config.v2.json (moby `HasBeenManuallyStopped` sits on the container).
     #[serde(
@@ -288,6 +296,7 @@ impl State {
             error: self.error.clone(),
             started_at: self.started_at.clone(),
             finished_at: self.finished_at.clone(),
+            health: self.health.as_ref().map(Health::to_json),
             manually_stopped: self.manually_stopped,
         }
     }
@@ -305,6 +314,7 @@ impl State {
             started_at: j.started_at.clone(),
             finished_at: j.finished_at.clone(),
             manually_stopped: j.manually_stopped,
+            health: j.health.as_ref().map(Health::from_json),
             ..State::default()
         };
         if st.status == Status::Removing {
@@ -433,7 +443,14 @@ impl State {
                 .unwrap_or(0)
         };
         match self.status {
-            Status::Running => format!("Up {}", human_duration(since(&self.started_at))),
+            Status::Running => match &self.health {
+                Some(h) => format!(
+                    "Up {} ({})",
+                    human_duration(since(&self.started_at)),
+                    h.human()
+                ),
+                None => format!("Up {}", human_duration(since(&self.started_at))),
+            },
             Status::Paused => format!("Up {} (Paused)", human_duration(since(&self.started_at))),
             Status::Restarting => format!(
                 "Restarting ({}) {} ago",

@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 
 use super::container::traced_sync;
 use super::Daemon;
+use crate::container::health;
 use crate::container::state::parse_time;
 use crate::container::{lock, Container, Status};
 use crate::errdefs::{Error, Result};
@@ -115,7 +116,7 @@ pub(crate) fn labels_match(filters: &[String], labels: &BTreeMap<String, String>
 /// The keys `docker ps --filter` accepts (moby `acceptedPsFilterTags`,
 /// the ones we implement).
 const ACCEPTED: &[&str] = &[
-    "status", "name", "id", "label", "ancestor", "exited", "before", "since",
+    "status", "name", "id", "label", "ancestor", "exited", "before", "since", "health",
 ];
 
 impl Daemon {
@@ -146,6 +147,13 @@ impl Daemon {
                             "Invalid filter 'status={v}'"
                         )));
                     }
+                }
+            }
+            if k == "health" {
+                if let Some(v) = vals.iter().find(|v| !health::is_valid_health_string(v)) {
+                    return Err(Error::invalid_parameter(format!(
+                        "Unrecognised filter value for health: {v}"
+                    )));
                 }
             }
         }
@@ -195,6 +203,17 @@ impl Daemon {
                     .iter()
                     .any(|n| c.bare_name().contains(n.trim_start_matches('/')))
             {
+                continue;
+            }
+            // moby `ExactMatch("health", ...)`: `none` for a container
+            // without a health check.
+            let healths = get("health");
+            let health = c
+                .state
+                .health
+                .as_ref()
+                .map_or(health::NO_HEALTHCHECK, |h| h.status());
+            if !healths.is_empty() && !healths.iter().any(|h| h == health) {
                 continue;
             }
             let ids = get("id");

@@ -22,6 +22,7 @@ pub mod disk_usage;
 pub mod events;
 pub mod exec;
 pub mod export;
+pub mod health;
 pub mod image_builder;
 pub mod info;
 pub mod inspect;

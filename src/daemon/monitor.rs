@@ -79,6 +79,7 @@ impl Daemon {
         self.log_event_for(&c, "die", &[("exitCode", status.code.to_string())]);
         let (restart, delay, auto_remove) = {
             let mut ct = lock(&c);
+            self.stop_healthchecks(&mut ct);
             ct.stream.reset();
             // The published ports are released with the process (moby
             // `releaseNetwork`); a restart binds them again.

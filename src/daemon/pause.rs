@@ -33,6 +33,7 @@ impl Daemon {
             {
                 let mut ct = lock(&c);
                 ct.state.status = Status::Paused;
+                self.update_health_monitor(&mut ct);
                 let _ = ct.to_disk();
             }
             self.log_event_for(&c, "pause", &[]);

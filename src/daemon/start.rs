@@ -166,6 +166,7 @@ impl Daemon {
             }
         }
         self.log_event_for(c, "start", &[]);
+        self.init_health_monitor(c);
         tokio::spawn(self.clone().monitor(c.clone(), spec, exit, io_done));
         Ok(())
     }

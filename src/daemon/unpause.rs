@@ -33,6 +33,7 @@ impl Daemon {
             if ct.state.status == Status::Paused {
                 ct.state.status = Status::Running;
             }
+            self.update_health_monitor(&mut ct);
             let _ = ct.to_disk();
         }
         self.log_event_for(c, "unpause", &[]);
