@@ -303,9 +303,7 @@ pub(crate) fn merge(user: &mut Config, image: &ImageConfig) {
             user.entrypoint = image.entrypoint.clone();
         }
     }
-    if user.healthcheck.is_none() {
-        user.healthcheck = image.healthcheck.clone();
-    }
+    merge_healthcheck(&mut user.healthcheck, image.healthcheck.as_ref());
     if user.working_dir.is_empty() {
         user.working_dir = image.working_dir.clone();
     }
@@ -336,8 +334,52 @@ pub(crate) fn entrypoint_and_args(config: &Config) -> Option<(String, Vec<String
     Some((path, all))
 }
 
+/// moby `merge` for `Healthcheck`: no check of the container's own takes
+/// the image's; a partial one (`docker run --health-interval 1s` on an
+/// image with a `HEALTHCHECK`) takes each field it leaves out (empty or 0)
+/// from the image's.
+fn merge_healthcheck(user: &mut Option<serde_json::Value>, image: Option<&serde_json::Value>) {
+    let Some(image) = image.filter(|v| !v.is_null()) else {
+        return;
+    };
+    let Some(serde_json::Value::Object(mine)) = user else {
+        *user = Some(image.clone());
+        return;
+    };
+    for key in ["Test", "Interval", "Timeout", "StartPeriod", "Retries"] {
+        let unset = match mine.get(key) {
+            None | Some(serde_json::Value::Null) => true,
+            Some(serde_json::Value::Array(a)) => a.is_empty(),
+            Some(v) => v.as_i64() == Some(0),
+        };
+        if let (true, Some(v)) = (unset, image.get(key)) {
+            mine.insert(key.to_string(), v.clone());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    /// moby `merge`: a partial `Healthcheck` from `docker run
+    /// --health-*` keeps what it sets and takes the rest from the image's;
+    /// none at all takes the image's whole.
+    #[test]
+    fn healthcheck_merges_field_by_field() {
+        let image = serde_json::json!({"Test": ["CMD-SHELL", "true"], "Interval": 5, "Retries": 2});
+        let mut user = Some(serde_json::json!({"Interval": 7, "Test": null}));
+        merge_healthcheck(&mut user, Some(&image));
+        assert_eq!(
+            user.unwrap(),
+            serde_json::json!({"Interval": 7, "Test": ["CMD-SHELL", "true"], "Retries": 2})
+        );
+        let mut none = None;
+        merge_healthcheck(&mut none, Some(&image));
+        assert_eq!(none.as_ref(), Some(&image));
+        let mut off = Some(serde_json::json!({"Test": ["NONE"]}));
+        merge_healthcheck(&mut off, Some(&image));
+        assert_eq!(off.unwrap()["Test"], serde_json::json!(["NONE"]));
+    }
+
     use super::*;
 
     /// moby's merge: the image's Cmd and Env fill the gaps; the client's
