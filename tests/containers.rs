@@ -1543,3 +1543,61 @@ fn capabilities_privileged_and_read_only() {
     );
     d.docker_ok(&["rm", "-f", "ro"]);
 }
+
+/// `docker run --init` (moby `HostConfig.Init`): the command is no longer
+/// PID 1; an init above it forwards `docker stop`'s SIGTERM to it (so a
+/// `sleep`, which as PID 1 would ignore it and be killed after the
+/// timeout with 137, ends at once with 143, as under dockerd's tini) and
+/// reaps the orphans the kernel hands to PID 1. Without `--init`, a PID 1
+/// that never waits leaves them as zombies: the lesson `--init` exists for.
+#[test]
+fn init_forwards_signals_and_reaps_orphans() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipping: --init needs the linux runtime (root)");
+        return;
+    }
+    let ps = d.docker_ok(&["run", "--rm", "--init", "busybox", "ps", "-o", "pid,comm"]);
+    let pid_of_ps = ps
+        .lines()
+        .find_map(|l| l.trim().strip_suffix(" ps").map(str::trim))
+        .unwrap_or_default()
+        .to_string();
+    assert!(!pid_of_ps.is_empty() && pid_of_ps != "1", "{ps}");
+    let plain = d.docker_ok(&["run", "--rm", "busybox", "ps", "-o", "pid,comm"]);
+    assert!(plain.lines().any(|l| l.trim() == "1 ps"), "{plain}");
+
+    let out = d.docker(&["run", "--rm", "--init", "busybox", "sh", "-c", "exit 3"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "the init exits with the process's status"
+    );
+
+    // A child that outlives its parent is reparented to PID 1. `sleep`
+    // as PID 1 never waits for it, so it stays a zombie; the init reaps it.
+    let orphan = "sh -c 'sleep 0.1 &'; exec sleep 300";
+    d.docker_ok(&["run", "-d", "--name", "bare", "busybox", "sh", "-c", orphan]);
+    d.docker_ok(&[
+        "run", "-d", "--name", "inited", "--init", "busybox", "sh", "-c", orphan,
+    ]);
+    let states = |name: &str| d.docker_ok(&["exec", name, "ps", "-o", "stat,comm"]);
+    assert!(
+        eventually(10, || states("bare")
+            .lines()
+            .any(|l| l.trim().starts_with('Z'))),
+        "no zombie under a PID 1 that never waits: {}",
+        states("bare")
+    );
+    assert!(
+        eventually(10, || states("inited").matches("sleep").count() == 1),
+        "the orphan is reaped: {}",
+        states("inited")
+    );
+    assert!(!states("inited").lines().any(|l| l.trim().starts_with('Z')));
+
+    d.docker_ok(&["stop", "-t", "20", "inited"]);
+    assert_eq!(inspect(&d, "inited", "{{.State.ExitCode}}"), "143");
+    assert_eq!(inspect(&d, "inited", "{{.HostConfig.Init}}"), "true");
+    d.docker_ok(&["rm", "-f", "bare", "inited"]);
+}

@@ -98,6 +98,7 @@ impl Fixture {
             resolv_conf: "nameserver 192.0.2.1\n".into(),
             readonly_rootfs: false,
             privileged: false,
+            init: false,
         };
         self.made.lock().unwrap().push(spec.clone());
         spec

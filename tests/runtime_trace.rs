@@ -54,6 +54,7 @@ async fn start_reports_runtime_and_init_steps() {
         resolv_conf: String::new(),
         readonly_rootfs: false,
         privileged: false,
+        init: false,
     };
     std::fs::create_dir_all(&spec.container_dir).unwrap();
     let rt = LinuxRuntime::new(

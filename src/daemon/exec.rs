@@ -527,6 +527,7 @@ fn exec_container_spec(c: &crate::container::Container) -> ContainerSpec {
         resolv_conf: String::new(),
         readonly_rootfs: false,
         privileged: false,
+        init: false,
     }
 }
 

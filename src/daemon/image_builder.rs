@@ -79,6 +79,7 @@ impl Daemon {
                 resolv_conf: String::new(),
                 readonly_rootfs: false,
                 privileged: false,
+                init: false,
             },
         })
     }

@@ -179,7 +179,13 @@ fn run_start(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fa
     if cfg.readonly_rootfs {
         step(sock, "readonly_rootfs", super::mount::readonly_root)?;
     }
-    match finish_and_exec(sock, &cfg.process, fds, &cfg.hostname, true)? {}
+    match finish_and_exec(
+        sock,
+        &cfg.process,
+        fds,
+        &cfg.hostname,
+        Role::Init { reaper: cfg.init },
+    )? {}
 }
 
 /// `exec-init`: join a running container and run one more process in it.
@@ -251,7 +257,7 @@ fn run_exec(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fai
             drop(go_r);
             drop(procs);
             // Only returns on failure: report it and leave.
-            let Err(f) = finish_and_exec(sock, &cfg.process, fds, &hostname, false);
+            let Err(f) = finish_and_exec(sock, &cfg.process, fds, &hostname, Role::Exec);
             let code = report_failure(sock, f, true);
             // SAFETY: leave without running the parent's atexit handlers.
             unsafe { libc::_exit(code) }
@@ -279,40 +285,35 @@ fn run_exec(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fai
             unsafe { libc::close(sock) };
             let _ = nix::unistd::write(&go_w, b"g");
             drop(go_w);
-            use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
-            loop {
-                match forwarded.wait() {
-                    Ok(Signal::SIGCHLD) => {}
-                    Ok(sig) => {
-                        let _ = nix::sys::signal::kill(child, sig);
-                        continue;
-                    }
-                    Err(_) => {}
-                }
-                match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
-                    Ok(WaitStatus::Exited(_, code)) => return Ok(code),
-                    Ok(WaitStatus::Signaled(_, sig, _)) => return Ok(128 + sig as i32),
-                    Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
-                    Err(_) => return Ok(128),
-                }
-            }
+            Ok(forward_until_exit(child, &forwarded, false))
         }
     }
 }
 
+/// Whose process [`finish_and_exec`] starts.
+#[derive(Clone, Copy)]
+enum Role {
+    /// The container's own process. It gets `/dev/console`, and a missing
+    /// working directory is created, as dockerd does for `docker run -w`.
+    /// With `reaper` (`--init`) the init stays as PID 1 and the process
+    /// runs as its child.
+    Init { reaper: bool },
+    /// A `docker exec` process: a missing working directory is an error
+    /// (runc fails the exec's chdir, and `docker exec -w /nonexist` exits
+    /// 126).
+    Exec,
+}
+
 /// The steps shared by init and exec once inside the container's root:
-/// stdio, user, cwd, environment, and the exec itself. `init` is true for
-/// the container's own process: it gets `/dev/console`, and a missing
-/// working directory is created, as dockerd does for `docker run -w`; an
-/// exec's is not (runc fails the exec's chdir, and `docker exec -w
-/// /nonexist` exits 126).
+/// stdio, user, cwd, environment, and the exec itself.
 fn finish_and_exec(
     sock: RawFd,
     p: &InitProcess,
     fds: Vec<OwnedFd>,
     hostname: &str,
-    init: bool,
+    role: Role,
 ) -> Result<Infallible, Fail> {
+    let init = matches!(role, Role::Init { .. });
     let user = step(sock, "user", || {
         super::user::resolve(&p.user, "/etc/passwd", "/etc/group")
     })?;
@@ -374,6 +375,11 @@ fn finish_and_exec(
     let argv: Vec<CString> = p.args.iter().map(|a| c(a)).collect::<Result<_, _>>()?;
     let envp: Vec<CString> = env.iter().map(|e| c(e)).collect::<Result<_, _>>()?;
 
+    if let Role::Init { reaper: true } = role {
+        // Returns in the child only; the parent stays as PID 1.
+        step(sock, "init_fork", || fork_under_init(p.tty))?;
+    }
+
     let _ = sync::send(
         sock,
         &InitMsg::Step {
@@ -406,6 +412,123 @@ fn finish_and_exec(
         e => format!("exec {exe}: {}", e.desc().to_lowercase()),
     };
     Err(inner.into())
+}
+
+/// `docker run --init`: fork, and stay as the container's PID 1 while the
+/// process runs as our child.
+///
+/// dockerd bind-mounts its `docker-init` (tini) at `/sbin/docker-init` and
+/// makes it the container's entrypoint (`-- cmd args`). We have no static
+/// init to put in an image whose libraries we do not know, but we already
+/// *are* a process in the container: so the init simply does not exec,
+/// and does what tini does instead. It forwards the signals it gets (a
+/// `docker stop`'s SIGTERM) to the process, reaps every orphan that the
+/// kernel hands to PID 1 (which a plain process as PID 1 usually never
+/// does, leaving zombies), and exits with the process's exit status once
+/// it has gone. `ps` in the container shows our binary as PID 1 where
+/// dockerd's shows `/sbin/docker-init -- ...`.
+///
+/// Returns `Ok` in the child, with the signal mask cleared; never returns
+/// in the parent.
+fn fork_under_init(tty: bool) -> Result<(), String> {
+    // Block what is forwarded from before the fork, so nothing is lost in
+    // between. The synchronous faults stay unblocked, and the terminal's
+    // stop signals are not ours to pass on (tini leaves them out too).
+    let mut forwarded = SigSet::all();
+    for sig in [
+        Signal::SIGFPE,
+        Signal::SIGILL,
+        Signal::SIGSEGV,
+        Signal::SIGBUS,
+        Signal::SIGABRT,
+        Signal::SIGTRAP,
+        Signal::SIGSYS,
+        Signal::SIGTTIN,
+        Signal::SIGTTOU,
+    ] {
+        forwarded.remove(sig);
+    }
+    forwarded
+        .thread_block()
+        .map_err(|e| format!("sigprocmask: {e}"))?;
+    // SAFETY: this process is single-threaded (a fresh re-exec), so the
+    // child may run arbitrary code after fork.
+    match unsafe { nix::unistd::fork() }.map_err(|e| format!("fork: {e}"))? {
+        nix::unistd::ForkResult::Child => {
+            let _ = SigSet::empty().thread_set_mask();
+            if tty {
+                // The process gets its own process group in the terminal's
+                // foreground, as tini gives it: ^C then reaches it once,
+                // not also through us. SIGTTOU is ignored for the switch,
+                // which a background group may otherwise not make.
+                // SAFETY: changing and restoring one signal disposition.
+                unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
+                let _ = nix::unistd::setpgid(
+                    nix::unistd::Pid::from_raw(0),
+                    nix::unistd::Pid::from_raw(0),
+                );
+                let _ = nix::unistd::tcsetpgrp(std::io::stdin(), nix::unistd::getpgrp());
+                // SAFETY: as above.
+                unsafe { libc::signal(libc::SIGTTOU, libc::SIG_DFL) };
+            }
+            Ok(())
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            // The child owns the sync socket and the stdio from here on:
+            // the daemon sees the socket close when the child execs, and
+            // the output pipes close when the child (and whoever it gave
+            // them to) is done, not when we are.
+            // SAFETY: plain syscalls on our own fds.
+            unsafe {
+                libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+                if null >= 0 {
+                    for fd in 0..3 {
+                        libc::dup2(null, fd);
+                    }
+                    if null > 2 {
+                        libc::close(null);
+                    }
+                }
+            }
+            let code = forward_until_exit(child, &forwarded, true);
+            // SAFETY: leave without running atexit handlers.
+            unsafe { libc::_exit(code) }
+        }
+    }
+}
+
+/// Forward every signal in `forwarded` (which the caller has blocked) to
+/// `child` until it exits, and return its exit status as docker reports
+/// it (128 + N when killed by signal N). With `reap_all` (the `--init`
+/// PID 1), every other child that ends is reaped on the way.
+fn forward_until_exit(child: nix::unistd::Pid, forwarded: &SigSet, reap_all: bool) -> i32 {
+    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+    let target = if reap_all {
+        nix::unistd::Pid::from_raw(-1)
+    } else {
+        child
+    };
+    loop {
+        match forwarded.wait() {
+            Ok(Signal::SIGCHLD) | Err(_) => {}
+            Ok(sig) => {
+                let _ = nix::sys::signal::kill(child, sig);
+                continue;
+            }
+        }
+        loop {
+            match waitpid(target, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(pid, code)) if pid == child => return code,
+                Ok(WaitStatus::Signaled(pid, sig, _)) if pid == child => return 128 + sig as i32,
+                // An orphan the init adopted, gone: look for more.
+                Ok(WaitStatus::Exited(..) | WaitStatus::Signaled(..)) => continue,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) => return 128,
+                Ok(_) => break,
+            }
+        }
+    }
 }
 
 /// docker's default capabilities (moby `oci/caps/defaults.go`): CHOWN,

@@ -438,6 +438,7 @@ impl LinuxRuntime {
                 .collect(),
             readonly_rootfs: spec.readonly_rootfs,
             unmasked: spec.privileged,
+            init: spec.init,
             process: Self::init_process(&spec.process),
         };
         let stdio: Vec<&OwnedFd> = theirs.iter().collect();

@@ -149,6 +149,9 @@ pub struct ContainerSpec {
     pub readonly_rootfs: bool,
     /// `--privileged`: no masked or read-only /proc and /sys paths.
     pub privileged: bool,
+    /// `--init`: PID 1 is a small init that runs the process as its child,
+    /// forwards signals to it and reaps orphans (`init.rs`).
+    pub init: bool,
 }
 
 /// The process's stdio as the daemon sees it. Without a TTY: pipes (stdin

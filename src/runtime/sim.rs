@@ -403,6 +403,7 @@ mod tests {
             resolv_conf: String::new(),
             readonly_rootfs: false,
             privileged: false,
+            init: false,
         }
     }
 
