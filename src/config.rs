@@ -49,6 +49,10 @@ pub struct DaemonFlags {
     #[arg(long = "experimental")]
     pub experimental: bool,
 
+    /// Run an init in the container to forward signals and reap processes
+    #[arg(long = "init")]
+    pub init: bool,
+
     /// Set CORS headers in the Engine API
     #[arg(long = "api-cors-header", value_name = "ORIGIN")]
     pub api_cors_header: Option<String>,
@@ -113,6 +117,8 @@ pub struct Config {
     pub debug: bool,
     pub log_level: String,
     pub experimental: bool,
+    /// `--init`: containers whose `HostConfig.Init` is unset run an init.
+    pub init: bool,
     pub cors_headers: String,
     pub tls: bool,
     pub tls_verify: bool,
@@ -137,6 +143,7 @@ const KNOWN_KEYS: &[&str] = &[
     "debug",
     "log-level",
     "experimental",
+    "init",
     "api-cors-header",
     "tls",
     "tlsverify",
@@ -237,6 +244,7 @@ impl Config {
             debug,
             log_level,
             experimental: flags.experimental || b("experimental"),
+            init: flags.init || b("init"),
             cors_headers: flags
                 .api_cors_header
                 .clone()
@@ -317,7 +325,7 @@ fn read_config_file(path: &Path) -> Result<BTreeMap<String, Value>, String> {
 
 /// moby: a directive given both as a flag and in the file is an error.
 fn check_conflicts(flags: &DaemonFlags, file: &BTreeMap<String, Value>) -> Result<(), String> {
-    let given: [(&str, bool); 13] = [
+    let given: [(&str, bool); 14] = [
         ("hosts", !flags.hosts.is_empty()),
         ("data-root", flags.data_root.is_some()),
         ("exec-root", flags.exec_root.is_some()),
@@ -325,6 +333,7 @@ fn check_conflicts(flags: &DaemonFlags, file: &BTreeMap<String, Value>) -> Resul
         ("debug", flags.debug),
         ("log-level", flags.log_level.is_some()),
         ("experimental", flags.experimental),
+        ("init", flags.init),
         ("api-cors-header", flags.api_cors_header.is_some()),
         ("tls", flags.tls),
         ("tlsverify", flags.tlsverify),

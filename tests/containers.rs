@@ -1601,3 +1601,34 @@ fn init_forwards_signals_and_reaps_orphans() {
     assert_eq!(inspect(&d, "inited", "{{.HostConfig.Init}}"), "true");
     d.docker_ok(&["rm", "-f", "bare", "inited"]);
 }
+
+/// dockerd's `--init` (daemon.json `"init": true`) is the default for
+/// containers that do not say: `docker run` gets the init, `docker run
+/// --init=false` does not, and inspect keeps the `Init` each one sent.
+#[test]
+fn daemon_init_is_the_default() {
+    let d = TestDaemon::start_with(&["--init"]);
+    if !d.real_runtime() {
+        eprintln!("skipping: --init needs the linux runtime (root)");
+        return;
+    }
+    let pid1 = |extra: &[&str]| {
+        let mut args = vec!["run", "--rm"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["busybox", "ps", "-o", "pid,comm"]);
+        let ps = d.docker_ok(&args);
+        ps.lines()
+            .find(|l| l.trim().starts_with("1 "))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    assert_ne!(pid1(&[]), "1 ps", "the daemon's --init applies");
+    assert_eq!(
+        pid1(&["--init=false"]),
+        "1 ps",
+        "the container's own choice wins"
+    );
+    d.docker_ok(&["create", "--name", "plain", "busybox"]);
+    assert_eq!(inspect(&d, "plain", "{{json .HostConfig.Init}}"), "null");
+}

@@ -165,6 +165,7 @@ pub async fn start(config: Config) -> Result<(), String> {
         data_root: config.data_root.clone(),
         exec_root: config.exec_root.clone(),
         experimental: config.experimental,
+        init: config.init,
         debug: config.debug,
         runtime: config.runtime.clone(),
         hosts: config.hosts.clone(),

@@ -71,6 +71,9 @@ pub struct DaemonConfig {
     pub exec_root: PathBuf,
     pub experimental: bool,
     pub debug: bool,
+    /// `--init`: the default for containers that do not say (moby
+    /// `config.Init`).
+    pub init: bool,
     /// `--runtime linux|sim`, or `None` to pick.
     pub runtime: Option<String>,
     /// The listeners as given with `-H` (for /info).

@@ -282,7 +282,7 @@ impl Daemon {
             ),
             readonly_rootfs: hc.readonly_rootfs,
             privileged: hc.privileged,
-            init: hc.init(),
+            init: hc.init().unwrap_or(self.config.init),
         })
     }
 }

@@ -229,20 +229,18 @@ pub struct HostConfig {
     pub extra: Map<String, Value>,
 }
 
-/// The fields dockerd 20.10 shows in `HostConfig` that are not typed
-/// above, with the value dockerd shows for a plain `docker run busybox`
-/// (from the reference capture `_containers_ref1_json.txt`).
 impl HostConfig {
     /// `--init` (moby `Init *bool`, kept in `extra` so that inspect echoes
-    /// the `null` the CLI sends without it).
-    pub fn init(&self) -> bool {
-        self.extra
-            .get("Init")
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
+    /// the `null` the CLI sends without it); `None` when not given, and
+    /// the daemon's `--init` decides.
+    pub fn init(&self) -> Option<bool> {
+        self.extra.get("Init").and_then(Value::as_bool)
     }
 }
 
+/// The fields dockerd 20.10 shows in `HostConfig` that are not typed
+/// above, with the value dockerd shows for a plain `docker run busybox`
+/// (from the reference capture `_containers_ref1_json.txt`).
 const HOST_CONFIG_DEFAULTS: &[(&str, &str)] = &[
     ("VolumeDriver", "\"\""),
     ("VolumesFrom", "null"),
