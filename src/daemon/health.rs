@@ -164,10 +164,18 @@ impl Daemon {
         let exec_id = self
             .container_exec_create(id, &config)
             .map_err(|e| e.message)?;
+        // Forget the instance, in the daemon's store and the container's
+        // list (`ExecRun::run` leaves the latter when it ran).
+        let forget = |exec_id: &str| {
+            self.exec_commands.delete(exec_id);
+            if let Ok(ctr) = self.get_container(id) {
+                lock(&ctr).exec_ids.retain(|x| x != exec_id);
+            }
+        };
         let run = match self.container_exec_start(&exec_id, None).await {
             Ok(run) => run,
             Err(e) => {
-                self.exec_commands.delete(&exec_id);
+                forget(&exec_id);
                 return Err(e.message);
             }
         };
@@ -182,7 +190,7 @@ impl Daemon {
             .container_exec_inspect(&exec_id)
             .ok()
             .and_then(|i| i.exit_code);
-        self.exec_commands.delete(&exec_id);
+        forget(&exec_id);
         match exit_code {
             Some(code) => Ok((code, output.string())),
             None => Err(format!("healthcheck for container {id} has no exit code")),
