@@ -430,3 +430,57 @@ fn dockerignore_keeps_the_dockerfile_out_of_the_image() {
         ".dockerignore\nkeep.txt"
     );
 }
+
+/// `POST /build/prune` (`docker builder prune`, and the last step of
+/// `docker system prune`): the classic builder keeps no cache, so there is
+/// nothing to reclaim, and the answer is dockerd's for an empty cache. The
+/// options are checked as dockerd's BuildKit checks them. Before this
+/// route answered, `docker system prune -f` failed after pruning the
+/// containers.
+#[test]
+fn build_prune_has_no_cache_to_reclaim() {
+    if !docker_available() {
+        return;
+    }
+    let d = TestDaemon::start();
+    d.docker_ok(&["create", "--name", "stopped", "busybox", "true"]);
+    let out = d.docker_ok(&["system", "prune", "-f"]);
+    assert!(out.contains("Deleted Containers:"), "{out}");
+    assert!(out.contains("Total reclaimed space: 0B"), "{out}");
+    assert_eq!(d.docker_ok(&["ps", "-aq"]).trim(), "");
+    let out = d.docker_ok(&["builder", "prune", "-f"]);
+    assert!(out.contains("Total reclaimed space: 0B"), "{out}");
+
+    let (status, _, body) = d.raw("POST", "/v1.41/build/prune?all=1", &[], b"");
+    assert_eq!(status, 200);
+    assert_eq!(text(&body), "{\"CachesDeleted\":null,\"SpaceReclaimed\":0}\n");
+    for (query, message) in [
+        (
+            "keep-storage=abc",
+            r#"keep-storage is in bytes and expects an integer, got abc: strconv.Atoi: parsing "abc": invalid syntax"#,
+        ),
+        (
+            r#"filters={"bogus":{"x":true}}"#,
+            "failed to prune build cache: Invalid filter 'bogus'",
+        ),
+        (
+            r#"filters={"until":["x"]}"#,
+            r#"failed to prune build cache: "until" filter expects a duration (e.g., '24h'): time: invalid duration "x""#,
+        ),
+        (
+            r#"filters={"until":["1h"],"unused-for":["1h"]}"#,
+            r#"failed to prune build cache: conflicting filters: "until" and "unused-for""#,
+        ),
+    ] {
+        let path = format!(
+            "/v1.41/build/prune?{}",
+            query
+                .replace('{', "%7B")
+                .replace('}', "%7D")
+                .replace('"', "%22")
+        );
+        let (status, _, body) = d.raw("POST", &path, &[], b"");
+        assert_eq!(status, 400, "{query}");
+        assert_eq!(json(&body)["message"], message, "{query}");
+    }
+}

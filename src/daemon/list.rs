@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 
 use super::container::traced_sync;
 use super::Daemon;
+use crate::api::types::filters;
 use crate::container::health;
 use crate::container::state::parse_time;
 use crate::container::{lock, Container, Status};
@@ -70,41 +71,6 @@ pub struct ContainerSummary {
     pub mounts: Vec<Value>,
 }
 
-/// `filters` parsed: key → values. Both the current
-/// `{"status":["running"]}` and the old `{"status":{"running":true}}`
-/// forms are accepted, as moby's `filters.FromJSON` does.
-pub(crate) fn parse_filters(raw: &str) -> Result<HashMap<String, Vec<String>>> {
-    let mut out = HashMap::new();
-    if raw.trim().is_empty() {
-        return Ok(out);
-    }
-    let v: Value = serde_json::from_str(raw)
-        .map_err(|e| Error::invalid_parameter(format!("invalid filter: {e}")))?;
-    let obj = v
-        .as_object()
-        .ok_or_else(|| Error::invalid_parameter("invalid filter: not an object"))?;
-    for (k, vals) in obj {
-        let list: Vec<String> = match vals {
-            Value::Array(a) => a
-                .iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect(),
-            Value::Object(o) => o
-                .iter()
-                .filter(|(_, b)| b.as_bool() == Some(true))
-                .map(|(s, _)| s.clone())
-                .collect(),
-            _ => {
-                return Err(Error::invalid_parameter(format!(
-                    "invalid filter value for {k}"
-                )))
-            }
-        };
-        out.insert(k.clone(), list);
-    }
-    Ok(out)
-}
-
 /// moby `label` filter semantics: `key` (present) or `key=value`.
 pub(crate) fn labels_match(filters: &[String], labels: &BTreeMap<String, String>) -> bool {
     filters.iter().all(|f| match f.split_once('=') {
@@ -126,7 +92,7 @@ impl Daemon {
     }
 
     fn containers_inner(&self, opts: &ContainerListOptions) -> Result<Vec<ContainerSummary>> {
-        let filters = parse_filters(&opts.filters)?;
+        let filters = filters::from_json(&opts.filters)?;
         for (k, vals) in &filters {
             if !ACCEPTED.contains(&k.as_str()) {
                 return Err(Error::invalid_parameter(format!("Invalid filter '{k}'")));

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::list::{dir_size, labels_match, parse_filters};
+use super::list::{dir_size, labels_match};
 use super::Daemon;
 use crate::container::lock;
 use crate::container::state::parse_time;
@@ -74,7 +74,7 @@ impl Daemon {
         filters: &str,
     ) -> Result<ContainersPruneReport> {
         super::container::traced("Daemon.ContainersPrune", "", async {
-            let f = parse_filters(filters)?;
+            let f = crate::api::types::filters::from_json(filters)?;
             for k in f.keys() {
                 if !matches!(k.as_str(), "until" | "label" | "label!") {
                     return Err(Error::invalid_parameter(format!("Invalid filter '{k}'")));

@@ -156,3 +156,22 @@ impl ProgressWriter {
         self.write(&streamformatter::format_aux(value))
     }
 }
+
+/// moby `types.BuildCachePruneOptions`: the query of `POST /build/prune`.
+#[derive(Clone, Debug, Default)]
+pub struct BuildCachePruneOptions {
+    /// `all`: also what is in use (BuildKit's shared and internal records).
+    pub all: bool,
+    pub filters: std::collections::HashMap<String, Vec<String>>,
+    /// `keep-storage`: bytes of cache to keep.
+    pub keep_storage: i64,
+}
+
+/// moby `types.BuildCachePruneReport`.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct BuildCachePruneReport {
+    #[serde(rename = "CachesDeleted")]
+    pub caches_deleted: Option<Vec<String>>,
+    #[serde(rename = "SpaceReclaimed")]
+    pub space_reclaimed: u64,
+}

@@ -14,4 +14,5 @@
 pub mod build;
 pub mod container;
 pub mod exec;
+pub mod filters;
 pub mod strslice;

@@ -7,14 +7,17 @@
 //! `Successfully built` and `Successfully tagged` lines are written here,
 //! after the builder's own output.
 //!
-//! moby's `PruneCache` and `Cancel` serve BuildKit's cache and sessions;
-//! their routes answer 501 here.
+//! moby's `PruneCache` prunes BuildKit's cache, which the classic builder
+//! here does not have: it validates the options as BuildKit does and
+//! reports nothing reclaimed. `Cancel` (BuildKit sessions) answers 501.
 
 mod tag;
 
 use std::sync::Arc;
 
-use crate::api::types::build::{BuildConfig, BuilderVersion};
+use crate::api::types::build::{
+    BuildCachePruneOptions, BuildCachePruneReport, BuildConfig, BuilderVersion,
+};
 use crate::builder::dockerfile::BuildManager;
 use crate::container::short_id;
 use crate::errdefs::{Error, Result};
@@ -47,6 +50,19 @@ impl Backend {
 }
 
 impl router::Backend for Backend {
+    /// moby `Backend.PruneCache` with BuildKit's checks (`builder-next`
+    /// `Builder.Prune` and `toBuildkitPruneInfo`): unknown filters, both
+    /// `until` and `unused-for`, several values, or a value that is not a
+    /// duration are refused. Then there is nothing to prune: the classic
+    /// builder keeps no cache (every build runs every step), so dockerd's
+    /// answer for an empty cache is the honest one.
+    fn prune_cache(&self, opts: BuildCachePruneOptions) -> Result<BuildCachePruneReport> {
+        validate_prune_filters(&opts).map_err(|e| {
+            Error::invalid_parameter(format!("failed to prune build cache: {}", e.message))
+        })?;
+        Ok(BuildCachePruneReport::default())
+    }
+
     /// moby `Backend.Build`.
     fn build(&self, config: BuildConfig) -> Result<String> {
         if config.options.version == BuilderVersion::BuildKit {
@@ -72,5 +88,53 @@ impl router::Backend for Backend {
             tagger.tag_images(&image_id)?;
         }
         Ok(image_id)
+    }
+}
+
+/// The filters `POST /build/prune` accepts (moby `cacheFields` that are
+/// exposed, plus `until`, `unused-for`, `label` and `label!`).
+const PRUNE_FILTERS: &[&str] = &[
+    "id",
+    "parent",
+    "type",
+    "description",
+    "inuse",
+    "shared",
+    "private",
+    "until",
+    "unused-for",
+    "label",
+    "label!",
+];
+
+fn validate_prune_filters(opts: &BuildCachePruneOptions) -> Result<()> {
+    let mut keys: Vec<&String> = opts.filters.keys().collect();
+    keys.sort();
+    if let Some(k) = keys.iter().find(|k| !PRUNE_FILTERS.contains(&k.as_str())) {
+        return Err(Error::invalid_parameter(format!("Invalid filter '{k}'")));
+    }
+    let get = |k: &str| opts.filters.get(k).cloned().unwrap_or_default();
+    let (until, unused_for) = (get("until"), get("unused-for"));
+    if !until.is_empty() && !unused_for.is_empty() {
+        return Err(Error::invalid_parameter(
+            "conflicting filters: \"until\" and \"unused-for\"",
+        ));
+    }
+    let key = if unused_for.is_empty() {
+        "until"
+    } else {
+        "unused-for"
+    };
+    let values: Vec<String> = until.into_iter().chain(unused_for).collect();
+    match values.as_slice() {
+        [] => Ok(()),
+        [v] => crate::builder::dockerfile::instructions::parse_go_duration(v)
+            .map(|_| ())
+            .map_err(|e| {
+                Error::invalid_parameter(format!(
+                    "{key:?} filter expects a duration (e.g., '24h'): {e}"
+                ))
+            }),
+        _ => Err(Error::invalid_parameter("filters expect only one value")),
     }
 }

@@ -10,8 +10,10 @@
 //! build's messages are held back and only the image id is sent, or, on
 //! failure, everything held back and then the error.
 //!
-//! `postPrune` and `postCancel` serve BuildKit, which mini-dockerd does
-//! not have: they answer 501 naming the moby handler.
+//! `postPrune` reads its options and asks the backend, which has no cache
+//! to prune (see `server/backend/build`). `postCancel` serves BuildKit's
+//! sessions, which mini-dockerd does not have: it answers 501 naming the
+//! moby handler.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -19,11 +21,14 @@ use std::sync::{Arc, Mutex};
 
 use hyper::Response;
 
-use crate::api::types::build::{BuildConfig, BuilderVersion, ImageBuildOptions, ProgressWriter};
+use crate::api::types::build::{
+    BuildCachePruneOptions, BuildConfig, BuilderVersion, ImageBuildOptions, ProgressWriter,
+};
+use crate::api::types::filters;
 use crate::errdefs::{Error, Result};
 use crate::server::httputils::{
-    bool_value, form_values, int64_value_or_zero, parse_form_lenient, stream_response,
-    version_less_than, ApiRequest, Body, BodyReader, Ctx, Vars, WriteFlusher,
+    atoi, bool_value, form_values, int64_value_or_zero, parse_form_lenient, stream_response,
+    version_less_than, write_json, ApiRequest, Body, BodyReader, Ctx, Vars, WriteFlusher,
 };
 use crate::server::router::not_implemented_error;
 use crate::streamformatter;
@@ -261,14 +266,36 @@ impl BuildRouter {
         }
     }
 
-    /// moby `postPrune`: `POST /build/prune`.
+    /// moby `postPrune`: `POST /build/prune`. dockerd 20.10 answers a
+    /// malformed `filters` or `keep-storage` with 500 (an unclassified
+    /// error); we answer 400 with its text, as later dockerd does.
     pub(super) async fn post_prune(
         self: Arc<Self>,
         _ctx: Ctx,
-        _req: ApiRequest,
+        req: ApiRequest,
         _vars: Vars,
     ) -> Result<Response<Body>> {
-        Err(not_implemented_error("postPrune", "build/build_routes.go"))
+        let form = parse_form_lenient(&req);
+        let filters = filters::from_json(&form_value(&form, "filters")).map_err(|e| {
+            Error::invalid_parameter(format!("could not parse filters: {}", e.message))
+        })?;
+        let ks = match form_value(&form, "keep-storage") {
+            v if v.is_empty() => "0".to_string(),
+            v => v,
+        };
+        let keep_storage = atoi(&ks).map_err(|e| {
+            Error::invalid_parameter(format!(
+                "keep-storage is in bytes and expects an integer, got {ks}: {}",
+                e.message
+            ))
+        })?;
+        let opts = BuildCachePruneOptions {
+            all: bool_value(&form, "all"),
+            filters,
+            keep_storage,
+        };
+        let report = self.backend.prune_cache(opts)?;
+        write_json(hyper::StatusCode::OK, &report)
     }
 
     /// moby `postCancel`: `POST /build/cancel`.
