@@ -453,7 +453,10 @@ fn build_prune_has_no_cache_to_reclaim() {
 
     let (status, _, body) = d.raw("POST", "/v1.41/build/prune?all=1", &[], b"");
     assert_eq!(status, 200);
-    assert_eq!(text(&body), "{\"CachesDeleted\":null,\"SpaceReclaimed\":0}\n");
+    assert_eq!(
+        text(&body),
+        "{\"CachesDeleted\":null,\"SpaceReclaimed\":0}\n"
+    );
     for (query, message) in [
         (
             "keep-storage=abc",

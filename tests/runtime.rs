@@ -86,6 +86,7 @@ impl Fixture {
             layers: vec![self.tmp.path().join("layer")],
             container_dir,
             mounts: vec![],
+            tmpfs: vec![],
             network: NetworkMode::Private,
             resources: Resources::default(),
             process: ProcessSpec {

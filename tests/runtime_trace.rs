@@ -44,6 +44,7 @@ async fn start_reports_runtime_and_init_steps() {
         layers: vec![layer],
         container_dir: tmp.path().join("c"),
         mounts: vec![],
+        tmpfs: vec![],
         network: NetworkMode::None,
         resources: Resources::default(),
         process: ProcessSpec {

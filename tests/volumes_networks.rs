@@ -404,3 +404,113 @@ fn plugins_answer_as_a_daemon_with_none_installed() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "");
 }
+
+/// `--mount` and `--tmpfs` (moby `registerMountPoints` and the Linux mount
+/// parser): a bind, a named volume and a tmpfs from `--mount`, and a
+/// `--tmpfs`, are mounted as dockerd mounts them (a tmpfs starts from
+/// `noexec,nosuid,nodev`; `tmpfs-size=1m,tmpfs-mode=1770` become its
+/// `size` and `mode`), inspect lists them with dockerd's `Mounts` fields,
+/// data in a named volume outlives the container, and a bad `--mount`
+/// gets dockerd's 400 at create. Before, `Mounts` and `Tmpfs` were
+/// accepted and nothing was mounted.
+#[test]
+fn mount_and_tmpfs_are_mounted() {
+    if !docker_available() {
+        return;
+    }
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    let host = d.root.join("bind-src");
+    std::fs::create_dir_all(&host).unwrap();
+    std::fs::write(host.join("f"), "from the host\n").unwrap();
+    let bind = format!("type=bind,src={},dst=/h,readonly", host.display());
+    let out = d.docker_ok(&[
+        "run",
+        "--rm",
+        "--mount",
+        &bind,
+        "--mount",
+        "type=volume,src=kept,dst=/d",
+        "--mount",
+        "type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=1770",
+        "--tmpfs",
+        "/tt:size=2m",
+        "busybox",
+        "sh",
+        "-c",
+        "cat /h/f; echo saved > /d/f; grep -E ' /(t|tt|h) ' /proc/mounts | cut -d' ' -f2-4",
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "from the host");
+    assert!(
+        lines[1..]
+            .iter()
+            .any(|l| l.starts_with("/h ") && l.contains(" ro,")),
+        "{out}"
+    );
+    assert!(
+        lines.contains(&"/t tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k,mode=1770"),
+        "{out}"
+    );
+    assert!(
+        lines.contains(&"/tt tmpfs rw,nosuid,nodev,noexec,relatime,size=2048k"),
+        "{out}"
+    );
+    assert_eq!(
+        d.docker_ok(&[
+            "run",
+            "--rm",
+            "-v",
+            "kept:/data",
+            "busybox",
+            "cat",
+            "/data/f"
+        ])
+        .trim(),
+        "saved"
+    );
+
+    d.docker_ok(&[
+        "create",
+        "--name",
+        "mnt",
+        "--mount",
+        &bind,
+        "--mount",
+        "type=tmpfs,dst=/t",
+        "busybox",
+    ]);
+    let mounts = d.docker_ok(&["inspect", "-f", "{{json .Mounts}}", "mnt"]);
+    let mounts: serde_json::Value = serde_json::from_str(mounts.trim()).unwrap();
+    assert_eq!(mounts[0]["Type"], "bind");
+    assert_eq!(mounts[0]["Destination"], "/h");
+    assert_eq!(mounts[0]["RW"], false);
+    assert_eq!(mounts[1]["Type"], "tmpfs");
+    assert_eq!(mounts[1]["Source"], "");
+
+    for (args, message) in [
+        (
+            vec!["--mount", "type=bind,src=/nonexist-mount-src,dst=/h"],
+            r#"invalid mount config for type "bind": bind source path does not exist: /nonexist-mount-src"#,
+        ),
+        (
+            vec!["--mount", "type=tmpfs,src=/x,dst=/h"],
+            r#"invalid mount config for type "tmpfs": field Source must not be specified"#,
+        ),
+        (
+            vec!["-v", "/tmp:/h", "--mount", "type=bind,src=/tmp,dst=/h"],
+            "Duplicate mount point: /h",
+        ),
+    ] {
+        let mut cmd = vec!["create"];
+        cmd.extend(args);
+        cmd.push("busybox");
+        let out = d.docker(&cmd);
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+    }
+}

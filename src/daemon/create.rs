@@ -19,7 +19,6 @@ use crate::api::types::container::{Config, ContainerCreateConfig, CreateResponse
 use crate::container::{lock, short_id, Container};
 use crate::errdefs::{Error, Result};
 use crate::image::ImageConfig;
-use crate::runtime::BindMount;
 
 impl Daemon {
     /// moby `ContainerCreate`: 201 `{"Id","Warnings":[]}`.
@@ -220,38 +219,24 @@ pub(crate) fn parse_bind(spec: &str) -> Result<ParsedBind> {
 }
 
 impl Daemon {
-    /// The runtime's bind for one `-v`: a host path as is, a named volume
-    /// as its directory (created if missing: moby `registerMountPoints`).
-    pub(crate) fn resolve_bind(&self, b: &ParsedBind) -> Result<BindMount> {
-        let source = match &b.host_path {
-            Some(p) => p.clone(),
-            None => self.volumes.volume_path(&b.volume)?,
-        };
-        Ok(BindMount {
-            source,
-            destination: b.destination.clone(),
-            read_only: b.read_only,
-        })
-    }
-
     /// Record (or drop) container `id`'s use of its named volumes, so that
     /// `docker volume rm` answers 409 while the container exists.
     pub(crate) fn reference_volumes(&self, c: &Container, add: bool) {
-        for b in c.host_config.binds.iter().flatten() {
-            if let Ok(p) = parse_bind(b) {
-                if p.host_path.is_none() {
-                    if add {
-                        if let Err(e) = self
-                            .volumes
-                            .volume_path(&p.volume)
-                            .and_then(|_| self.volumes.reference(&p.volume, &c.id))
-                        {
-                            tracing::warn!("volume {}: {}", p.volume, e.message);
-                        }
-                    } else {
-                        self.volumes.dereference(&p.volume, &c.id);
-                    }
+        let points = super::volumes::mount_points(&c.host_config).unwrap_or_default();
+        for p in points
+            .iter()
+            .filter(|p| p.kind == super::volumes::MountType::Volume)
+        {
+            if add {
+                if let Err(e) = self
+                    .volumes
+                    .volume_path(&p.volume)
+                    .and_then(|_| self.volumes.reference(&p.volume, &c.id))
+                {
+                    tracing::warn!("volume {}: {}", p.volume, e.message);
                 }
+            } else {
+                self.volumes.dereference(&p.volume, &c.id);
             }
         }
     }

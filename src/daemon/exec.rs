@@ -520,6 +520,7 @@ fn exec_container_spec(c: &crate::container::Container) -> ContainerSpec {
         layers: Vec::new(),
         container_dir: c.root.clone(),
         mounts: Vec::new(),
+        tmpfs: Vec::new(),
         network: Default::default(),
         resources: Default::default(),
         process: ProcessSpec::default(),

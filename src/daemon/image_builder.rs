@@ -72,6 +72,7 @@ impl Daemon {
                 layers: images.layer_dirs(&image),
                 container_dir,
                 mounts: Vec::new(),
+                tmpfs: Vec::new(),
                 network: NetworkMode::None,
                 resources: Resources::default(),
                 process: ProcessSpec::default(),

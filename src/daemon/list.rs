@@ -270,34 +270,29 @@ pub(crate) fn networks(c: &Container) -> Value {
     }})
 }
 
-/// `Mounts`: the binds and named volumes, as dockerd shows `-v
-/// /src:/dst[:ro]` and `-v name:/dst`.
+/// `Mounts`: every bind, volume and `--mount` tmpfs (not `--tmpfs`,
+/// which dockerd leaves out too), as dockerd's inspect shows them.
 ///
 /// dockerd lists them in Go map order, which is random, and the docker CLI
 /// sends `Binds` in map order too; we sort by destination so that the same
 /// container always inspects the same way.
 pub(crate) fn mounts(c: &Container) -> Vec<Value> {
-    let mut binds: Vec<_> = c
-        .host_config
-        .binds
-        .iter()
-        .flatten()
-        .filter_map(|b| super::create::parse_bind(b).ok())
-        .collect();
-    binds.sort_by(|a, b| a.destination.cmp(&b.destination));
-    binds
+    use super::volumes::{mount_points, MountType};
+    let mut points = mount_points(&c.host_config).unwrap_or_default();
+    points.sort_by(|a, b| a.destination.cmp(&b.destination));
+    points
         .into_iter()
-        .map(|m| match &m.host_path {
-            Some(src) => json!({
-                "Type": "bind",
-                "Source": src,
+        .map(|m| match m.kind {
+            MountType::Bind => json!({
+                "Type": m.kind.as_str(),
+                "Source": m.host_path,
                 "Destination": m.destination,
-                "Mode": if m.read_only { "ro" } else { "" },
+                "Mode": m.mode,
                 "RW": !m.read_only,
                 "Propagation": "rprivate",
             }),
-            None => json!({
-                "Type": "volume",
+            MountType::Volume => json!({
+                "Type": m.kind.as_str(),
                 "Name": m.volume,
                 // <data-root>/volumes/<name>/_data; the container dir is
                 // <data-root>/containers/<id>.
@@ -306,7 +301,15 @@ pub(crate) fn mounts(c: &Container) -> Vec<Value> {
                     .unwrap_or_default(),
                 "Destination": m.destination,
                 "Driver": "local",
-                "Mode": if m.read_only { "ro" } else { "z" },
+                "Mode": if m.mode.is_empty() { "z".to_string() } else { m.mode },
+                "RW": !m.read_only,
+                "Propagation": "",
+            }),
+            MountType::Tmpfs => json!({
+                "Type": m.kind.as_str(),
+                "Source": "",
+                "Destination": m.destination,
+                "Mode": "",
                 "RW": !m.read_only,
                 "Propagation": "",
             }),

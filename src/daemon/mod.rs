@@ -47,6 +47,7 @@ pub mod top;
 pub mod unpause;
 pub mod update;
 pub mod verify;
+pub mod volumes;
 pub mod wait;
 pub mod workdir;
 

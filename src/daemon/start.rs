@@ -231,10 +231,7 @@ impl Daemon {
             }
         };
         let network = super::create::network_mode(&c.host_config.network_mode)?;
-        let mut mounts = Vec::new();
-        for b in c.host_config.binds.iter().flatten() {
-            mounts.push(self.resolve_bind(&super::create::parse_bind(b)?)?);
-        }
+        let (mounts, tmpfs) = self.runtime_mounts(&c.host_config)?;
         let hc = &c.host_config;
         let hostname = c.config.hostname.clone();
         let mut args = vec![c.path.clone()];
@@ -249,6 +246,7 @@ impl Daemon {
             layers,
             container_dir: c.root.clone(),
             mounts,
+            tmpfs,
             network,
             resources: Resources {
                 memory: hc.memory,

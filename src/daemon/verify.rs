@@ -18,7 +18,7 @@
 
 use serde_json::Value;
 
-use super::create::{network_mode, parse_bind};
+use super::create::network_mode;
 use crate::api::types::container::{Config, HostConfig};
 use crate::errdefs::{Error, Result};
 
@@ -128,19 +128,6 @@ fn validate_host_config(hc: &HostConfig) -> std::result::Result<(), String> {
     let rp = &hc.restart_policy;
     if hc.auto_remove && !rp.is_none() {
         return Err("can't create 'AutoRemove' container with restart policy".into());
-    }
-    // `ValidateMountConfig`, as far as the type: mini-dockerd mounts only
-    // what `Binds` says, so the other checks of a `Mounts` entry would
-    // judge settings that are never used.
-    if let Some(Value::Array(mounts)) = hc.extra.get("Mounts") {
-        for m in mounts {
-            let typ = m.get("Type").and_then(Value::as_str).unwrap_or("");
-            if !matches!(typ, "bind" | "volume" | "tmpfs") {
-                return Err(format!(
-                    "invalid mount config for type {typ:?}: mount type unknown"
-                ));
-            }
-        }
     }
     validate_port_bindings(hc.port_bindings.as_ref())?;
     // `validateRestartPolicy`.
@@ -332,9 +319,9 @@ fn verify_platform_container_settings(hc: &HostConfig) -> Result<Vec<String>> {
             }
         }
     }
-    for b in hc.binds.iter().flatten() {
-        parse_bind(b)?;
-    }
+    // `-v` and `--mount` together: each parsed and checked, and no
+    // destination twice.
+    super::volumes::mount_points(hc)?;
     Ok(Vec::new())
 }
 

@@ -164,6 +164,9 @@ fn run_start(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fa
         for (src, dst, ro) in &cfg.binds {
             super::mount::bind(rootfs, src, dst, *ro)?;
         }
+        for (dst, options) in &cfg.tmpfs {
+            super::mount::tmpfs(rootfs, dst, options)?;
+        }
         Ok(())
     })?;
     step(sock, "sethostname", || {

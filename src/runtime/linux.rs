@@ -430,6 +430,11 @@ impl LinuxRuntime {
             hostname: spec.hostname.clone(),
             private_net: spec.network != NetworkMode::Host,
             binds,
+            tmpfs: spec
+                .tmpfs
+                .iter()
+                .map(|t| (t.destination.clone(), t.options.clone()))
+                .collect(),
             cgroup_procs: Vec::new(),
             cgroup_view: cg
                 .container_view()

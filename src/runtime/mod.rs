@@ -105,6 +105,15 @@ pub struct BindMount {
     pub read_only: bool,
 }
 
+/// A tmpfs in the container (`--tmpfs /t:size=1m`, `--mount type=tmpfs`).
+#[derive(Debug, Clone)]
+pub struct TmpfsMount {
+    pub destination: String,
+    /// moby's options as given (`size=1m,mode=1770`, `ro`, `exec`, ...):
+    /// mount flags and tmpfs data, on top of `noexec,nosuid,nodev`.
+    pub options: String,
+}
+
 /// The process to run: the container's init (`start`) or an `exec`.
 #[derive(Debug, Clone, Default)]
 pub struct ProcessSpec {
@@ -138,6 +147,8 @@ pub struct ContainerSpec {
     pub container_dir: PathBuf,
     /// `-v` binds.
     pub mounts: Vec<BindMount>,
+    /// Tmpfs mounts, made after the binds.
+    pub tmpfs: Vec<TmpfsMount>,
     pub network: NetworkMode,
     pub resources: Resources,
     pub process: ProcessSpec,

@@ -534,6 +534,45 @@ pub fn bind(rootfs: &Path, source: &str, dest: &str, read_only: bool) -> Result<
     Ok(())
 }
 
+/// A tmpfs at `dest` (resolved under `rootfs`). moby starts every tmpfs
+/// from `noexec,nosuid,nodev` and merges the user's options in
+/// (`mount.MergeTmpfsOptions`): flag words (`ro`, `exec`, `suid`, ...)
+/// switch mount flags, everything else (`size=`, `mode=`, `uid=`) is the
+/// filesystem's data.
+pub fn tmpfs(rootfs: &Path, dest: &str, options: &str) -> Result<(), String> {
+    let target = secure_join(rootfs, dest)?;
+    mkdir(&target)?;
+    let mut flags = MsFlags::MS_NOEXEC | MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
+    let mut data = Vec::new();
+    for opt in options.split(',').filter(|o| !o.is_empty()) {
+        match opt {
+            "ro" => flags |= MsFlags::MS_RDONLY,
+            "rw" => flags &= !MsFlags::MS_RDONLY,
+            "exec" => flags &= !MsFlags::MS_NOEXEC,
+            "noexec" => flags |= MsFlags::MS_NOEXEC,
+            "suid" => flags &= !MsFlags::MS_NOSUID,
+            "nosuid" => flags |= MsFlags::MS_NOSUID,
+            "dev" => flags &= !MsFlags::MS_NODEV,
+            "nodev" => flags |= MsFlags::MS_NODEV,
+            "noatime" => flags |= MsFlags::MS_NOATIME,
+            "nodiratime" => flags |= MsFlags::MS_NODIRATIME,
+            "strictatime" => flags |= MsFlags::MS_STRICTATIME,
+            "sync" => flags |= MsFlags::MS_SYNCHRONOUS,
+            // Propagation words are for the mount's peers, not tmpfs data.
+            "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" => {}
+            other => data.push(other),
+        }
+    }
+    let data = data.join(",");
+    m(
+        Some("tmpfs"),
+        &target,
+        Some("tmpfs"),
+        flags,
+        (!data.is_empty()).then_some(data.as_str()),
+    )
+}
+
 /// Move into the rootfs: runc's and youki's `pivot_root(".", ".")` then a
 /// lazy unmount of the old root stacked underneath; no `.oldroot` dir.
 pub fn pivot_root(rootfs: &Path) -> Result<(), String> {

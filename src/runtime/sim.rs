@@ -393,6 +393,7 @@ mod tests {
             layers: vec![],
             container_dir: PathBuf::from("/nonexistent"),
             mounts: vec![],
+            tmpfs: vec![],
             network: Default::default(),
             resources: Default::default(),
             process: ProcessSpec {

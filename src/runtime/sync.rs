@@ -52,6 +52,9 @@ pub struct InitConfig {
     /// `--privileged`: leave /proc and /sys unmasked (start only).
     #[serde(default)]
     pub unmasked: bool,
+    /// (destination, options) of each tmpfs (start only).
+    #[serde(default)]
+    pub tmpfs: Vec<(String, String)>,
     /// `--init`: stay as PID 1 and run the process as a child (start only).
     #[serde(default)]
     pub init: bool,

@@ -1,0 +1,318 @@
+//! A container's mounts: `-v` (`Binds`), `--mount` (`Mounts`) and
+//! `--tmpfs` (`Tmpfs`), read into one list.
+//!
+//! Mirrors moby `daemon/volumes.go` (v20.10.24) `registerMountPoints` and
+//! the Linux half of `volume/mounts/linux_parser.go` (`ParseMountSpec`,
+//! `validateMountConfigImpl`, `ConvertTmpfsOptions`). moby works the list
+//! out once, at create, and keeps it in config.v2.json as `MountPoints`;
+//! we work it out from the `HostConfig` whenever it is needed (start,
+//! inspect, volume references), which gives the same list because nothing
+//! in it changes after create.
+//!
+//! dockerd also mounts anonymous volumes: an image's `VOLUME`, `-v /data`,
+//! `--mount type=volume` without a source. mini-dockerd does not create
+//! them: the first two stay in the container's own layer, and the third
+//! is refused at create rather than silently not mounted.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::create::parse_bind;
+use super::Daemon;
+use crate::api::types::container::HostConfig;
+use crate::errdefs::{Error, Result};
+use crate::runtime::{BindMount, TmpfsMount};
+
+/// moby `mount.Type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MountType {
+    Bind,
+    Volume,
+    Tmpfs,
+}
+
+impl MountType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MountType::Bind => "bind",
+            MountType::Volume => "volume",
+            MountType::Tmpfs => "tmpfs",
+        }
+    }
+}
+
+/// moby `volumemounts.MountPoint`: one mount of a container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MountPoint {
+    pub kind: MountType,
+    /// The host path of a bind.
+    pub host_path: Option<PathBuf>,
+    /// The volume's name.
+    pub volume: String,
+    pub destination: String,
+    pub read_only: bool,
+    /// `Mode` as inspect shows it: the `-v` mode string, `z` for a volume
+    /// given with `-v`, empty for `--mount`.
+    pub mode: String,
+    /// The tmpfs options, for a tmpfs.
+    pub tmpfs_options: String,
+}
+
+/// moby `errMountConfig`: `invalid mount config for type "bind": ...`.
+fn mount_config_error(typ: &str, err: impl std::fmt::Display) -> Error {
+    Error::invalid_parameter(format!("invalid mount config for type {typ:?}: {err}"))
+}
+
+/// moby `ParseMountSpec` with `validateMountConfigImpl` (bind sources
+/// must exist): one `HostConfig.Mounts` entry.
+pub(crate) fn parse_mount_spec(m: &Value) -> Result<MountPoint> {
+    let s = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let typ = s("Type");
+    let (source, target) = (s("Source"), s("Target"));
+    let read_only = m.get("ReadOnly").and_then(Value::as_bool).unwrap_or(false);
+    let has = |k: &str| m.get(k).is_some_and(|v| !v.is_null());
+    let err = |e: &str| mount_config_error(&typ, e);
+    let kind = match typ.as_str() {
+        "bind" => MountType::Bind,
+        "volume" => MountType::Volume,
+        "tmpfs" => MountType::Tmpfs,
+        _ => return Err(err("mount type unknown")),
+    };
+    if target.is_empty() {
+        return Err(err("field Target must not be empty"));
+    }
+    if target == "/" {
+        return Err(err("invalid specification: destination can't be '/'"));
+    }
+    if !target.starts_with('/') {
+        return Err(err(&format!(
+            "invalid mount path: '{target}' mount path must be absolute"
+        )));
+    }
+    let mut mp = MountPoint {
+        kind,
+        host_path: None,
+        volume: String::new(),
+        destination: clean(&target),
+        read_only,
+        mode: String::new(),
+        tmpfs_options: String::new(),
+    };
+    match kind {
+        MountType::Bind => {
+            if source.is_empty() {
+                return Err(err("field Source must not be empty"));
+            }
+            if has("VolumeOptions") {
+                return Err(err("field VolumeOptions must not be specified"));
+            }
+            if !source.starts_with('/') {
+                return Err(err(&format!(
+                    "invalid mount path: '{source}' mount path must be absolute"
+                )));
+            }
+            if std::fs::metadata(&source).is_err() {
+                return Err(err(&format!("bind source path does not exist: {source}")));
+            }
+            mp.host_path = Some(PathBuf::from(clean(&source)));
+        }
+        MountType::Volume => {
+            if has("BindOptions") {
+                return Err(err("field BindOptions must not be specified"));
+            }
+            if source.is_empty() {
+                if read_only {
+                    return Err(err(
+                        "must not set ReadOnly mode when using anonymous volumes",
+                    ));
+                }
+                return Err(Error::not_implemented(format!(
+                    "anonymous volumes are not supported by mini-dockerd: give the volume at {target} a name (--mount type=volume,source=NAME,target={target})"
+                )));
+            }
+            if !super::names::valid_name(&source) {
+                return Err(Error::invalid_parameter(format!(
+                    "create {source}: \"{source}\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path"
+                )));
+            }
+            mp.volume = source;
+        }
+        MountType::Tmpfs => {
+            if has("BindOptions") {
+                return Err(err("field BindOptions must not be specified"));
+            }
+            if !source.is_empty() {
+                return Err(err("field Source must not be specified"));
+            }
+            mp.tmpfs_options = convert_tmpfs_options(m.get("TmpfsOptions"), read_only);
+        }
+    }
+    Ok(mp)
+}
+
+/// moby `ConvertTmpfsOptions`: `SizeBytes` with the largest unit that
+/// divides it (`size=1m`), `Mode` in octal, `ro`.
+fn convert_tmpfs_options(opts: Option<&Value>, read_only: bool) -> String {
+    let mut raw = Vec::new();
+    let field = |k: &str| {
+        opts.and_then(|o| o.get(k))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    };
+    let size = field("SizeBytes");
+    if size != 0 {
+        let (n, suffix) = [("g", 1i64 << 30), ("m", 1 << 20), ("k", 1 << 10)]
+            .into_iter()
+            .find(|(_, d)| size % d == 0)
+            .map_or((size, ""), |(s, d)| (size / d, s));
+        raw.push(format!("size={n}{suffix}"));
+    }
+    let mode = field("Mode");
+    if mode != 0 {
+        raw.push(format!("mode={mode:o}"));
+    }
+    if read_only {
+        raw.push("ro".into());
+    }
+    raw.join(",")
+}
+
+/// Go's `filepath.Clean` for the absolute paths a mount names.
+fn clean(p: &str) -> String {
+    crate::runtime::archive::clean_abs(p)
+}
+
+/// moby `registerMountPoints`, without anonymous volumes: the `-v` binds
+/// first, then `--mount`; a destination given twice is dockerd's
+/// "Duplicate mount point" (400).
+pub(crate) fn mount_points(hc: &HostConfig) -> Result<Vec<MountPoint>> {
+    let mut out: Vec<MountPoint> = Vec::new();
+    for b in hc.binds.iter().flatten() {
+        let p = parse_bind(b)?;
+        out.push(MountPoint {
+            kind: if p.host_path.is_some() {
+                MountType::Bind
+            } else {
+                MountType::Volume
+            },
+            mode: b.splitn(3, ':').nth(2).unwrap_or("").to_string(),
+            host_path: p.host_path,
+            volume: p.volume,
+            destination: clean(&p.destination),
+            read_only: p.read_only,
+            tmpfs_options: String::new(),
+        });
+    }
+    for m in hc
+        .extra
+        .get("Mounts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let mp = parse_mount_spec(m)?;
+        if out.iter().any(|o| o.destination == mp.destination) {
+            return Err(Error::invalid_parameter(format!(
+                "Duplicate mount point: {}",
+                mp.destination
+            )));
+        }
+        out.push(mp);
+    }
+    Ok(out)
+}
+
+/// `HostConfig.Tmpfs`: `{"/run": "size=1m"}` (`--tmpfs /run:size=1m`).
+pub(crate) fn tmpfs_map(hc: &HostConfig) -> Vec<TmpfsMount> {
+    let mut out: Vec<TmpfsMount> = hc
+        .extra
+        .get("Tmpfs")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(dest, opts)| TmpfsMount {
+            destination: dest.clone(),
+            options: opts.as_str().unwrap_or("").to_string(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.destination.cmp(&b.destination));
+    out
+}
+
+impl Daemon {
+    /// The runtime's mounts for `hc`: binds and volumes (a named volume as
+    /// its directory, created if missing), and every tmpfs.
+    pub(crate) fn runtime_mounts(
+        &self,
+        hc: &HostConfig,
+    ) -> Result<(Vec<BindMount>, Vec<TmpfsMount>)> {
+        let mut binds = Vec::new();
+        let mut tmpfs = Vec::new();
+        for mp in mount_points(hc)? {
+            match mp.kind {
+                MountType::Bind | MountType::Volume => binds.push(BindMount {
+                    source: match &mp.host_path {
+                        Some(p) => p.clone(),
+                        None => self.volumes.volume_path(&mp.volume)?,
+                    },
+                    destination: mp.destination,
+                    read_only: mp.read_only,
+                }),
+                MountType::Tmpfs => tmpfs.push(TmpfsMount {
+                    destination: mp.destination,
+                    options: mp.tmpfs_options,
+                }),
+            }
+        }
+        tmpfs.extend(tmpfs_map(hc));
+        Ok((binds, tmpfs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// dockerd's texts for a bad `--mount`, as the CLI prints them.
+    #[test]
+    fn bad_mounts_get_dockerds_errors() {
+        let cases = [
+            (
+                json!({"Type": "bind", "Source": "/nonexist-xyz", "Target": "/h"}),
+                r#"invalid mount config for type "bind": bind source path does not exist: /nonexist-xyz"#,
+            ),
+            (
+                json!({"Type": "tmpfs", "Source": "/x", "Target": "/h"}),
+                r#"invalid mount config for type "tmpfs": field Source must not be specified"#,
+            ),
+            (
+                json!({"Type": "bind", "Source": "/tmp", "Target": "rel"}),
+                r#"invalid mount config for type "bind": invalid mount path: 'rel' mount path must be absolute"#,
+            ),
+            (
+                json!({"Type": "npipe", "Target": "/x"}),
+                r#"invalid mount config for type "npipe": mount type unknown"#,
+            ),
+        ];
+        for (m, want) in cases {
+            assert_eq!(parse_mount_spec(&m).unwrap_err().message, want);
+        }
+    }
+
+    /// `--mount type=tmpfs,tmpfs-size=1m,tmpfs-mode=1770` becomes the data
+    /// `size=1m,mode=1770`, as moby's `ConvertTmpfsOptions` writes it.
+    #[test]
+    fn tmpfs_options_follow_moby() {
+        let m = json!({"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": 1048576, "Mode": 1016}});
+        assert_eq!(
+            parse_mount_spec(&m).unwrap().tmpfs_options,
+            "size=1m,mode=1770"
+        );
+        assert_eq!(
+            convert_tmpfs_options(Some(&json!({"SizeBytes": 1000})), true),
+            "size=1000,ro"
+        );
+    }
+}
