@@ -1632,3 +1632,62 @@ fn daemon_init_is_the_default() {
     d.docker_ok(&["create", "--name", "plain", "busybox"]);
     assert_eq!(inspect(&d, "plain", "{{json .HostConfig.Init}}"), "null");
 }
+
+/// `--ulimit` and `--group-add` reach the process, as runc applies them:
+/// the limits are set before the process runs, the extra groups join the
+/// supplementary ones (by number or by name from the image's group file),
+/// an exec gets the container's `--group-add` too, and a process without
+/// supplementary groups still lists its primary group (`groups=0`).
+/// Before, both options were accepted and ignored.
+#[test]
+fn ulimits_and_group_add_apply() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipping: needs the linux runtime (root)");
+        return;
+    }
+    let out = d.docker_ok(&[
+        "run",
+        "--rm",
+        "--ulimit",
+        "nofile=100:200",
+        "busybox",
+        "sh",
+        "-c",
+        "ulimit -n; ulimit -Hn",
+    ]);
+    assert_eq!(out.split_whitespace().collect::<Vec<_>>(), ["100", "200"]);
+    let id = d.docker_ok(&["run", "--rm", "--user", "1000", "busybox", "id", "-G"]);
+    assert_eq!(id.trim(), "0");
+    let id = d.docker_ok(&[
+        "run",
+        "--rm",
+        "--group-add",
+        "10",
+        "--group-add",
+        "nogroup",
+        "busybox",
+        "id",
+        "-G",
+    ]);
+    assert_eq!(id.trim(), "0 10 65534");
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "grp",
+        "--group-add",
+        "10",
+        "busybox",
+        "sleep",
+        "300",
+    ]);
+    assert_eq!(d.docker_ok(&["exec", "grp", "id", "-G"]).trim(), "0 10");
+    let bad = d.docker(&["run", "--rm", "--group-add", "nosuch", "busybox", "true"]);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("Unable to find group nosuch: no matching entries in group file"),
+        "{bad:?}"
+    );
+    d.docker_ok(&["rm", "-f", "grp"]);
+}

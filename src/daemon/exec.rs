@@ -268,8 +268,11 @@ impl Daemon {
                     stdin: e.open_stdin,
                     // The start's size wins over the create's, as in moby.
                     console_size: console_size.or(e.console_size),
-                    // Set from the container's below.
+                    // These two are set from the container's below.
                     capabilities: None,
+                    additional_groups: Vec::new(),
+                    // An exec keeps the limits it inherits, as runc's does.
+                    rlimits: Vec::new(),
                 },
                 e.privileged,
                 e.container_id.clone(),
@@ -287,6 +290,9 @@ impl Daemon {
                 &c.host_config,
                 exec_privileged || c.host_config.privileged,
             ));
+            // moby `getUser` adds the container's `--group-add` for an
+            // exec too.
+            process.additional_groups = c.host_config.group_add();
             (c.state.pid, exec_container_spec(&c))
         };
         self.log_event_for_id(

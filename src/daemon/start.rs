@@ -270,6 +270,8 @@ impl Daemon {
                 stdin: c.config.open_stdin,
                 console_size,
                 capabilities: Some(super::verify::capabilities_mask(hc, hc.privileged)),
+                additional_groups: hc.group_add(),
+                rlimits: hc.ulimits(),
             },
             etc_hosts: build_hosts(&hostname, network, hc.extra_hosts.as_deref()),
             resolv_conf: build_resolv_conf(

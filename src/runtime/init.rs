@@ -318,7 +318,13 @@ fn finish_and_exec(
 ) -> Result<Infallible, Fail> {
     let init = matches!(role, Role::Init { .. });
     let user = step(sock, "user", || {
-        super::user::resolve(&p.user, "/etc/passwd", "/etc/group")
+        let mut user = super::user::resolve(&p.user, "/etc/passwd", "/etc/group")?;
+        for gid in super::user::additional_groups(&p.additional_groups, "/etc/group")? {
+            if !user.groups.contains(&gid) {
+                user.groups.push(gid);
+            }
+        }
+        Ok::<_, String>(user)
     })?;
     let env = build_env(&p.env, hostname, &user.home, p.tty);
     let path_env = env
@@ -350,6 +356,9 @@ fn finish_and_exec(
     let _ = nix::unistd::setsid();
     step(sock, "stdio", || setup_stdio(sock, p, fds, user.uid, init))?;
 
+    if !p.rlimits.is_empty() {
+        step(sock, "rlimits", || set_rlimits(&p.rlimits))?;
+    }
     step(sock, "capabilities", || {
         drop_capabilities(p.capabilities.unwrap_or(DEFAULT_CAPS))
     })?;
@@ -415,6 +424,45 @@ fn finish_and_exec(
         e => format!("exec {exe}: {}", e.desc().to_lowercase()),
     };
     Err(inner.into())
+}
+
+/// `--ulimit`: set each limit before the user and capabilities change
+/// (raising a hard limit needs CAP_SYS_RESOURCE), as runc's
+/// `setupRlimits` does. The names are docker's (go-units `ulimitNameMapping`).
+fn set_rlimits(limits: &[(String, u64, u64)]) -> Result<(), String> {
+    for (name, soft, hard) in limits {
+        let resource = match name.as_str() {
+            "as" => libc::RLIMIT_AS,
+            "core" => libc::RLIMIT_CORE,
+            "cpu" => libc::RLIMIT_CPU,
+            "data" => libc::RLIMIT_DATA,
+            "fsize" => libc::RLIMIT_FSIZE,
+            "locks" => libc::RLIMIT_LOCKS,
+            "memlock" => libc::RLIMIT_MEMLOCK,
+            "msgqueue" => libc::RLIMIT_MSGQUEUE,
+            "nice" => libc::RLIMIT_NICE,
+            "nofile" => libc::RLIMIT_NOFILE,
+            "nproc" => libc::RLIMIT_NPROC,
+            "rss" => libc::RLIMIT_RSS,
+            "rtprio" => libc::RLIMIT_RTPRIO,
+            "rttime" => libc::RLIMIT_RTTIME,
+            "sigpending" => libc::RLIMIT_SIGPENDING,
+            "stack" => libc::RLIMIT_STACK,
+            other => return Err(format!("invalid ulimit type: {other}")),
+        };
+        let limit = libc::rlimit {
+            rlim_cur: *soft,
+            rlim_max: *hard,
+        };
+        // SAFETY: a plain syscall with a valid struct.
+        if unsafe { libc::setrlimit(resource, &limit) } != 0 {
+            return Err(format!(
+                "error setting rlimit type {name}: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `docker run --init`: fork, and stay as the container's PID 1 while the

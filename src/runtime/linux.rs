@@ -313,6 +313,8 @@ impl LinuxRuntime {
             stdin: p.stdin && !p.tty,
             console_size: p.console_size,
             capabilities: p.capabilities,
+            additional_groups: p.additional_groups.clone(),
+            rlimits: p.rlimits.clone(),
         }
     }
 

@@ -131,6 +131,10 @@ pub struct ProcessSpec {
     /// (docker's defaults tweaked by `--cap-add`/`--cap-drop`, everything
     /// for `--privileged`); `None` is docker's defaults.
     pub capabilities: Option<u64>,
+    /// `--group-add`: more supplementary groups, by name or number.
+    pub additional_groups: Vec<String>,
+    /// `--ulimit`: (name, soft, hard), e.g. `("nofile", 100, 100)`.
+    pub rlimits: Vec<(String, u64, u64)>,
 }
 
 /// Everything the runtime needs to run one container.

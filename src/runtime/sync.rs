@@ -76,6 +76,12 @@ pub struct InitProcess {
     /// is docker's defaults.
     #[serde(default)]
     pub capabilities: Option<u64>,
+    /// `--group-add`, resolved against the container's /etc/group.
+    #[serde(default)]
+    pub additional_groups: Vec<String>,
+    /// `--ulimit`: (name, soft, hard).
+    #[serde(default)]
+    pub rlimits: Vec<(String, u64, u64)>,
 }
 
 /// What the init reports back.

@@ -123,7 +123,34 @@ pub fn resolve(spec: &str, passwd: &str, group: &str) -> Result<ExecUser, String
             .map(|(_, gid, _)| *gid)
             .collect();
     }
+    // runc: a process without supplementary groups still lists its
+    // primary group as one (`id` shows `groups=0`).
+    if exec.groups.is_empty() {
+        exec.groups.push(exec.gid);
+    }
     Ok(exec)
+}
+
+/// `--group-add`: each a number, or a name in the container's group file
+/// (runc `GetAdditionalGroupsPath`).
+pub fn additional_groups(names: &[String], group: &str) -> Result<Vec<u32>, String> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let groups = read_group(group);
+    names
+        .iter()
+        .map(|g| match g.parse::<u32>() {
+            Ok(gid) => Ok(gid),
+            Err(_) => groups
+                .iter()
+                .find(|(n, _, _)| n == g)
+                .map(|(_, gid, _)| *gid)
+                .ok_or_else(|| {
+                    format!("Unable to find group {g}: no matching entries in group file")
+                }),
+        })
+        .collect()
 }
 
 #[cfg(test)]

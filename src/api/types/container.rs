@@ -236,6 +236,32 @@ impl HostConfig {
     pub fn init(&self) -> Option<bool> {
         self.extra.get("Init").and_then(Value::as_bool)
     }
+
+    /// `--group-add` (moby `GroupAdd`).
+    pub fn group_add(&self) -> Vec<String> {
+        self.extra
+            .get("GroupAdd")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|g| g.as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// `--ulimit` (moby `Ulimits`: `{"Name":"nofile","Soft":100,"Hard":100}`),
+    /// as (name, soft, hard).
+    pub fn ulimits(&self) -> Vec<(String, u64, u64)> {
+        self.extra
+            .get("Ulimits")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|u| {
+                let n = |k: &str| u.get(k).and_then(Value::as_i64).map(|v| v.max(0) as u64);
+                Some((u.get("Name")?.as_str()?.to_string(), n("Soft")?, n("Hard")?))
+            })
+            .collect()
+    }
 }
 
 /// The fields dockerd 20.10 shows in `HostConfig` that are not typed
