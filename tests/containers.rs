@@ -1691,3 +1691,35 @@ fn ulimits_and_group_add_apply() {
     );
     d.docker_ok(&["rm", "-f", "grp"]);
 }
+
+/// `--device HOST[:CONTAINER]` makes the host's device node again in the
+/// container's /dev, with its type, numbers and mode (moby
+/// `devicesFromPath`, runc `createDeviceNode`); a path that is not a
+/// device is dockerd's error at start. Before, the option was ignored.
+#[test]
+fn devices_are_made_in_the_container() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipping: needs the linux runtime (root)");
+        return;
+    }
+    let out = d.docker_ok(&[
+        "run",
+        "--rm",
+        "--device",
+        "/dev/null:/dev/xnull",
+        "busybox",
+        "sh",
+        "-c",
+        "stat -c '%F %t,%T %a' /dev/xnull; echo gone > /dev/xnull && echo written",
+    ]);
+    assert_eq!(out.trim(), "character special file 1,3 666\nwritten");
+    let bad = d.docker(&["run", "--rm", "--device", "/etc/passwd", "busybox", "true"]);
+    assert_eq!(bad.status.code(), Some(125));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains(
+            r#"error gathering device information while adding custom device "/etc/passwd": not a device node"#
+        ),
+        "{bad:?}"
+    );
+}

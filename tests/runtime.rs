@@ -87,6 +87,7 @@ impl Fixture {
             container_dir,
             mounts: vec![],
             tmpfs: vec![],
+            devices: vec![],
             network: NetworkMode::Private,
             resources: Resources::default(),
             process: ProcessSpec {

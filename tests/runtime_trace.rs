@@ -45,6 +45,7 @@ async fn start_reports_runtime_and_init_steps() {
         container_dir: tmp.path().join("c"),
         mounts: vec![],
         tmpfs: vec![],
+        devices: vec![],
         network: NetworkMode::None,
         resources: Resources::default(),
         process: ProcessSpec {

@@ -527,6 +527,7 @@ fn exec_container_spec(c: &crate::container::Container) -> ContainerSpec {
         container_dir: c.root.clone(),
         mounts: Vec::new(),
         tmpfs: Vec::new(),
+        devices: Vec::new(),
         network: Default::default(),
         resources: Default::default(),
         process: ProcessSpec::default(),

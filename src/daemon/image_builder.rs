@@ -73,6 +73,7 @@ impl Daemon {
                 container_dir,
                 mounts: Vec::new(),
                 tmpfs: Vec::new(),
+                devices: Vec::new(),
                 network: NetworkMode::None,
                 resources: Resources::default(),
                 process: ProcessSpec::default(),

@@ -28,7 +28,7 @@ use super::logger::Copier as JsonFileLogger;
 use super::Daemon;
 use crate::container::{lock, Container, ContainerRef, Status, StreamChunk, StreamConfig};
 use crate::errdefs::{Error, Result};
-use crate::runtime::{ContainerSpec, ProcessSpec, Resources, RuntimeError};
+use crate::runtime::{ContainerSpec, DeviceMapping, ProcessSpec, Resources, RuntimeError};
 
 /// The PATH a container gets when neither the image nor the client set
 /// one (moby `oci.DefaultPathEnv` on Linux).
@@ -247,6 +247,14 @@ impl Daemon {
             container_dir: c.root.clone(),
             mounts,
             tmpfs,
+            devices: hc
+                .devices()
+                .into_iter()
+                .map(|(path_on_host, path_in_container)| DeviceMapping {
+                    path_on_host,
+                    path_in_container,
+                })
+                .collect(),
             network,
             resources: Resources {
                 memory: hc.memory,

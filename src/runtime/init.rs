@@ -157,6 +157,14 @@ fn run_start(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fa
     })?;
     step(sock, "mount_proc", || super::mount::mount_proc(rootfs))?;
     step(sock, "mount_dev", || super::mount::mount_dev(rootfs))?;
+    if !cfg.devices.is_empty() {
+        step(sock, "devices", || {
+            for (path, kind, major, minor, mode) in &cfg.devices {
+                super::mount::device(rootfs, path, *kind, *major, *minor, *mode)?;
+            }
+            Ok(())
+        })?;
+    }
     step(sock, "mount_sys", || {
         super::mount::mount_sys(rootfs, cfg.private_net, &cfg.cgroup_view)
     })?;

@@ -391,6 +391,15 @@ impl LinuxRuntime {
             ));
         }
 
+        let devices = spec
+            .devices
+            .iter()
+            .map(device_node)
+            .collect::<Result<Vec<_>, _>>()
+            // dockerd finds this while it builds the spec, before the
+            // runtime: its text comes without runc's prefix.
+            .map_err(RuntimeError::other)?;
+
         let (io, theirs) = Self::pipes(&spec.process)?;
         let mut flags =
             (libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC)
@@ -432,6 +441,7 @@ impl LinuxRuntime {
             hostname: spec.hostname.clone(),
             private_net: spec.network != NetworkMode::Host,
             binds,
+            devices,
             tmpfs: spec
                 .tmpfs
                 .iter()
@@ -924,6 +934,36 @@ impl Runtime for LinuxRuntime {
         trace_event!("runtime", "exit", "runtime.changes", id = %spec.id, dur_us = micros_since(t));
         r
     }
+}
+
+/// moby `devicesFromPath` for one node: the host device's type, numbers
+/// and mode, to be made again at its path in the container.
+fn device_node(d: &super::DeviceMapping) -> Result<(String, char, u64, u64, u32), String> {
+    let not_a_device = || {
+        format!(
+            "error gathering device information while adding custom device {:?}: not a device node",
+            d.path_on_host
+        )
+    };
+    let st = nix::sys::stat::stat(d.path_on_host.as_str()).map_err(|e| {
+        format!(
+            "error gathering device information while adding custom device {:?}: {}",
+            d.path_on_host,
+            e.desc().to_lowercase()
+        )
+    })?;
+    let kind = match st.st_mode & libc::S_IFMT {
+        libc::S_IFCHR => 'c',
+        libc::S_IFBLK => 'b',
+        _ => return Err(not_a_device()),
+    };
+    Ok((
+        d.path_in_container.clone(),
+        kind,
+        nix::sys::stat::major(st.st_rdev),
+        nix::sys::stat::minor(st.st_rdev),
+        st.st_mode & 0o7777,
+    ))
 }
 
 #[cfg(test)]

@@ -105,6 +105,13 @@ pub struct BindMount {
     pub read_only: bool,
 }
 
+/// `--device /dev/host[:/dev/ctr[:rwm]]` (moby `DeviceMapping`).
+#[derive(Debug, Clone)]
+pub struct DeviceMapping {
+    pub path_on_host: String,
+    pub path_in_container: String,
+}
+
 /// A tmpfs in the container (`--tmpfs /t:size=1m`, `--mount type=tmpfs`).
 #[derive(Debug, Clone)]
 pub struct TmpfsMount {
@@ -153,6 +160,8 @@ pub struct ContainerSpec {
     pub mounts: Vec<BindMount>,
     /// Tmpfs mounts, made after the binds.
     pub tmpfs: Vec<TmpfsMount>,
+    /// `--device`: host device nodes made again in the container's /dev.
+    pub devices: Vec<DeviceMapping>,
     pub network: NetworkMode,
     pub resources: Resources,
     pub process: ProcessSpec,

@@ -534,6 +534,38 @@ pub fn bind(rootfs: &Path, source: &str, dest: &str, read_only: bool) -> Result<
     Ok(())
 }
 
+/// `--device`: make the node at `path` (resolved under `rootfs`) with the
+/// host device's type, numbers and mode, as runc's `createDeviceNode`.
+pub fn device(
+    rootfs: &Path,
+    path: &str,
+    kind: char,
+    major: u64,
+    minor: u64,
+    mode: u32,
+) -> Result<(), String> {
+    let target = secure_join(rootfs, path)?;
+    if let Some(parent) = target.parent() {
+        mkdir(parent)?;
+    }
+    let _ = fs::remove_file(&target);
+    let kind = if kind == 'b' {
+        SFlag::S_IFBLK
+    } else {
+        SFlag::S_IFCHR
+    };
+    mknod(
+        &target,
+        kind,
+        Mode::from_bits_truncate(mode),
+        makedev(major, minor),
+    )
+    .map_err(|e| format!("mknod {}: {e}", target.display()))?;
+    // mknod honours the umask; the node keeps the host's mode.
+    fs::set_permissions(&target, fs::Permissions::from_mode(mode))
+        .map_err(|e| format!("chmod {}: {e}", target.display()))
+}
+
 /// A tmpfs at `dest` (resolved under `rootfs`). moby starts every tmpfs
 /// from `noexec,nosuid,nodev` and merges the user's options in
 /// (`mount.MergeTmpfsOptions`): flag words (`ro`, `exec`, `suid`, ...)

@@ -394,6 +394,7 @@ mod tests {
             container_dir: PathBuf::from("/nonexistent"),
             mounts: vec![],
             tmpfs: vec![],
+            devices: vec![],
             network: Default::default(),
             resources: Default::default(),
             process: ProcessSpec {

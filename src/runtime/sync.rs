@@ -52,6 +52,10 @@ pub struct InitConfig {
     /// `--privileged`: leave /proc and /sys unmasked (start only).
     #[serde(default)]
     pub unmasked: bool,
+    /// (path in the container, `c` or `b`, major, minor, mode) of each
+    /// `--device` (start only).
+    #[serde(default)]
+    pub devices: Vec<(String, char, u64, u64, u32)>,
     /// (destination, options) of each tmpfs (start only).
     #[serde(default)]
     pub tmpfs: Vec<(String, String)>,

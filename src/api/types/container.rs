@@ -237,6 +237,27 @@ impl HostConfig {
         self.extra.get("Init").and_then(Value::as_bool)
     }
 
+    /// `--device` (moby `Devices`): (path on the host, path in the
+    /// container, which is the host's when not given).
+    pub fn devices(&self) -> Vec<(String, String)> {
+        self.extra
+            .get("Devices")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|d| {
+                let host = d.get("PathOnHost")?.as_str()?.to_string();
+                let ctr = d
+                    .get("PathInContainer")
+                    .and_then(Value::as_str)
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or(&host)
+                    .to_string();
+                Some((host, ctr))
+            })
+            .collect()
+    }
+
     /// `--group-add` (moby `GroupAdd`).
     pub fn group_add(&self) -> Vec<String> {
         self.extra
