@@ -1723,3 +1723,48 @@ fn devices_are_made_in_the_container() {
         "{bad:?}"
     );
 }
+
+/// `--cpuset-cpus` is written into the container's cpuset cgroup, and a
+/// CPU or memory node the host does not have is dockerd's 400 at create
+/// ("Requested CPUs are not available - requested 7, available: 0-1");
+/// `--domainname` sets the UTS namespace's domain name and the FQDN in
+/// /etc/hosts. Before, all three were accepted and ignored.
+#[test]
+fn cpuset_and_domainname_apply() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipping: needs the linux runtime (root)");
+        return;
+    }
+    let out = d.docker_ok(&[
+        "run",
+        "--rm",
+        "--cpuset-cpus",
+        "0",
+        "--domainname",
+        "example.com",
+        "busybox",
+        "sh",
+        "-c",
+        "grep -h Cpus_allowed_list /proc/self/status; cat /proc/sys/kernel/domainname; tail -1 /etc/hosts",
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0].split_whitespace().last(), Some("0"), "{out}");
+    assert_eq!(lines[1], "example.com");
+    assert!(
+        lines[2].ends_with(".example.com ") || lines[2].contains(".example.com "),
+        "{out}"
+    );
+    let bad = d.docker(&["create", "--cpuset-cpus", "999", "busybox"]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("Requested CPUs are not available - requested 999, available: "),
+        "{stderr}"
+    );
+    let bad = d.docker(&["create", "--cpuset-cpus", "abc", "busybox"]);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("Invalid value abc for cpuset cpus: invalid format: abc"),
+        "{bad:?}"
+    );
+}

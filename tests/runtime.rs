@@ -88,6 +88,8 @@ impl Fixture {
             mounts: vec![],
             tmpfs: vec![],
             devices: vec![],
+            domainname: String::new(),
+            oom_score_adj: 0,
             network: NetworkMode::Private,
             resources: Resources::default(),
             process: ProcessSpec {

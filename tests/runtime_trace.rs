@@ -46,6 +46,8 @@ async fn start_reports_runtime_and_init_steps() {
         mounts: vec![],
         tmpfs: vec![],
         devices: vec![],
+        domainname: String::new(),
+        oom_score_adj: 0,
         network: NetworkMode::None,
         resources: Resources::default(),
         process: ProcessSpec {

@@ -528,6 +528,8 @@ fn exec_container_spec(c: &crate::container::Container) -> ContainerSpec {
         mounts: Vec::new(),
         tmpfs: Vec::new(),
         devices: Vec::new(),
+        domainname: String::new(),
+        oom_score_adj: 0,
         network: Default::default(),
         resources: Default::default(),
         process: ProcessSpec::default(),

@@ -74,6 +74,8 @@ impl Daemon {
                 mounts: Vec::new(),
                 tmpfs: Vec::new(),
                 devices: Vec::new(),
+                domainname: String::new(),
+                oom_score_adj: 0,
                 network: NetworkMode::None,
                 resources: Resources::default(),
                 process: ProcessSpec::default(),

@@ -225,6 +225,41 @@ impl HostFacts {
     }
 }
 
+/// The CPUs and memory nodes containers may be given (`--cpuset-cpus`,
+/// `--cpuset-mems`), as moby's `sysinfo` reads them: the root cpuset
+/// cgroup's, or the kernel's online lists.
+pub fn cpuset_available() -> (String, String) {
+    let read = |paths: &[&str], default: &str| {
+        paths
+            .iter()
+            .find_map(|p| {
+                std::fs::read_to_string(p)
+                    .ok()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+            })
+            .unwrap_or_else(|| default.to_string())
+    };
+    (
+        read(
+            &[
+                "/sys/fs/cgroup/cpuset/cpuset.cpus",
+                "/sys/fs/cgroup/cpuset.cpus.effective",
+                "/sys/devices/system/cpu/online",
+            ],
+            "0",
+        ),
+        read(
+            &[
+                "/sys/fs/cgroup/cpuset/cpuset.mems",
+                "/sys/fs/cgroup/cpuset.mems.effective",
+                "/sys/devices/system/node/online",
+            ],
+            "0",
+        ),
+    )
+}
+
 /// The host's memory in bytes (`MemTotal` of /proc/meminfo), read once,
 /// as moby's `daemon.machineMemory` is at start-up: `/info` shows it, and
 /// `stats` reports it as the limit of a container that has none.

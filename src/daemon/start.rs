@@ -247,6 +247,12 @@ impl Daemon {
             container_dir: c.root.clone(),
             mounts,
             tmpfs,
+            domainname: c.config.domainname.clone(),
+            oom_score_adj: hc
+                .extra
+                .get("OomScoreAdj")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0),
             devices: hc
                 .devices()
                 .into_iter()
@@ -264,6 +270,8 @@ impl Daemon {
                 cpu_quota: hc.cpu_quota,
                 cpu_period: hc.cpu_period,
                 pids_limit: hc.pids_limit,
+                cpuset_cpus: hc.extra_str("CpusetCpus"),
+                cpuset_mems: hc.extra_str("CpusetMems"),
             },
             process: ProcessSpec {
                 args,
@@ -281,7 +289,12 @@ impl Daemon {
                 additional_groups: hc.group_add(),
                 rlimits: hc.ulimits(),
             },
-            etc_hosts: build_hosts(&hostname, network, hc.extra_hosts.as_deref()),
+            etc_hosts: build_hosts(
+                &hostname,
+                &c.config.domainname,
+                network,
+                hc.extra_hosts.as_deref(),
+            ),
             resolv_conf: build_resolv_conf(
                 network,
                 hc.dns.as_deref().unwrap_or_default(),
@@ -329,6 +342,7 @@ fn create_daemon_environment(c: &Container) -> Vec<String> {
 /// own file is used, as dockerd does.
 fn build_hosts(
     hostname: &str,
+    domainname: &str,
     network: crate::runtime::NetworkMode,
     extra: Option<&[String]>,
 ) -> String {
@@ -346,7 +360,12 @@ fn build_hosts(
         }
     }
     if network != crate::runtime::NetworkMode::None {
-        s.push_str(&format!("127.0.1.1\t{hostname}\n"));
+        // libnetwork writes `IP host.domain host` with `--domainname`.
+        if domainname.is_empty() {
+            s.push_str(&format!("127.0.1.1\t{hostname}\n"));
+        } else {
+            s.push_str(&format!("127.0.1.1\t{hostname}.{domainname} {hostname}\n"));
+        }
     }
     s
 }
@@ -526,10 +545,12 @@ mod tests {
     /// The hostname is resolvable inside, and `none` has only loopback.
     #[test]
     fn hosts_file() {
-        let h = build_hosts("abc", NetworkMode::Private, None);
+        let h = build_hosts("abc", "", NetworkMode::Private, None);
         assert!(h.starts_with("127.0.0.1\tlocalhost\n"));
         assert!(h.ends_with("127.0.1.1\tabc\n"));
-        assert!(!build_hosts("abc", NetworkMode::None, None).contains("abc"));
+        assert!(!build_hosts("abc", "", NetworkMode::None, None).contains("abc"));
+        let h = build_hosts("abc", "example.com", NetworkMode::Private, None);
+        assert!(h.ends_with("127.0.1.1\tabc.example.com abc\n"), "{h}");
     }
 
     /// `--dns` replaces the host's nameservers.

@@ -266,6 +266,27 @@ fn valid_port_range(p: &str) -> bool {
     }
 }
 
+/// go-units `parsers.ParseUintList`: `0-2,4` → {0, 1, 2, 4}; `None` when
+/// malformed.
+fn parse_uint_list(s: &str) -> Option<std::collections::BTreeSet<u32>> {
+    let mut out = std::collections::BTreeSet::new();
+    for part in s.trim().split(',') {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (a.parse::<u32>().ok()?, b.parse::<u32>().ok()?);
+                if b < a {
+                    return None;
+                }
+                out.extend(a..=b);
+            }
+            None => {
+                out.insert(part.parse().ok()?);
+            }
+        }
+    }
+    Some(out)
+}
+
 /// moby `verifyPlatformContainerSettings` (`daemon_unix.go`) and the
 /// resource checks of `verifyPlatformContainerResources`.
 fn verify_platform_container_settings(hc: &HostConfig) -> Result<Vec<String>> {
@@ -286,6 +307,28 @@ fn verify_platform_container_settings(hc: &HostConfig) -> Result<Vec<String>> {
     }
     if hc.shm_size < 0 {
         return invalid("SHM size can not be less than 0".into());
+    }
+    // `sysInfo.IsCpusetCpusAvailable` / `IsCpusetMemsAvailable`.
+    let (cpus_available, mems_available) = super::info::cpuset_available();
+    for (key, what, available, name) in [
+        ("CpusetCpus", "cpus", &cpus_available, "CPUs"),
+        ("CpusetMems", "mems", &mems_available, "memory nodes"),
+    ] {
+        let requested = hc.extra_str(key);
+        if requested.is_empty() {
+            continue;
+        }
+        let Some(want) = parse_uint_list(&requested) else {
+            return invalid(format!(
+                "Invalid value {requested} for cpuset {what}: invalid format: {requested}"
+            ));
+        };
+        let have = parse_uint_list(available).unwrap_or_default();
+        if !want.iter().all(|n| have.contains(n)) {
+            return invalid(format!(
+                "Requested {name} are not available - requested {requested}, available: {available}"
+            ));
+        }
     }
     let oom = hc
         .extra

@@ -211,6 +211,13 @@ impl Cgroup {
                     }
                 }
             }
+            // Then the container's own set, inside what was copied.
+            if !res.cpuset_cpus.is_empty() {
+                write(&at.join("cpuset.cpus"), &res.cpuset_cpus)?;
+            }
+            if !res.cpuset_mems.is_empty() {
+                write(&at.join("cpuset.mems"), &res.cpuset_mems)?;
+            }
         }
         if let Some(mem) = self.v1_dir("memory") {
             if res.memory > 0 {
@@ -334,6 +341,12 @@ impl Cgroup {
         }
         if let Some(max) = res.pids_limit.filter(|n| *n > 0) {
             write(&dir.join("pids.max"), &max.to_string())?;
+        }
+        if !res.cpuset_cpus.is_empty() {
+            write(&dir.join("cpuset.cpus"), &res.cpuset_cpus)?;
+        }
+        if !res.cpuset_mems.is_empty() {
+            write(&dir.join("cpuset.mems"), &res.cpuset_mems)?;
         }
         Ok(())
     }

@@ -180,6 +180,28 @@ fn run_start(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fa
     step(sock, "sethostname", || {
         nix::unistd::sethostname(&cfg.hostname).map_err(|e| format!("sethostname: {e}"))
     })?;
+    if !cfg.domainname.is_empty() {
+        step(sock, "setdomainname", || {
+            // SAFETY: a plain syscall with a valid buffer and its length.
+            let r = unsafe {
+                libc::setdomainname(cfg.domainname.as_ptr().cast(), cfg.domainname.len())
+            };
+            if r != 0 {
+                return Err(format!(
+                    "setdomainname: {}",
+                    std::io::Error::last_os_error()
+                ));
+            }
+            Ok(())
+        })?;
+    }
+    if cfg.oom_score_adj != 0 {
+        // Inherited by the process we exec (runc writes it for the init).
+        step(sock, "oom_score_adj", || {
+            std::fs::write("/proc/self/oom_score_adj", cfg.oom_score_adj.to_string())
+                .map_err(|e| format!("write oom_score_adj: {e}"))
+        })?;
+    }
     if cfg.private_net {
         step(sock, "lo_up", lo_up)?;
     }

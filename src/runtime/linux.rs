@@ -442,6 +442,8 @@ impl LinuxRuntime {
             private_net: spec.network != NetworkMode::Host,
             binds,
             devices,
+            domainname: spec.domainname.clone(),
+            oom_score_adj: spec.oom_score_adj,
             tmpfs: spec
                 .tmpfs
                 .iter()

@@ -81,6 +81,10 @@ pub struct Resources {
     pub cpu_period: i64,
     /// Maximum number of tasks (`--pids-limit`); `None`, 0 or -1 = unlimited.
     pub pids_limit: Option<i64>,
+    /// CPUs and memory nodes the container may use (`--cpuset-cpus 0-1`,
+    /// `--cpuset-mems 0`); empty = the parent's.
+    pub cpuset_cpus: String,
+    pub cpuset_mems: String,
 }
 
 /// Which network namespace the container gets.
@@ -162,6 +166,10 @@ pub struct ContainerSpec {
     pub tmpfs: Vec<TmpfsMount>,
     /// `--device`: host device nodes made again in the container's /dev.
     pub devices: Vec<DeviceMapping>,
+    /// `--domainname`: the UTS namespace's NIS domain name.
+    pub domainname: String,
+    /// `--oom-score-adj`, written for the container's process.
+    pub oom_score_adj: i64,
     pub network: NetworkMode,
     pub resources: Resources,
     pub process: ProcessSpec,

@@ -395,6 +395,8 @@ mod tests {
             mounts: vec![],
             tmpfs: vec![],
             devices: vec![],
+            domainname: String::new(),
+            oom_score_adj: 0,
             network: Default::default(),
             resources: Default::default(),
             process: ProcessSpec {

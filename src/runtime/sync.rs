@@ -56,6 +56,11 @@ pub struct InitConfig {
     /// `--device` (start only).
     #[serde(default)]
     pub devices: Vec<(String, char, u64, u64, u32)>,
+    /// `--domainname` and `--oom-score-adj` (start only).
+    #[serde(default)]
+    pub domainname: String,
+    #[serde(default)]
+    pub oom_score_adj: i64,
     /// (destination, options) of each tmpfs (start only).
     #[serde(default)]
     pub tmpfs: Vec<(String, String)>,

@@ -258,6 +258,15 @@ impl HostConfig {
             .collect()
     }
 
+    /// A string field kept in `extra` (`CpusetCpus`, ...), or "".
+    pub fn extra_str(&self, key: &str) -> String {
+        self.extra
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    }
+
     /// `--group-add` (moby `GroupAdd`).
     pub fn group_add(&self) -> Vec<String> {
         self.extra
