@@ -443,3 +443,68 @@ fn unread_body_is_drained_before_the_answer() {
         text(&body)
     );
 }
+
+/// Create options mini-dockerd cannot honour are refused at create with
+/// dockerd's status and text rather than accepted and ignored: an
+/// unknown runtime, `--storage-opt` (dockerd's overlay2 needs xfs
+/// quotas), an address on the default network, and `--link` to a
+/// container that does not exist (all 400, as dockerd); a link to one
+/// that does is a 501, since there is no bridge to link over.
+#[test]
+fn create_refuses_what_it_cannot_honour() {
+    let d = TestDaemon::start();
+    let create = |host_config: &str, networking: &str| {
+        let body = format!(
+            r#"{{"Image":"busybox","Cmd":["true"],"HostConfig":{host_config},"NetworkingConfig":{networking}}}"#
+        );
+        let (status, _, body) = d.raw(
+            "POST",
+            "/v1.41/containers/create",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        );
+        (
+            status,
+            json(&body)["message"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    assert_eq!(
+        create(r#"{"Runtime":"nosuch"}"#, "null"),
+        (400, "Unknown runtime specified nosuch".to_string())
+    );
+    assert_eq!(
+        create(r#"{"StorageOpt":{"size":"1G"}}"#, "null"),
+        (
+            400,
+            "--storage-opt is supported only for overlay over xfs with 'pquota' mount option"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        create(
+            "{}",
+            r#"{"EndpointsConfig":{"bridge":{"IPAMConfig":{"IPv4Address":"172.17.0.50"}}}}"#
+        ),
+        (
+            400,
+            "user specified IP address is supported on user defined networks only".to_string()
+        )
+    );
+    assert_eq!(
+        create(r#"{"Links":["nosuch:alias"]}"#, "null"),
+        (
+            400,
+            "could not get container for nosuch: No such container: nosuch".to_string()
+        )
+    );
+    let (status, _) = create(r#"{"Binds":[]}"#, "null");
+    assert_eq!(status, 201);
+    d.raw(
+        "POST",
+        "/v1.41/containers/create?name=target",
+        &[("Content-Type", "application/json")],
+        br#"{"Image":"busybox","Cmd":["true"]}"#,
+    );
+    let (status, message) = create(r#"{"Links":["target:alias"]}"#, "null");
+    assert_eq!(status, 501, "{message}");
+}

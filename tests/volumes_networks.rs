@@ -514,3 +514,73 @@ fn mount_and_tmpfs_are_mounted() {
         assert!(stderr.contains(message), "{stderr}");
     }
 }
+
+/// `--volumes-from NAME[:ro]`: the new container gets the other's volumes
+/// and binds at the same paths (read-only with `:ro`), and keeps them
+/// when the other is renamed; an unknown container is dockerd's 400 "No
+/// such container" (a 404 would send the CLI off to pull the image).
+/// Before, the option was accepted and nothing was mounted.
+#[test]
+fn volumes_from_shares_the_mounts() {
+    if !docker_available() {
+        return;
+    }
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    let host = d.root.join("shared-bind");
+    std::fs::create_dir_all(&host).unwrap();
+    let bind = format!("{}:/hostdir", host.display());
+    d.docker_ok(&[
+        "run",
+        "--name",
+        "data",
+        "-v",
+        "vfvol:/data",
+        "-v",
+        &bind,
+        "busybox",
+        "sh",
+        "-c",
+        "echo from-data > /data/f",
+    ]);
+    let out = d.docker_ok(&[
+        "run",
+        "--rm",
+        "--volumes-from",
+        "data:ro",
+        "busybox",
+        "sh",
+        "-c",
+        "cat /data/f; ls -d /hostdir; touch /data/x 2>&1 || true",
+    ]);
+    assert!(out.starts_with("from-data\n/hostdir\n"), "{out}");
+    assert!(out.contains("Read-only file system"), "{out}");
+
+    d.docker_ok(&[
+        "create",
+        "--name",
+        "user",
+        "--volumes-from",
+        "data",
+        "busybox",
+        "cat",
+        "/data/f",
+    ]);
+    d.docker_ok(&["rename", "data", "renamed"]);
+    assert_eq!(d.docker_ok(&["start", "-a", "user"]).trim(), "from-data");
+    let mounts = d.docker_ok(&[
+        "inspect",
+        "-f",
+        "{{range .Mounts}}{{.Destination}} {{end}}",
+        "user",
+    ]);
+    assert_eq!(mounts.trim(), "/data /hostdir");
+
+    let bad = d.docker(&["create", "--volumes-from", "nosuch", "busybox"]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("No such container: nosuch"), "{stderr}");
+    assert!(!stderr.contains("Unable to find image"), "{stderr}");
+}

@@ -63,6 +63,7 @@ impl Daemon {
         let mut config = params.config;
         let mut host_config = params.host_config.unwrap_or_default();
         let warnings = super::verify::verify_container_settings(&config, &host_config)?;
+        self.verify_references(&host_config, params.networking_config.as_ref())?;
 
         // The image: 404 "No such image: busybox:latest" makes the docker
         // CLI pull and try again.
@@ -95,6 +96,7 @@ impl Daemon {
             config.hostname = short_id(&id).to_string();
         }
         host_config.fill_defaults();
+        self.resolve_volumes_from(&mut host_config)?;
 
         let mut c = Container::new(id.clone(), name.clone(), &self.containers_dir());
         c.path = path;
@@ -222,7 +224,9 @@ impl Daemon {
     /// Record (or drop) container `id`'s use of its named volumes, so that
     /// `docker volume rm` answers 409 while the container exists.
     pub(crate) fn reference_volumes(&self, c: &Container, add: bool) {
-        let points = super::volumes::mount_points(&c.host_config).unwrap_or_default();
+        let points = self
+            .container_mount_points(&c.host_config)
+            .unwrap_or_default();
         for p in points
             .iter()
             .filter(|p| p.kind == super::volumes::MountType::Volume)

@@ -70,7 +70,7 @@ impl Daemon {
                     },
                     "Name": "overlay2",
                 },
-                "Mounts": mounts(&c),
+                "Mounts": mounts(self, &c),
                 "Config": c.config,
                 "NetworkSettings": {
                     "Bridge": "",

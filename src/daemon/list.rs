@@ -245,7 +245,7 @@ impl Daemon {
             status: c.state.human(),
             host_config: json!({ "NetworkMode": c.host_config.network_mode }),
             network_settings: json!({ "Networks": networks(c) }),
-            mounts: mounts(c),
+            mounts: mounts(self, c),
         }
     }
 }
@@ -276,9 +276,11 @@ pub(crate) fn networks(c: &Container) -> Value {
 /// dockerd lists them in Go map order, which is random, and the docker CLI
 /// sends `Binds` in map order too; we sort by destination so that the same
 /// container always inspects the same way.
-pub(crate) fn mounts(c: &Container) -> Vec<Value> {
-    use super::volumes::{mount_points, MountType};
-    let mut points = mount_points(&c.host_config).unwrap_or_default();
+pub(crate) fn mounts(daemon: &Daemon, c: &Container) -> Vec<Value> {
+    use super::volumes::MountType;
+    let mut points = daemon
+        .container_mount_points(&c.host_config)
+        .unwrap_or_default();
     points.sort_by(|a, b| a.destination.cmp(&b.destination));
     points
         .into_iter()

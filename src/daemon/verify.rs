@@ -19,6 +19,7 @@
 use serde_json::Value;
 
 use super::create::network_mode;
+use super::Daemon;
 use crate::api::types::container::{Config, HostConfig};
 use crate::errdefs::{Error, Result};
 
@@ -366,6 +367,87 @@ fn verify_platform_container_settings(hc: &HostConfig) -> Result<Vec<String>> {
     // destination twice.
     super::volumes::mount_points(hc)?;
     Ok(Vec::new())
+}
+
+impl Daemon {
+    /// The checks of a create that need the daemon: the runtime must be
+    /// one it has (`Unknown runtime specified X`), `--link` must name a
+    /// container, an address (`--ip`) needs a user-defined network, and
+    /// `--storage-opt` needs a driver with quotas. moby makes them in
+    /// `verifyPlatformContainerSettings`, `registerLinks` and
+    /// `updateNetworkConfig`.
+    pub(crate) fn verify_references(
+        &self,
+        hc: &HostConfig,
+        networking: Option<&Value>,
+    ) -> Result<()> {
+        let runtime = self.runtime_info().name;
+        if !hc.runtime.is_empty() && hc.runtime != runtime {
+            return Err(Error::invalid_parameter(format!(
+                "Unknown runtime specified {}",
+                hc.runtime
+            )));
+        }
+        if hc
+            .extra
+            .get("StorageOpt")
+            .and_then(Value::as_object)
+            .is_some_and(|o| !o.is_empty())
+        {
+            // What dockerd's overlay2 says on a filesystem without project
+            // quotas; ours has no quotas anywhere.
+            return Err(Error::invalid_parameter(
+                "--storage-opt is supported only for overlay over xfs with 'pquota' mount option",
+            ));
+        }
+        let user_defined = !matches!(
+            hc.network_mode.as_str(),
+            "" | "default" | "bridge" | "host" | "none"
+        );
+        let has_ip = networking
+            .and_then(|n| n.get("EndpointsConfig"))
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .any(|(_, ep)| {
+                ["IPv4Address", "IPv6Address"].iter().any(|k| {
+                    ep.get("IPAMConfig")
+                        .and_then(|c| c.get(*k))
+                        .and_then(Value::as_str)
+                        .is_some_and(|a| !a.is_empty())
+                })
+            });
+        if has_ip && !user_defined {
+            return Err(Error::invalid_parameter(
+                "user specified IP address is supported on user defined networks only",
+            ));
+        }
+        let links: Vec<&str> = hc
+            .extra
+            .get("Links")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for link in &links {
+            let name = link.split(':').next().unwrap_or(link);
+            // 400, as dockerd answers it: a 404 from create would send
+            // the docker CLI off to pull the image.
+            if let Err(e) = self.get_container(name) {
+                return Err(Error::invalid_parameter(format!(
+                    "could not get container for {name}: {}",
+                    e.message
+                )));
+            }
+        }
+        if !links.is_empty() {
+            return Err(Error::not_implemented(
+                "links (--link) are not supported by mini-dockerd: containers get no addresses to link to, as there is no bridge network",
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

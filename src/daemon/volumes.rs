@@ -240,7 +240,91 @@ pub(crate) fn tmpfs_map(hc: &HostConfig) -> Vec<TmpfsMount> {
     out
 }
 
+/// How deep `--volumes-from` chains are followed: a container can only
+/// name one that existed before it, so chains end; this is a guard.
+const VOLUMES_FROM_DEPTH: usize = 8;
+
 impl Daemon {
+    /// At create: check that every `--volumes-from` container exists (404
+    /// otherwise) and keep it by its id. dockerd copies the other
+    /// container's mount points into the new one's at this moment; we
+    /// look them up when needed, and the id makes that safe: it survives
+    /// a rename, and it always names an older container, so a container
+    /// that is being listed or started only ever waits for older ones.
+    pub(crate) fn resolve_volumes_from(&self, hc: &mut HostConfig) -> Result<()> {
+        let mut resolved = Vec::new();
+        for spec in hc.volumes_from() {
+            let (name, mode) = match spec.split_once(':') {
+                Some((name, mode)) => (name, Some(mode)),
+                None => (spec.as_str(), None),
+            };
+            if let Some(mode) = mode.filter(|m| !matches!(*m, "ro" | "rw" | "z" | "Z")) {
+                return Err(Error::invalid_parameter(format!("invalid mode: {mode}")));
+            }
+            // 400, as dockerd answers it: a 404 from create would send
+            // the docker CLI off to pull the image.
+            let other = self
+                .get_container(name)
+                .map_err(|e| Error::invalid_parameter(e.message))?;
+            let id = crate::container::lock(&other).id.clone();
+            resolved.push(Value::String(match mode {
+                Some(m) => format!("{id}:{m}"),
+                None => id,
+            }));
+        }
+        if !resolved.is_empty() {
+            hc.extra
+                .insert("VolumesFrom".into(), Value::Array(resolved));
+        }
+        Ok(())
+    }
+
+    /// moby `registerMountPoints` with `--volumes-from`: the mounts of the
+    /// containers named there first (read-only with `:ro`), then this
+    /// container's own, which replace any at the same destination. An
+    /// unknown container is a 404 (checked at create).
+    pub(crate) fn container_mount_points(&self, hc: &HostConfig) -> Result<Vec<MountPoint>> {
+        self.mount_points_from(hc, 0)
+    }
+
+    fn mount_points_from(&self, hc: &HostConfig, depth: usize) -> Result<Vec<MountPoint>> {
+        let mut out: Vec<MountPoint> = Vec::new();
+        let add = |out: &mut Vec<MountPoint>, mp: MountPoint| {
+            out.retain(|o| o.destination != mp.destination);
+            out.push(mp);
+        };
+        for spec in hc.volumes_from() {
+            let (name, mode) = match spec.split_once(':') {
+                Some((name, mode)) => (name, mode),
+                None => (spec.as_str(), "rw"),
+            };
+            if !matches!(mode, "ro" | "rw" | "z" | "Z") {
+                return Err(Error::invalid_parameter(format!("invalid mode: {mode}")));
+            }
+            // Checked at create; one removed since is skipped, so that
+            // inspect still lists the rest.
+            let Ok(other) = self.get_container(name) else {
+                tracing::warn!("volumes-from {name}: no such container");
+                continue;
+            };
+            if depth >= VOLUMES_FROM_DEPTH {
+                continue;
+            }
+            let other_hc = crate::container::lock(&other).host_config.clone();
+            for mut mp in self.mount_points_from(&other_hc, depth + 1)? {
+                if mp.kind == MountType::Tmpfs {
+                    continue;
+                }
+                mp.read_only |= mode == "ro";
+                add(&mut out, mp);
+            }
+        }
+        for mp in mount_points(hc)? {
+            add(&mut out, mp);
+        }
+        Ok(out)
+    }
+
     /// The runtime's mounts for `hc`: binds and volumes (a named volume as
     /// its directory, created if missing), and every tmpfs.
     pub(crate) fn runtime_mounts(
@@ -249,7 +333,7 @@ impl Daemon {
     ) -> Result<(Vec<BindMount>, Vec<TmpfsMount>)> {
         let mut binds = Vec::new();
         let mut tmpfs = Vec::new();
-        for mp in mount_points(hc)? {
+        for mp in self.container_mount_points(hc)? {
             match mp.kind {
                 MountType::Bind | MountType::Volume => binds.push(BindMount {
                     source: match &mp.host_path {

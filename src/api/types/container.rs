@@ -267,6 +267,17 @@ impl HostConfig {
             .to_string()
     }
 
+    /// `--volumes-from` (moby `VolumesFrom`): `name[:ro|:rw]`.
+    pub fn volumes_from(&self) -> Vec<String> {
+        self.extra
+            .get("VolumesFrom")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    }
+
     /// `--group-add` (moby `GroupAdd`).
     pub fn group_add(&self) -> Vec<String> {
         self.extra
