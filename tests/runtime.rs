@@ -403,6 +403,7 @@ async fn stdin_binds_user_and_workdir() {
         source: vol.clone(),
         destination: "/data".into(),
         read_only: true,
+        copy_up: false,
     });
     spec.process.stdin = true;
     spec.process.user = "nobody".into();

@@ -584,3 +584,84 @@ fn volumes_from_shares_the_mounts() {
     assert!(stderr.contains("No such container: nosuch"), "{stderr}");
     assert!(!stderr.contains("Unable to find image"), "{stderr}");
 }
+
+/// Anonymous volumes (moby `registerMountPoints`): `-v /data` and an
+/// image's `VOLUME` get a volume with a random name, filled from the
+/// image's files at that path (owner kept) when it is new; inspect shows
+/// it with an empty `Mode`; `--volumes-from` shares it; `docker rm -v`
+/// removes it and plain `docker rm` keeps it, as dockerd does. Before,
+/// no volume was made and the path stayed in the container's layer.
+#[test]
+fn anonymous_volumes_are_made_filled_and_removed() {
+    if !docker_available() {
+        return;
+    }
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipped: the daemon runs the simulated runtime (not root?)");
+        return;
+    }
+    let volumes = || d.docker_ok(&["volume", "ls", "-q"]).lines().count();
+    let ctx = d.root.join("anon-ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM busybox\nRUN mkdir -p /app && echo kept > /app/f && chown 65534 /app/f\nVOLUME /app\n",
+    )
+    .unwrap();
+    let mut build = std::process::Command::new("docker");
+    build
+        .env("DOCKER_HOST", format!("unix://{}", d.socket.display()))
+        .env("DOCKER_BUILDKIT", "0")
+        .args(["build", "-q", "-t", "withvol"])
+        .arg(&ctx);
+    assert!(build.output().unwrap().status.success());
+    assert_eq!(volumes(), 0);
+
+    let out = d.docker_ok(&[
+        "run",
+        "--name",
+        "a1",
+        "withvol",
+        "sh",
+        "-c",
+        "stat -c '%u %n' /app/f; cat /app/f; grep -c ' /app ' /proc/mounts",
+    ]);
+    assert_eq!(out.trim_end(), "65534 /app/f\nkept\n1");
+    assert_eq!(volumes(), 1);
+    let mounts = d.docker_ok(&[
+        "inspect",
+        "-f",
+        "{{range .Mounts}}{{.Type}}|{{.Destination}}|{{.Mode}}|{{.RW}}|{{len .Name}}{{end}}",
+        "a1",
+    ]);
+    assert_eq!(mounts.trim(), "volume|/app||true|64");
+    d.docker_ok(&["rm", "-v", "a1"]);
+    assert_eq!(volumes(), 0, "rm -v removes the anonymous volume");
+
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "a2",
+        "-v",
+        "/data",
+        "busybox",
+        "sh",
+        "-c",
+        "echo shared > /data/f; sleep 300",
+    ]);
+    let shared = d.docker_ok(&[
+        "run",
+        "--rm",
+        "--volumes-from",
+        "a2",
+        "busybox",
+        "sh",
+        "-c",
+        "until [ -s /data/f ]; do sleep 0.05; done; cat /data/f",
+    ]);
+    assert_eq!(shared.trim(), "shared");
+    d.docker_ok(&["rm", "-f", "a2"]);
+    assert_eq!(volumes(), 1, "rm without -v keeps it");
+}

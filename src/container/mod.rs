@@ -91,6 +91,26 @@ pub struct Container {
     /// The published ports of the current run (`-p`), open while it runs.
     /// Not stored on disk: a restored container is not running.
     pub port_proxy: Option<crate::runtime::proxy::PortProxy>,
+    /// The anonymous volumes made for it at create (an image's `VOLUME`,
+    /// `-v /data`): destination → volume name. moby keeps every mount in
+    /// config.v2.json's `MountPoints`; we keep these there, since the
+    /// other mounts follow from the `HostConfig` (`daemon/volumes.rs`).
+    pub anonymous_volumes: std::collections::BTreeMap<String, String>,
+}
+
+/// One entry of config.v2.json's `MountPoints`, in moby's shape.
+#[derive(Serialize, Deserialize)]
+struct StoredMountPoint {
+    #[serde(rename = "Type")]
+    typ: String,
+    #[serde(rename = "Name")]
+    name: String,
+    #[serde(rename = "Destination")]
+    destination: String,
+    #[serde(rename = "Driver")]
+    driver: String,
+    #[serde(rename = "RW")]
+    rw: bool,
 }
 
 /// The config.v2.json shape: moby's field names where it has them.
@@ -118,6 +138,8 @@ struct ConfigV2 {
     has_been_started_before: bool,
     #[serde(rename = "LogPath")]
     log_path: PathBuf,
+    #[serde(rename = "MountPoints", default)]
+    mount_points: std::collections::BTreeMap<String, StoredMountPoint>,
 }
 
 impl Container {
@@ -183,6 +205,20 @@ impl Container {
             restart_count: self.restart_count,
             has_been_started_before: self.has_been_started_before,
             log_path: self.log_path.clone(),
+            mount_points: self
+                .anonymous_volumes
+                .iter()
+                .map(|(dest, name)| {
+                    let mp = StoredMountPoint {
+                        typ: "volume".into(),
+                        name: name.clone(),
+                        destination: dest.clone(),
+                        driver: "local".into(),
+                        rw: true,
+                    };
+                    (dest.clone(), mp)
+                })
+                .collect(),
         };
         atomic_write(
             &self.root.join("config.v2.json"),
@@ -221,6 +257,12 @@ impl Container {
             stream: Arc::new(StreamConfig::new()),
             op_lock: Arc::default(),
             port_proxy: None,
+            anonymous_volumes: v2
+                .mount_points
+                .into_values()
+                .filter(|m| m.typ == "volume")
+                .map(|m| (m.destination, m.name))
+                .collect(),
         })
     }
 }

@@ -104,6 +104,7 @@ impl Daemon {
         c.config = config;
         c.host_config = host_config;
         c.image = image.id.clone();
+        self.register_anonymous_volumes(&mut c)?;
         if let Err(e) = c.to_disk() {
             // Undo what is done: the directory and the name.
             let _ = std::fs::remove_dir_all(&c.root);
@@ -224,9 +225,7 @@ impl Daemon {
     /// Record (or drop) container `id`'s use of its named volumes, so that
     /// `docker volume rm` answers 409 while the container exists.
     pub(crate) fn reference_volumes(&self, c: &Container, add: bool) {
-        let points = self
-            .container_mount_points(&c.host_config)
-            .unwrap_or_default();
+        let points = self.container_mount_points(c).unwrap_or_default();
         for p in points
             .iter()
             .filter(|p| p.kind == super::volumes::MountType::Volume)

@@ -7,9 +7,9 @@
 //! runtime cleans up, the directory (config, log, hosts files) goes, the
 //! name is released, waiters for `removed` are woken, and a `destroy`
 //! event is logged. The container's named volumes are released (they
-//! stay, as in dockerd); `v` removes anonymous volumes in dockerd, and
-//! mini-dockerd creates none (it ignores the image's `Volumes`), so it
-//! has nothing to act on.
+//! stay, as in dockerd); with `v` (and for `--rm`), its anonymous volumes
+//! are removed, unless another container still uses one (moby
+//! `removeMountPoints`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -28,7 +28,6 @@ impl Daemon {
         force: bool,
         remove_volume: bool,
     ) -> Result<()> {
-        let _ = remove_volume;
         traced("Daemon.ContainerRm", name, async {
             let c = self.get_container(name)?;
             let running = {
@@ -76,6 +75,16 @@ impl Daemon {
                 )));
             }
             self.reference_volumes(&lock(&c), false);
+            if remove_volume {
+                let anonymous: Vec<String> = lock(&c).anonymous_volumes.values().cloned().collect();
+                for name in anonymous {
+                    // In use by a `--volumes-from` container: it stays,
+                    // as dockerd leaves it.
+                    if let Err(e) = self.volumes.remove(&name, true) {
+                        tracing::debug!("keeping volume {name}: {}", e.message);
+                    }
+                }
+            }
             self.release_name(&name);
             self.containers.delete(&id);
             // moby `daemon.cleanupContainer` also forgets the container's

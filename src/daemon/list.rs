@@ -278,9 +278,7 @@ pub(crate) fn networks(c: &Container) -> Value {
 /// container always inspects the same way.
 pub(crate) fn mounts(daemon: &Daemon, c: &Container) -> Vec<Value> {
     use super::volumes::MountType;
-    let mut points = daemon
-        .container_mount_points(&c.host_config)
-        .unwrap_or_default();
+    let mut points = daemon.container_mount_points(c).unwrap_or_default();
     points.sort_by(|a, b| a.destination.cmp(&b.destination));
     points
         .into_iter()
@@ -303,7 +301,7 @@ pub(crate) fn mounts(daemon: &Daemon, c: &Container) -> Vec<Value> {
                     .unwrap_or_default(),
                 "Destination": m.destination,
                 "Driver": "local",
-                "Mode": if m.mode.is_empty() { "z".to_string() } else { m.mode },
+                "Mode": if m.mode.is_empty() && !m.anonymous { "z".to_string() } else { m.mode },
                 "RW": !m.read_only,
                 "Propagation": "",
             }),

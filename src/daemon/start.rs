@@ -231,7 +231,7 @@ impl Daemon {
             }
         };
         let network = super::create::network_mode(&c.host_config.network_mode)?;
-        let (mounts, tmpfs) = self.runtime_mounts(&c.host_config)?;
+        let (mounts, tmpfs) = self.runtime_mounts(c)?;
         let hc = &c.host_config;
         let hostname = c.config.hostname.clone();
         let mut args = vec![c.path.clone()];

@@ -9,11 +9,15 @@
 //! inspect, volume references), which gives the same list because nothing
 //! in it changes after create.
 //!
-//! dockerd also mounts anonymous volumes: an image's `VOLUME`, `-v /data`,
-//! `--mount type=volume` without a source. mini-dockerd does not create
-//! them: the first two stay in the container's own layer, and the third
-//! is refused at create rather than silently not mounted.
+//! Anonymous volumes (an image's `VOLUME`, `-v /data`) are made at create
+//! with a random name, kept in the container's config.v2.json
+//! (`MountPoints`), and removed with it by `docker rm -v` and `--rm`. An
+//! empty volume is filled from the image's files at that path when the
+//! container starts (moby copies them at create, with the rootfs mounted;
+//! ours is mounted only by the runtime). `--mount type=volume` without a
+//! source is refused at create (501) rather than half done.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -21,6 +25,7 @@ use serde_json::Value;
 use super::create::parse_bind;
 use super::Daemon;
 use crate::api::types::container::HostConfig;
+use crate::container::Container;
 use crate::errdefs::{Error, Result};
 use crate::runtime::{BindMount, TmpfsMount};
 
@@ -57,6 +62,11 @@ pub(crate) struct MountPoint {
     pub mode: String,
     /// The tmpfs options, for a tmpfs.
     pub tmpfs_options: String,
+    /// An anonymous volume (inspect shows its `Mode` as "").
+    pub anonymous: bool,
+    /// Fill an empty volume from the image's files at the destination
+    /// (every volume but one given with `nocopy`).
+    pub copy_up: bool,
 }
 
 /// moby `errMountConfig`: `invalid mount config for type "bind": ...`.
@@ -98,6 +108,8 @@ pub(crate) fn parse_mount_spec(m: &Value) -> Result<MountPoint> {
         read_only,
         mode: String::new(),
         tmpfs_options: String::new(),
+        anonymous: false,
+        copy_up: false,
     };
     match kind {
         MountType::Bind => {
@@ -137,6 +149,11 @@ pub(crate) fn parse_mount_spec(m: &Value) -> Result<MountPoint> {
                 )));
             }
             mp.volume = source;
+            mp.copy_up = !m
+                .get("VolumeOptions")
+                .and_then(|o| o.get("NoCopy"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
         }
         MountType::Tmpfs => {
             if has("BindOptions") {
@@ -197,11 +214,14 @@ pub(crate) fn mount_points(hc: &HostConfig) -> Result<Vec<MountPoint>> {
                 MountType::Volume
             },
             mode: b.splitn(3, ':').nth(2).unwrap_or("").to_string(),
+            copy_up: p.host_path.is_none()
+                && !b.splitn(3, ':').nth(2).unwrap_or("").contains("nocopy"),
             host_path: p.host_path,
             volume: p.volume,
             destination: clean(&p.destination),
             read_only: p.read_only,
             tmpfs_options: String::new(),
+            anonymous: false,
         });
     }
     for m in hc
@@ -221,6 +241,21 @@ pub(crate) fn mount_points(hc: &HostConfig) -> Result<Vec<MountPoint>> {
         out.push(mp);
     }
     Ok(out)
+}
+
+/// The mount point of an anonymous volume.
+fn anonymous_volume(dest: &str, name: &str) -> MountPoint {
+    MountPoint {
+        kind: MountType::Volume,
+        host_path: None,
+        volume: name.to_string(),
+        destination: dest.to_string(),
+        read_only: false,
+        mode: String::new(),
+        tmpfs_options: String::new(),
+        anonymous: true,
+        copy_up: true,
+    }
 }
 
 /// `HostConfig.Tmpfs`: `{"/run": "size=1m"}` (`--tmpfs /run:size=1m`).
@@ -283,11 +318,16 @@ impl Daemon {
     /// containers named there first (read-only with `:ro`), then this
     /// container's own, which replace any at the same destination. An
     /// unknown container is a 404 (checked at create).
-    pub(crate) fn container_mount_points(&self, hc: &HostConfig) -> Result<Vec<MountPoint>> {
-        self.mount_points_from(hc, 0)
+    pub(crate) fn container_mount_points(&self, c: &Container) -> Result<Vec<MountPoint>> {
+        self.mount_points_from(&c.host_config, &c.anonymous_volumes, 0)
     }
 
-    fn mount_points_from(&self, hc: &HostConfig, depth: usize) -> Result<Vec<MountPoint>> {
+    fn mount_points_from(
+        &self,
+        hc: &HostConfig,
+        anonymous: &BTreeMap<String, String>,
+        depth: usize,
+    ) -> Result<Vec<MountPoint>> {
         let mut out: Vec<MountPoint> = Vec::new();
         let add = |out: &mut Vec<MountPoint>, mp: MountPoint| {
             out.retain(|o| o.destination != mp.destination);
@@ -310,8 +350,11 @@ impl Daemon {
             if depth >= VOLUMES_FROM_DEPTH {
                 continue;
             }
-            let other_hc = crate::container::lock(&other).host_config.clone();
-            for mut mp in self.mount_points_from(&other_hc, depth + 1)? {
+            let (other_hc, other_anon) = {
+                let o = crate::container::lock(&other);
+                (o.host_config.clone(), o.anonymous_volumes.clone())
+            };
+            for mut mp in self.mount_points_from(&other_hc, &other_anon, depth + 1)? {
                 if mp.kind == MountType::Tmpfs {
                     continue;
                 }
@@ -319,21 +362,51 @@ impl Daemon {
                 add(&mut out, mp);
             }
         }
+        for (dest, name) in anonymous {
+            add(&mut out, anonymous_volume(dest, name));
+        }
         for mp in mount_points(hc)? {
             add(&mut out, mp);
         }
         Ok(out)
     }
 
+    /// moby `registerMountPoints`' last step: every `Config.Volumes` path
+    /// (`-v /data`, the image's `VOLUME`) that no other mount covers gets
+    /// a new volume with a random name, used by this container.
+    pub(crate) fn register_anonymous_volumes(&self, c: &mut Container) -> Result<()> {
+        let taken: Vec<String> = self
+            .container_mount_points(c)?
+            .into_iter()
+            .map(|m| m.destination)
+            .collect();
+        let wanted: Vec<String> = c
+            .config
+            .volumes
+            .iter()
+            .flatten()
+            .map(|(dest, _)| clean(dest))
+            .filter(|d| !taken.contains(d))
+            .collect();
+        for dest in wanted {
+            let v = self
+                .volumes
+                .create("", "local", BTreeMap::new(), BTreeMap::new())?;
+            c.anonymous_volumes.insert(dest, v.name);
+        }
+        Ok(())
+    }
+
     /// The runtime's mounts for `hc`: binds and volumes (a named volume as
     /// its directory, created if missing), and every tmpfs.
     pub(crate) fn runtime_mounts(
         &self,
-        hc: &HostConfig,
+        c: &Container,
     ) -> Result<(Vec<BindMount>, Vec<TmpfsMount>)> {
+        let hc = &c.host_config;
         let mut binds = Vec::new();
         let mut tmpfs = Vec::new();
-        for mp in self.container_mount_points(hc)? {
+        for mp in self.container_mount_points(c)? {
             match mp.kind {
                 MountType::Bind | MountType::Volume => binds.push(BindMount {
                     source: match &mp.host_path {
@@ -342,6 +415,7 @@ impl Daemon {
                     },
                     destination: mp.destination,
                     read_only: mp.read_only,
+                    copy_up: mp.copy_up,
                 }),
                 MountType::Tmpfs => tmpfs.push(TmpfsMount {
                     destination: mp.destination,

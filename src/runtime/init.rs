@@ -170,6 +170,9 @@ fn run_start(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fa
     })?;
     step(sock, "mount_binds", || {
         for (src, dst, ro) in &cfg.binds {
+            if cfg.copy_up.contains(dst) {
+                super::mount::copy_up(rootfs, src, dst)?;
+            }
             super::mount::bind(rootfs, src, dst, *ro)?;
         }
         for (dst, options) in &cfg.tmpfs {

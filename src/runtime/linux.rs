@@ -442,6 +442,12 @@ impl LinuxRuntime {
             private_net: spec.network != NetworkMode::Host,
             binds,
             devices,
+            copy_up: spec
+                .mounts
+                .iter()
+                .filter(|m| m.copy_up)
+                .map(|m| m.destination.clone())
+                .collect(),
             domainname: spec.domainname.clone(),
             oom_score_adj: spec.oom_score_adj,
             tmpfs: spec

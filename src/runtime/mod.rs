@@ -107,6 +107,9 @@ pub struct BindMount {
     pub source: PathBuf,
     pub destination: String,
     pub read_only: bool,
+    /// A volume: when it is empty, fill it from the image's files at the
+    /// destination first (moby `CopyImagePathContent`).
+    pub copy_up: bool,
 }
 
 /// `--device /dev/host[:/dev/ctr[:rwm]]` (moby `DeviceMapping`).

@@ -534,6 +534,32 @@ pub fn bind(rootfs: &Path, source: &str, dest: &str, read_only: bool) -> Result<
     Ok(())
 }
 
+/// Fill an empty volume (`source`, a host directory) with what the image
+/// has at `dest`, as moby's `CopyImagePathContent` does for a new volume:
+/// files, directories and symlinks with their modes and owners (not hard
+/// links, device nodes or extended attributes). A volume with anything in it, or a
+/// path the image lacks, is left as it is.
+pub fn copy_up(rootfs: &Path, source: &str, dest: &str) -> Result<(), String> {
+    let from = secure_join(rootfs, dest)?;
+    let to = Path::new(source);
+    let empty = fs::read_dir(to)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false);
+    if !empty || !from.is_dir() {
+        return Ok(());
+    }
+    let copy = || -> io::Result<()> {
+        // The layer copy of the rootfs fallback does the same walk.
+        copy_tree(&from, to)?;
+        // The volume's own directory takes the image directory's owner
+        // and mode too.
+        let meta = fs::metadata(&from)?;
+        fs::set_permissions(to, meta.permissions())?;
+        chown_like(to, &meta)
+    };
+    copy().map_err(|e| format!("copy {dest} into its volume: {e}"))
+}
+
 /// `--device`: make the node at `path` (resolved under `rootfs`) with the
 /// host device's type, numbers and mode, as runc's `createDeviceNode`.
 pub fn device(

@@ -61,6 +61,10 @@ pub struct InitConfig {
     pub domainname: String,
     #[serde(default)]
     pub oom_score_adj: i64,
+    /// Destinations of the binds that are volumes to fill from the image
+    /// when empty (start only).
+    #[serde(default)]
+    pub copy_up: Vec<String>,
     /// (destination, options) of each tmpfs (start only).
     #[serde(default)]
     pub tmpfs: Vec<(String, String)>,
