@@ -267,10 +267,11 @@ impl HostConfig {
             .to_string()
     }
 
-    /// `--volumes-from` (moby `VolumesFrom`): `name[:ro|:rw]`.
-    pub fn volumes_from(&self) -> Vec<String> {
+    /// A list of strings kept in `extra` (`VolumesFrom`, `GroupAdd`), or
+    /// none.
+    fn extra_strings(&self, key: &str) -> Vec<String> {
         self.extra
-            .get("VolumesFrom")
+            .get(key)
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -278,15 +279,14 @@ impl HostConfig {
             .collect()
     }
 
+    /// `--volumes-from` (moby `VolumesFrom`): `name[:ro|:rw]`.
+    pub fn volumes_from(&self) -> Vec<String> {
+        self.extra_strings("VolumesFrom")
+    }
+
     /// `--group-add` (moby `GroupAdd`).
     pub fn group_add(&self) -> Vec<String> {
-        self.extra
-            .get("GroupAdd")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|g| g.as_str().map(str::to_string))
-            .collect()
+        self.extra_strings("GroupAdd")
     }
 
     /// `--ulimit` (moby `Ulimits`: `{"Name":"nofile","Soft":100,"Hard":100}`),
