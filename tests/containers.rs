@@ -1768,3 +1768,49 @@ fn cpuset_and_domainname_apply() {
         "{bad:?}"
     );
 }
+
+/// `--oom-kill-disable` switches the memory cgroup's OOM killer off (v1's
+/// `memory.oom_control`), and create says what dockerd 20.10 warns about:
+/// no OOM killer without a memory limit, and the deprecated
+/// `--kernel-memory`.
+#[test]
+fn oom_kill_disable_and_create_warnings() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipping: needs the linux runtime (root)");
+        return;
+    }
+    let out = d.docker(&[
+        "run",
+        "--rm",
+        "--oom-kill-disable",
+        "--kernel-memory",
+        "10m",
+        "busybox",
+        "true",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "WARNING: OOM killer is disabled for the container, but no memory limit is set"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("WARNING: Specifying a kernel memory limit is deprecated"),
+        "{stderr}"
+    );
+    let control = "/sys/fs/cgroup/memory/memory.oom_control";
+    let out = d.docker_ok(&[
+        "run",
+        "--rm",
+        "--oom-kill-disable",
+        "-m",
+        "32m",
+        "busybox",
+        "sh",
+        "-c",
+        &format!("[ -e {control} ] && head -1 {control} || echo v2"),
+    ]);
+    assert!(matches!(out.trim(), "oom_kill_disable 1" | "v2"), "{out}");
+}

@@ -272,6 +272,11 @@ impl Daemon {
                 pids_limit: hc.pids_limit,
                 cpuset_cpus: hc.extra_str("CpusetCpus"),
                 cpuset_mems: hc.extra_str("CpusetMems"),
+                oom_kill_disable: hc
+                    .extra
+                    .get("OomKillDisable")
+                    .and_then(serde_json::Value::as_bool)
+                    == Some(true),
             },
             process: ProcessSpec {
                 args,

@@ -366,7 +366,24 @@ fn verify_platform_container_settings(hc: &HostConfig) -> Result<Vec<String>> {
     // `-v` and `--mount` together: each parsed and checked, and no
     // destination twice.
     super::volumes::mount_points(hc)?;
-    Ok(Vec::new())
+    // The warnings dockerd 20.10 gives here and that apply to us.
+    let mut warnings = Vec::new();
+    if hc
+        .extra
+        .get("KernelMemory")
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+        > 0
+    {
+        warnings.push(
+            "Specifying a kernel memory limit is deprecated and will be removed in a future release."
+                .to_string(),
+        );
+    }
+    if hc.extra.get("OomKillDisable").and_then(Value::as_bool) == Some(true) && hc.memory == 0 {
+        warnings.push("OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.".to_string());
+    }
+    Ok(warnings)
 }
 
 impl Daemon {

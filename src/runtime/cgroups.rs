@@ -234,6 +234,11 @@ impl Cgroup {
                 }
             }
         }
+        if let Some(mem) = self.v1_dir("memory") {
+            if res.oom_kill_disable {
+                write(&mem.join("memory.oom_control"), "1")?;
+            }
+        }
         self.write_v1_cpu(res)?;
         if let Some(pids) = self.v1_dir("pids") {
             if let Some(max) = res.pids_limit.filter(|n| *n > 0) {

@@ -85,6 +85,8 @@ pub struct Resources {
     /// `--cpuset-mems 0`); empty = the parent's.
     pub cpuset_cpus: String,
     pub cpuset_mems: String,
+    /// `--oom-kill-disable` (cgroup v1 only: v2 has no such switch).
+    pub oom_kill_disable: bool,
 }
 
 /// Which network namespace the container gets.
