@@ -545,10 +545,11 @@ pub struct WaitExitError {
 }
 
 /// moby `container.ContainerWaitOKBody`: the one line `POST .../wait`
-/// writes once the condition is met. `Error` is omitted when empty.
+/// writes once the condition is met. `Error` is always there, `null`
+/// when there is none (20.10's field has no `omitempty`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct WaitResponse {
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Error", default)]
     pub error: Option<WaitExitError>,
     #[serde(rename = "StatusCode")]
     pub status_code: i64,
@@ -574,13 +575,17 @@ mod tests {
         assert_eq!(v["Bar"], "x");
     }
 
-    /// `Error` is left out of a successful wait answer.
+    /// A successful wait answer says `"Error":null`, as dockerd 20.10's
+    /// does (checked against the reference daemon).
     #[test]
     fn wait_response_shape() {
         let ok = WaitResponse {
             error: None,
             status_code: 3,
         };
-        assert_eq!(serde_json::to_string(&ok).unwrap(), r#"{"StatusCode":3}"#);
+        assert_eq!(
+            serde_json::to_string(&ok).unwrap(),
+            r#"{"Error":null,"StatusCode":3}"#
+        );
     }
 }
