@@ -1814,3 +1814,45 @@ fn oom_kill_disable_and_create_warnings() {
     ]);
     assert!(matches!(out.trim(), "oom_kill_disable 1" | "v2"), "{out}");
 }
+
+/// A client that leaves `HostConfig` fields out (bollard, docker-py) sees
+/// them as dockerd shows them: Go's zero values, so `null` lists and an
+/// empty restart policy name, while what dockerd fills itself (IPC mode,
+/// masked paths, the runtime) is filled. The docker CLI sends the lists
+/// as `[]`, and those are echoed as sent.
+#[test]
+fn api_create_leaves_unsent_fields_null() {
+    let d = TestDaemon::start();
+    let (code, body) = raw(
+        &d,
+        "POST",
+        "/v1.41/containers/create?name=apionly",
+        r#"{"Image":"busybox","Cmd":["true"],"HostConfig":{}}"#,
+    );
+    assert_eq!(code, 201, "{body}");
+    let (_, body) = raw(&d, "GET", "/v1.41/containers/apionly/json", "");
+    let hc = serde_json::from_str::<serde_json::Value>(&body).unwrap()["HostConfig"].clone();
+    for key in [
+        "PortBindings",
+        "Dns",
+        "DnsOptions",
+        "DnsSearch",
+        "Devices",
+        "Ulimits",
+        "BlkioWeightDevice",
+    ] {
+        assert!(hc[key].is_null(), "{key}: {}", hc[key]);
+    }
+    assert_eq!(hc["RestartPolicy"]["Name"], "");
+    assert_eq!(hc["IpcMode"], "private");
+    assert_eq!(hc["Runtime"], "runc");
+    d.docker_ok(&["create", "--name", "clionly", "busybox", "true"]);
+    assert_eq!(
+        inspect(
+            &d,
+            "clionly",
+            "{{json .HostConfig.Dns}} {{.HostConfig.RestartPolicy.Name}}"
+        ),
+        "[] no"
+    );
+}

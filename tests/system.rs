@@ -77,6 +77,8 @@ fn version_reports_api_versions_and_kernel() {
         assert_eq!(v["Components"][0]["Details"]["ApiVersion"], "1.41");
         assert_eq!(v["Components"][0]["Details"]["MinAPIVersion"], "1.12");
         assert_eq!(v["Components"][0]["Details"]["Experimental"], "false");
+        // `omitempty` at the top level: said only when true.
+        assert!(v.get("Experimental").is_none(), "{path}");
         assert!(v["Version"].as_str().is_some_and(|s| !s.is_empty()));
     }
 }

@@ -119,7 +119,7 @@ impl Daemon {
         let host = HostFacts::read();
         let rt = self.runtime_info();
         let arch = go_arch(&host.arch);
-        json!({
+        let mut v = json!({
             "Platform": {"Name": "mini-dockerd"},
             "Components": [
                 {
@@ -151,8 +151,14 @@ impl Daemon {
             "Os": std::env::consts::OS,
             "Arch": arch,
             "KernelVersion": host.kernel,
-            "Experimental": self.config.experimental,
-        })
+        });
+        // moby `types.Version`: `Experimental` is `omitempty`, so dockerd
+        // says it only when true. (`BuildTime` is `omitempty` too; we have
+        // none to give.)
+        if self.config.experimental {
+            v["Experimental"] = serde_json::Value::Bool(true);
+        }
+        v
     }
 }
 

@@ -398,8 +398,10 @@ impl Daemon {
         hc: &HostConfig,
         networking: Option<&Value>,
     ) -> Result<()> {
+        // Ours by its name, or "runc", the name dockerd's inspect (and
+        // ours, to look the same) shows for the default runtime.
         let runtime = self.runtime_info().name;
-        if !hc.runtime.is_empty() && hc.runtime != runtime {
+        if !matches!(hc.runtime.as_str(), "" | "runc") && hc.runtime != runtime {
             return Err(Error::invalid_parameter(format!(
                 "Unknown runtime specified {}",
                 hc.runtime

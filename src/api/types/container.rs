@@ -306,8 +306,11 @@ impl HostConfig {
 }
 
 /// The fields dockerd 20.10 shows in `HostConfig` that are not typed
-/// above, with the value dockerd shows for a plain `docker run busybox`
-/// (from the reference capture `_containers_ref1_json.txt`).
+/// above, with the value dockerd shows when the client did not send them:
+/// Go's zero value (`null` for a list) unless dockerd fills the field in
+/// itself. The docker CLI sends most of them (`[]` for the lists), and
+/// those are echoed as sent; a bollard or docker-py create that leaves
+/// them out sees `null`, as from dockerd (checked on the reference daemon).
 const HOST_CONFIG_DEFAULTS: &[(&str, &str)] = &[
     ("VolumeDriver", "\"\""),
     ("VolumesFrom", "null"),
@@ -326,23 +329,23 @@ const HOST_CONFIG_DEFAULTS: &[(&str, &str)] = &[
     ("UsernsMode", "\"\""),
     ("Isolation", "\"\""),
     ("BlkioWeight", "0"),
-    ("BlkioWeightDevice", "[]"),
-    ("BlkioDeviceReadBps", "[]"),
-    ("BlkioDeviceWriteBps", "[]"),
-    ("BlkioDeviceReadIOps", "[]"),
-    ("BlkioDeviceWriteIOps", "[]"),
+    ("BlkioWeightDevice", "null"),
+    ("BlkioDeviceReadBps", "null"),
+    ("BlkioDeviceWriteBps", "null"),
+    ("BlkioDeviceReadIOps", "null"),
+    ("BlkioDeviceWriteIOps", "null"),
     ("CpuRealtimePeriod", "0"),
     ("CpuRealtimeRuntime", "0"),
     ("CpusetCpus", "\"\""),
     ("CpusetMems", "\"\""),
-    ("Devices", "[]"),
+    ("Devices", "null"),
     ("DeviceCgroupRules", "null"),
     ("DeviceRequests", "null"),
     ("KernelMemory", "0"),
     ("KernelMemoryTCP", "0"),
     ("MemorySwappiness", "null"),
     ("OomKillDisable", "false"),
-    ("Ulimits", "[]"),
+    ("Ulimits", "null"),
     ("CpuCount", "0"),
     ("CpuPercent", "0"),
     ("IOMaximumIOps", "0"),
@@ -449,8 +452,8 @@ impl HostConfig {
     /// Fill in what dockerd fills in at create time (moby
     /// `daemon/create.go` → `adaptContainerSettings` and
     /// `runconfig`): the default network mode, the log driver, the
-    /// runtime, a 64 MiB /dev/shm, an empty DNS list, and the fields the
-    /// client did not send at all, so that inspect shows dockerd's shape.
+    /// runtime, a 64 MiB /dev/shm, and the fields the client did not send
+    /// at all, so that inspect shows dockerd's shape.
     pub fn fill_defaults(&mut self) {
         if self.network_mode.is_empty() {
             self.network_mode = "default".into();
@@ -463,17 +466,6 @@ impl HostConfig {
         }
         if self.shm_size == 0 {
             self.shm_size = 64 << 20;
-        }
-        if self.restart_policy.name.is_empty() {
-            self.restart_policy.name = "no".into();
-        }
-        if self.port_bindings.is_none() {
-            self.port_bindings = Some(Value::Object(Map::new()));
-        }
-        for field in [&mut self.dns, &mut self.dns_options, &mut self.dns_search] {
-            if field.is_none() {
-                *field = Some(Vec::new());
-            }
         }
         // moby `api/server/router/container` (API 1.41): a `PidsLimit` of
         // 0 or below means "unlimited", stored as null.
