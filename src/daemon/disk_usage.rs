@@ -28,7 +28,9 @@ impl Daemon {
             "Images": images.images,
             "Containers": containers,
             "Volumes": self.volumes.disk_usage(),
-            "BuildCache": [],
+            // No build cache (the classic builder keeps none): dockerd's
+            // empty list is `null`.
+            "BuildCache": null,
             "BuilderSize": 0,
         }))
     }

@@ -226,7 +226,9 @@ impl Daemon {
                 .and_then(|s| s.get_image(&c.image))
                 .map(|i| i.size)
                 .unwrap_or(0);
-            (Some(rw), Some(rw + image))
+            // moby's `SizeRw` and `SizeRootFs` are `omitempty`: a
+            // container that wrote nothing has no `SizeRw`.
+            ((rw != 0).then_some(rw), Some(rw + image).filter(|n| *n != 0))
         } else {
             (None, None)
         };
