@@ -1856,3 +1856,73 @@ fn api_create_leaves_unsent_fields_null() {
         "[] no"
     );
 }
+
+/// More options that used to be accepted and ignored, now applied as runc
+/// applies them: `--sysctl` (a namespaced key; a `net.*` key with the
+/// host's network is refused), `--shm-size` (the size of /dev/shm),
+/// `--memory-reservation` (the memory cgroup's soft limit), and
+/// `--pid host` / `--uts host` (the host's process table and host name).
+#[test]
+fn sysctl_shm_reservation_and_host_namespaces() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipping: needs the linux runtime (root)");
+        return;
+    }
+    let out = d.docker_ok(&[
+        "run",
+        "--rm",
+        "--sysctl",
+        "kernel.shmmax=12345",
+        "--shm-size",
+        "8m",
+        "busybox",
+        "sh",
+        "-c",
+        "cat /proc/sys/kernel/shmmax; df -k /dev/shm | tail -1 | awk '{print $2}'",
+    ]);
+    assert_eq!(
+        out.split_whitespace().collect::<Vec<_>>(),
+        ["12345", "8192"]
+    );
+    let bad = d.docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "--sysctl",
+        "net.ipv4.ip_forward=1",
+        "busybox",
+        "true",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains(r#"sysctl "net.ipv4.ip_forward" not allowed in host network namespace"#),
+        "{bad:?}"
+    );
+    let soft = "/sys/fs/cgroup/memory/memory.soft_limit_in_bytes";
+    let out = d.docker_ok(&[
+        "run",
+        "--rm",
+        "--memory-reservation",
+        "64m",
+        "busybox",
+        "sh",
+        "-c",
+        &format!("[ -e {soft} ] && cat {soft} || echo v2"),
+    ]);
+    assert!(matches!(out.trim(), "67108864" | "v2"), "{out}");
+    // The host's pid 1 is visible with `--pid host`, and not without.
+    let comm = |args: &[&str]| {
+        let mut cmd = vec!["run", "--rm"];
+        cmd.extend_from_slice(args);
+        cmd.extend_from_slice(&["busybox", "cat", "/proc/1/cmdline"]);
+        d.docker_ok(&cmd)
+    };
+    let host_init = std::fs::read_to_string("/proc/1/cmdline").unwrap();
+    assert_eq!(comm(&["--pid", "host"]), host_init);
+    assert_ne!(comm(&[]), host_init);
+    let host_name = nix::unistd::gethostname().unwrap().into_string().unwrap();
+    let name = d.docker_ok(&["run", "--rm", "--uts", "host", "busybox", "hostname"]);
+    assert_eq!(name.trim(), host_name);
+}

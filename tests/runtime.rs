@@ -90,6 +90,11 @@ impl Fixture {
             devices: vec![],
             domainname: String::new(),
             oom_score_adj: 0,
+            sysctls: vec![],
+            shm_size: 0,
+            host_pid: false,
+            host_ipc: false,
+            host_uts: false,
             network: NetworkMode::Private,
             resources: Resources::default(),
             process: ProcessSpec {

@@ -48,6 +48,11 @@ async fn start_reports_runtime_and_init_steps() {
         devices: vec![],
         domainname: String::new(),
         oom_score_adj: 0,
+        sysctls: vec![],
+        shm_size: 0,
+        host_pid: false,
+        host_ipc: false,
+        host_uts: false,
         network: NetworkMode::None,
         resources: Resources::default(),
         process: ProcessSpec {

@@ -228,7 +228,10 @@ impl Daemon {
                 .unwrap_or(0);
             // moby's `SizeRw` and `SizeRootFs` are `omitempty`: a
             // container that wrote nothing has no `SizeRw`.
-            ((rw != 0).then_some(rw), Some(rw + image).filter(|n| *n != 0))
+            (
+                (rw != 0).then_some(rw),
+                Some(rw + image).filter(|n| *n != 0),
+            )
         } else {
             (None, None)
         };

@@ -248,6 +248,18 @@ impl Daemon {
             mounts,
             tmpfs,
             domainname: c.config.domainname.clone(),
+            sysctls: hc
+                .extra
+                .get("Sysctls")
+                .and_then(serde_json::Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect(),
+            shm_size: hc.shm_size,
+            host_pid: hc.extra_str("PidMode") == "host",
+            host_ipc: hc.extra_str("IpcMode") == "host",
+            host_uts: hc.extra_str("UTSMode") == "host",
             oom_score_adj: hc
                 .extra
                 .get("OomScoreAdj")
@@ -277,6 +289,7 @@ impl Daemon {
                     .get("OomKillDisable")
                     .and_then(serde_json::Value::as_bool)
                     == Some(true),
+                memory_reservation: hc.memory_reservation,
             },
             process: ProcessSpec {
                 args,

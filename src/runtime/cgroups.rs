@@ -238,6 +238,12 @@ impl Cgroup {
             if res.oom_kill_disable {
                 write(&mem.join("memory.oom_control"), "1")?;
             }
+            if res.memory_reservation > 0 {
+                write(
+                    &mem.join("memory.soft_limit_in_bytes"),
+                    &res.memory_reservation.to_string(),
+                )?;
+            }
         }
         self.write_v1_cpu(res)?;
         if let Some(pids) = self.v1_dir("pids") {
@@ -352,6 +358,9 @@ impl Cgroup {
         }
         if !res.cpuset_mems.is_empty() {
             write(&dir.join("cpuset.mems"), &res.cpuset_mems)?;
+        }
+        if res.memory_reservation > 0 {
+            write(&dir.join("memory.low"), &res.memory_reservation.to_string())?;
         }
         Ok(())
     }

@@ -156,7 +156,9 @@ fn run_start(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fa
         super::mount::make_private_and_bind_root(rootfs)
     })?;
     step(sock, "mount_proc", || super::mount::mount_proc(rootfs))?;
-    step(sock, "mount_dev", || super::mount::mount_dev(rootfs))?;
+    step(sock, "mount_dev", || {
+        super::mount::mount_dev(rootfs, cfg.shm_size)
+    })?;
     if !cfg.devices.is_empty() {
         step(sock, "devices", || {
             for (path, kind, major, minor, mode) in &cfg.devices {
@@ -180,10 +182,13 @@ fn run_start(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fa
         }
         Ok(())
     })?;
-    step(sock, "sethostname", || {
-        nix::unistd::sethostname(&cfg.hostname).map_err(|e| format!("sethostname: {e}"))
-    })?;
-    if !cfg.domainname.is_empty() {
+    // With `--uts host` the names are the host's: never set them.
+    if !cfg.host_uts {
+        step(sock, "sethostname", || {
+            nix::unistd::sethostname(&cfg.hostname).map_err(|e| format!("sethostname: {e}"))
+        })?;
+    }
+    if !cfg.domainname.is_empty() && !cfg.host_uts {
         step(sock, "setdomainname", || {
             // SAFETY: a plain syscall with a valid buffer and its length.
             let r = unsafe {
@@ -209,6 +214,12 @@ fn run_start(sock: RawFd, cfg: &InitConfig, fds: Vec<OwnedFd>) -> Result<i32, Fa
         step(sock, "lo_up", lo_up)?;
     }
     step(sock, "pivot_root", || super::mount::pivot_root(rootfs))?;
+    if !cfg.sysctls.is_empty() {
+        // Before /proc/sys is made read-only (runc's order).
+        step(sock, "sysctls", || {
+            set_sysctls(&cfg.sysctls, cfg.private_net, cfg.host_ipc)
+        })?;
+    }
     if !cfg.unmasked {
         step(sock, "masked_paths", super::mount::mask_and_readonly_paths)?;
     }
@@ -457,6 +468,34 @@ fn finish_and_exec(
         e => format!("exec {exe}: {}", e.desc().to_lowercase()),
     };
     Err(inner.into())
+}
+
+/// `--sysctl`: write each under /proc/sys. As runc does, a `net.*` key
+/// needs the container's own network namespace and an IPC one (`kernel.shm*`,
+/// `kernel.msg*`, `kernel.sem`, `fs.mqueue.*`) its own IPC namespace: in
+/// the host's they would change the host.
+fn set_sysctls(
+    sysctls: &[(String, String)],
+    private_net: bool,
+    host_ipc: bool,
+) -> Result<(), String> {
+    for (key, value) in sysctls {
+        let ipc = key.starts_with("kernel.shm")
+            || key.starts_with("kernel.msg")
+            || key == "kernel.sem"
+            || key.starts_with("fs.mqueue.");
+        if key.starts_with("net.") && !private_net {
+            return Err(format!(
+                "sysctl {key:?} not allowed in host network namespace"
+            ));
+        }
+        if ipc && host_ipc {
+            return Err(format!("sysctl {key:?} not allowed in host IPC namespace"));
+        }
+        let path = format!("/proc/sys/{}", key.replace('.', "/"));
+        std::fs::write(&path, value).map_err(|e| format!("write sysctl key {key}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// `--ulimit`: set each limit before the user and capabilities change

@@ -401,11 +401,16 @@ impl LinuxRuntime {
             .map_err(RuntimeError::other)?;
 
         let (io, theirs) = Self::pipes(&spec.process)?;
-        let mut flags =
-            (libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC)
-                as u64;
-        if spec.network != NetworkMode::Host {
-            flags |= libc::CLONE_NEWNET as u64;
+        let mut flags = libc::CLONE_NEWNS as u64;
+        for (host, flag) in [
+            (spec.host_pid, libc::CLONE_NEWPID),
+            (spec.host_uts, libc::CLONE_NEWUTS),
+            (spec.host_ipc, libc::CLONE_NEWIPC),
+            (spec.network == NetworkMode::Host, libc::CLONE_NEWNET),
+        ] {
+            if !host {
+                flags |= flag as u64;
+            }
         }
         let t = Instant::now();
         let child = self.clone_init(super::init::INIT_VERB, flags)?;
@@ -449,6 +454,10 @@ impl LinuxRuntime {
                 .map(|m| m.destination.clone())
                 .collect(),
             domainname: spec.domainname.clone(),
+            sysctls: spec.sysctls.clone(),
+            shm_size: spec.shm_size,
+            host_uts: spec.host_uts,
+            host_ipc: spec.host_ipc,
             oom_score_adj: spec.oom_score_adj,
             tmpfs: spec
                 .tmpfs

@@ -87,6 +87,8 @@ pub struct Resources {
     pub cpuset_mems: String,
     /// `--oom-kill-disable` (cgroup v1 only: v2 has no such switch).
     pub oom_kill_disable: bool,
+    /// `--memory-reservation` in bytes: the soft limit.
+    pub memory_reservation: i64,
 }
 
 /// Which network namespace the container gets.
@@ -175,6 +177,15 @@ pub struct ContainerSpec {
     pub domainname: String,
     /// `--oom-score-adj`, written for the container's process.
     pub oom_score_adj: i64,
+    /// `--sysctl`: (key, value), written under /proc/sys in the container.
+    pub sysctls: Vec<(String, String)>,
+    /// `--shm-size` in bytes (0: docker's 64 MiB).
+    pub shm_size: i64,
+    /// `--pid host`, `--ipc host`, `--uts host`: share the host's
+    /// namespace instead of a new one.
+    pub host_pid: bool,
+    pub host_ipc: bool,
+    pub host_uts: bool,
     pub network: NetworkMode,
     pub resources: Resources,
     pub process: ProcessSpec,

@@ -421,7 +421,7 @@ fn mount_cgroup_view(target: &Path, view: &[(String, String)]) -> Result<(), Str
 /// `/dev`: a tmpfs with the standard nodes, its own devpts instance,
 /// `/dev/shm`, `/dev/mqueue` and the fd symlinks (moby `oci/defaults.go`,
 /// runc `createDevices`/`setupDevSymlinks`).
-pub fn mount_dev(rootfs: &Path) -> Result<(), String> {
+pub fn mount_dev(rootfs: &Path, shm_size: i64) -> Result<(), String> {
     let dev = secure_join(rootfs, "/dev")?;
     mkdir(&dev)?;
     m(
@@ -467,7 +467,11 @@ pub fn mount_dev(rootfs: &Path) -> Result<(), String> {
         &shm,
         Some("tmpfs"),
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        Some("mode=1777,size=65536k"),
+        // `--shm-size`, docker's 64 MiB when not given.
+        Some(&*format!(
+            "mode=1777,size={}k",
+            if shm_size > 0 { shm_size / 1024 } else { 65536 }
+        )),
     )?;
     let mq = dev.join("mqueue");
     mkdir(&mq)?;

@@ -397,6 +397,11 @@ mod tests {
             devices: vec![],
             domainname: String::new(),
             oom_score_adj: 0,
+            sysctls: vec![],
+            shm_size: 0,
+            host_pid: false,
+            host_ipc: false,
+            host_uts: false,
             network: Default::default(),
             resources: Default::default(),
             process: ProcessSpec {

@@ -56,6 +56,17 @@ pub struct InitConfig {
     /// `--device` (start only).
     #[serde(default)]
     pub devices: Vec<(String, char, u64, u64, u32)>,
+    /// `--sysctl` (start only).
+    #[serde(default)]
+    pub sysctls: Vec<(String, String)>,
+    /// `/dev/shm`'s size in bytes, and whether the host's UTS and IPC
+    /// namespaces are shared (start only).
+    #[serde(default)]
+    pub shm_size: i64,
+    #[serde(default)]
+    pub host_uts: bool,
+    #[serde(default)]
+    pub host_ipc: bool,
     /// `--domainname` and `--oom-score-adj` (start only).
     #[serde(default)]
     pub domainname: String,
