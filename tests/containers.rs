@@ -1926,3 +1926,79 @@ fn sysctl_shm_reservation_and_host_namespaces() {
     let name = d.docker_ok(&["run", "--rm", "--uts", "host", "busybox", "hostname"]);
     assert_eq!(name.trim(), host_name);
 }
+
+/// Logging and cgroup options dockerd honours: `--log-driver none` keeps
+/// no log (`docker logs` is dockerd's 501 "configured logging driver does
+/// not support reading"), an unknown driver or json-file option is
+/// dockerd's 400, a built-in driver we lack is a 501, and
+/// `--cgroup-parent` puts the container's cgroup under that parent.
+#[test]
+fn log_driver_and_cgroup_parent() {
+    let d = TestDaemon::start();
+    if !d.real_runtime() {
+        eprintln!("skipping: needs the linux runtime (root)");
+        return;
+    }
+    d.docker_ok(&[
+        "run",
+        "--name",
+        "nolog",
+        "--log-driver",
+        "none",
+        "busybox",
+        "echo",
+        "hi",
+    ]);
+    let logs = d.docker(&["logs", "nolog"]);
+    assert!(
+        String::from_utf8_lossy(&logs.stderr)
+            .contains("configured logging driver does not support reading"),
+        "{logs:?}"
+    );
+    for (args, message) in [
+        (
+            vec!["--log-driver", "bogus"],
+            r#"error looking up logging plugin bogus: plugin "bogus" not found"#,
+        ),
+        (
+            vec!["--log-opt", "bogus=1"],
+            "unknown log opt 'bogus' for json-file log driver",
+        ),
+        (
+            vec!["--log-driver", "local"],
+            "the local log driver is not supported by mini-dockerd",
+        ),
+    ] {
+        let mut cmd = vec!["create"];
+        cmd.extend(args);
+        cmd.push("busybox");
+        let out = d.docker(&cmd);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+    }
+
+    let parent = format!("mdtest-parent-{}", std::process::id());
+    let out = d.docker_ok(&[
+        "run",
+        "--rm",
+        "--cgroup-parent",
+        &format!("/{parent}"),
+        "busybox",
+        "cat",
+        "/proc/self/cgroup",
+    ]);
+    let pids_line = out
+        .lines()
+        .find(|l| l.contains(":pids:") || l.starts_with("0::"))
+        .unwrap_or("");
+    assert!(pids_line.contains(&format!("/{parent}/")), "{out}");
+    // The parent stays, as dockerd leaves it; the test removes its own.
+    for root in ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"] {
+        let _ = std::fs::remove_dir(format!("{root}/{parent}"));
+    }
+    if let Ok(entries) = std::fs::read_dir("/sys/fs/cgroup") {
+        for e in entries.flatten() {
+            let _ = std::fs::remove_dir(e.path().join(&parent));
+        }
+    }
+}

@@ -536,7 +536,11 @@ fn exec_container_spec(c: &crate::container::Container) -> ContainerSpec {
         host_ipc: false,
         host_uts: false,
         network: Default::default(),
-        resources: Default::default(),
+        // Only the cgroup's place matters for an exec: the helper joins it.
+        resources: crate::runtime::Resources {
+            cgroup_parent: c.host_config.cgroup_parent.clone(),
+            ..Default::default()
+        },
         process: ProcessSpec::default(),
         etc_hosts: String::new(),
         resolv_conf: String::new(),

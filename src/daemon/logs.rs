@@ -99,6 +99,12 @@ impl Daemon {
                     "can not get logs from container which is dead or marked for removal",
                 ));
             }
+            // moby: a driver without a reader (`none`) is a 501.
+            if c.host_config.log_config.typ == "none" {
+                return Err(Error::not_implemented(
+                    "configured logging driver does not support reading",
+                ));
+            }
             (c.log_path.clone(), c.config.tty)
         };
         let live = if opts.follow {

@@ -71,7 +71,7 @@ impl Daemon {
         c: &ContainerRef,
         by_user: bool,
     ) -> Result<()> {
-        let (stream, log_path, id) = {
+        let (stream, log_path, id, log_none) = {
             let mut ct = lock(c);
             let restarting = ct.state.status == Status::Restarting;
             if !restarting || by_user {
@@ -83,7 +83,12 @@ impl Daemon {
             // The stream hub lives as long as the container (never a new
             // one per run): `docker start -a` and `docker run` subscribe
             // to it before they start the container.
-            (ct.stream.clone(), ct.log_path.clone(), ct.id.clone())
+            (
+                ct.stream.clone(),
+                ct.log_path.clone(),
+                ct.id.clone(),
+                ct.host_config.log_config.typ == "none",
+            )
         };
         // From here on a failure goes through moby's deferred clean-up,
         // even before the runtime is asked (an unknown network, an image
@@ -121,7 +126,9 @@ impl Daemon {
         // (containerd opens the FIFOs first), and every microsecond between
         // the exec and our first read lets a fast process write to both
         // stdout and stderr before we read either, which loses their order.
+        // `--log-driver none`: nothing is kept, as dockerd's `none` driver.
         let logger = match JsonFileLogger::open(&log_path) {
+            _ if log_none => None,
             Ok(l) => Some(Arc::new(l)),
             Err(e) => {
                 tracing::warn!(
@@ -290,6 +297,7 @@ impl Daemon {
                     .and_then(serde_json::Value::as_bool)
                     == Some(true),
                 memory_reservation: hc.memory_reservation,
+                cgroup_parent: hc.cgroup_parent.clone(),
             },
             process: ProcessSpec {
                 args,

@@ -386,6 +386,57 @@ fn verify_platform_container_settings(hc: &HostConfig) -> Result<Vec<String>> {
     Ok(warnings)
 }
 
+/// moby `daemon.mergeAndVerifyLogConfig` and the log drivers'
+/// `ValidateLogOpt`: mini-dockerd has the `json-file` driver (the default)
+/// and `none`. Another of dockerd's built-in drivers is a 501; any other
+/// name is what dockerd says of a plugin it cannot find (400).
+fn validate_log_config(lc: &crate::api::types::container::LogConfig) -> Result<()> {
+    const JSON_FILE_OPTS: &[&str] = &[
+        "max-file",
+        "max-size",
+        "compress",
+        "labels",
+        "labels-regex",
+        "env",
+        "env-regex",
+        "tag",
+    ];
+    const BUILT_IN: &[&str] = &[
+        "local",
+        "syslog",
+        "journald",
+        "gelf",
+        "fluentd",
+        "awslogs",
+        "splunk",
+        "etwlogs",
+        "gcplogs",
+        "logentries",
+    ];
+    let driver = if lc.typ.is_empty() {
+        "json-file"
+    } else {
+        lc.typ.as_str()
+    };
+    match driver {
+        "json-file" => {
+            if let Some(k) = lc.config.keys().find(|k| !JSON_FILE_OPTS.contains(&k.as_str())) {
+                return Err(Error::invalid_parameter(format!(
+                    "unknown log opt '{k}' for json-file log driver"
+                )));
+            }
+            Ok(())
+        }
+        "none" => Ok(()),
+        d if BUILT_IN.contains(&d) => Err(Error::not_implemented(format!(
+            "the {d} log driver is not supported by mini-dockerd: use json-file (the default) or none"
+        ))),
+        d => Err(Error::invalid_parameter(format!(
+            "error looking up logging plugin {d}: plugin \"{d}\" not found"
+        ))),
+    }
+}
+
 impl Daemon {
     /// The checks of a create that need the daemon: the runtime must be
     /// one it has (`Unknown runtime specified X`), `--link` must name a
@@ -418,6 +469,14 @@ impl Daemon {
             return Err(Error::invalid_parameter(
                 "--storage-opt is supported only for overlay over xfs with 'pquota' mount option",
             ));
+        }
+        validate_log_config(&hc.log_config)?;
+        // A parent that climbs out of the cgroup tree is refused.
+        if hc.cgroup_parent.split('/').any(|part| part == "..") {
+            return Err(Error::invalid_parameter(format!(
+                "invalid cgroup parent: {}",
+                hc.cgroup_parent
+            )));
         }
         let user_defined = !matches!(
             hc.network_mode.as_str(),

@@ -118,8 +118,13 @@ impl LinuxRuntime {
         Ok(())
     }
 
-    fn cgroup(&self, id: &str) -> Cgroup {
-        Cgroup::new(&self.cgroup_parent, id)
+    /// The container's cgroup: under its `--cgroup-parent`, or ours.
+    fn cgroup(&self, spec: &ContainerSpec) -> Cgroup {
+        let parent = match spec.resources.cgroup_parent.as_str() {
+            "" => self.cgroup_parent.as_str(),
+            p => p,
+        };
+        Cgroup::new(parent, &spec.id)
     }
 
     /// clone3 a child that re-executes our binary with `verb`.
@@ -651,7 +656,7 @@ impl Runtime for LinuxRuntime {
     fn start(&self, spec: &ContainerSpec) -> Result<Spawned, RuntimeError> {
         let t = Instant::now();
         trace_event!("runtime", "enter", "runtime.start", id = %spec.id);
-        let cg = self.cgroup(&spec.id);
+        let cg = self.cgroup(spec);
         let r = self.start_inner(spec, &cg);
         if r.is_err() {
             self.cleanup(spec);
@@ -680,7 +685,7 @@ impl Runtime for LinuxRuntime {
             let handle = tokio::runtime::Handle::try_current().map_err(|_| {
                 RuntimeError::other("the runtime must be called inside a tokio runtime")
             })?;
-            let cg = self.cgroup(&spec.id);
+            let cg = self.cgroup(spec);
             // The pid must still be this container's init: a stale pid may
             // have been reused by an unrelated process, whose namespaces we
             // must never enter (runc checks the container state likewise).
@@ -764,7 +769,7 @@ impl Runtime for LinuxRuntime {
         ps_args: &str,
     ) -> Result<(Vec<String>, Vec<Vec<String>>), RuntimeError> {
         let t = Instant::now();
-        let mut pids = self.cgroup(&spec.id).pids();
+        let mut pids = self.cgroup(spec).pids();
         if pids.is_empty() {
             pids.push(pid);
         }
@@ -801,7 +806,7 @@ impl Runtime for LinuxRuntime {
         // empty. Leftovers found at daemon start may still run: like dockerd
         // without live-restore, stop them (thawed first: frozen tasks cannot
         // die on v1).
-        let cg = self.cgroup(&spec.id);
+        let cg = self.cgroup(spec);
         let leftovers = cg.pids();
         if !leftovers.is_empty() {
             let _ = cg.freeze(false);
@@ -828,21 +833,21 @@ impl Runtime for LinuxRuntime {
 
     fn stats(&self, spec: &ContainerSpec) -> Result<CgroupStats, RuntimeError> {
         let t = Instant::now();
-        let st = self.cgroup(&spec.id).stats();
+        let st = self.cgroup(spec).stats();
         trace_event!("runtime", "exit", "runtime.stats", id = %spec.id, dur_us = micros_since(t));
         Ok(st)
     }
 
     fn pause(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
         trace_event!("runtime", "event", "runtime.pause", id = %spec.id);
-        self.cgroup(&spec.id)
+        self.cgroup(spec)
             .freeze(true)
             .map_err(|e| RuntimeError::other(format!("pause: {e}")))
     }
 
     fn resume(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
         trace_event!("runtime", "event", "runtime.resume", id = %spec.id);
-        self.cgroup(&spec.id)
+        self.cgroup(spec)
             .freeze(false)
             .map_err(|e| RuntimeError::other(format!("unpause: {e}")))
     }
@@ -928,7 +933,7 @@ impl Runtime for LinuxRuntime {
 
     fn update(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
         trace_event!("runtime", "event", "runtime.update", id = %spec.id);
-        self.cgroup(&spec.id)
+        self.cgroup(spec)
             .update(&spec.resources)
             .map_err(|e| RuntimeError::other(e.to_string()))
     }

@@ -89,6 +89,9 @@ pub struct Resources {
     pub oom_kill_disable: bool,
     /// `--memory-reservation` in bytes: the soft limit.
     pub memory_reservation: i64,
+    /// `--cgroup-parent`: the cgroup the container's goes under, instead
+    /// of the daemon's own parent.
+    pub cgroup_parent: String,
 }
 
 /// Which network namespace the container gets.
