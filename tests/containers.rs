@@ -1695,7 +1695,8 @@ fn ulimits_and_group_add_apply() {
 /// `--device HOST[:CONTAINER]` makes the host's device node again in the
 /// container's /dev, with its type, numbers and mode (moby
 /// `devicesFromPath`, runc `createDeviceNode`); a path that is not a
-/// device is dockerd's error at start. Before, the option was ignored.
+/// device is dockerd's error at start; `--privileged` brings every host
+/// device. Before, both were ignored.
 #[test]
 fn devices_are_made_in_the_container() {
     let d = TestDaemon::start();
@@ -1714,6 +1715,26 @@ fn devices_are_made_in_the_container() {
         "stat -c '%F %t,%T %a' /dev/xnull; echo gone > /dev/xnull && echo written",
     ]);
     assert_eq!(out.trim(), "character special file 1,3 666\nwritten");
+    // `--privileged` gets the host's devices (runc `HostDevices`): one
+    // the default /dev does not have is there with it and not without.
+    use std::os::unix::fs::FileTypeExt;
+    let default_dev = [
+        "null", "zero", "full", "random", "urandom", "tty", "console", "ptmx",
+    ];
+    let host_only = std::fs::read_dir("/dev")
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_char_device()))
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .find(|n| !default_dev.contains(&n.as_str()));
+    if let Some(name) = host_only {
+        let path = format!("/dev/{name}");
+        let check = format!("[ -c {path} ] && echo present || echo absent");
+        let with = d.docker_ok(&["run", "--rm", "--privileged", "busybox", "sh", "-c", &check]);
+        assert_eq!(with.trim(), "present", "{path}");
+        let without = d.docker_ok(&["run", "--rm", "busybox", "sh", "-c", &check]);
+        assert_eq!(without.trim(), "absent", "{path}");
+    }
     let bad = d.docker(&["run", "--rm", "--device", "/etc/passwd", "busybox", "true"]);
     assert_eq!(bad.status.code(), Some(125));
     assert!(

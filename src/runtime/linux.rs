@@ -396,14 +396,22 @@ impl LinuxRuntime {
             ));
         }
 
-        let devices = spec
-            .devices
-            .iter()
-            .map(device_node)
-            .collect::<Result<Vec<_>, _>>()
-            // dockerd finds this while it builds the spec, before the
-            // runtime: its text comes without runc's prefix.
-            .map_err(RuntimeError::other)?;
+        // `--privileged` gets every device of the host first (moby
+        // `WithDevices` with `devices.HostDevices()`), then the `--device`s.
+        let mut devices = if spec.privileged {
+            host_devices()
+        } else {
+            Vec::new()
+        };
+        devices.extend(
+            spec.devices
+                .iter()
+                .map(device_node)
+                .collect::<Result<Vec<_>, _>>()
+                // dockerd finds this while it builds the spec, before the
+                // runtime: its text comes without runc's prefix.
+                .map_err(RuntimeError::other)?,
+        );
 
         let (io, theirs) = Self::pipes(&spec.process)?;
         let mut flags = libc::CLONE_NEWNS as u64;
@@ -956,6 +964,47 @@ impl Runtime for LinuxRuntime {
         trace_event!("runtime", "exit", "runtime.changes", id = %spec.id, dur_us = micros_since(t));
         r
     }
+}
+
+/// runc `devices.HostDevices`: every character and block device under
+/// the host's /dev, at the same path, except the pseudo-terminals of the
+/// host's devpts and what the container's /dev makes for itself (its own
+/// devpts and ptmx, shm, mqueue, console).
+fn host_devices() -> Vec<(String, char, u64, u64, u32)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, char, u64, u64, u32)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                let skip = ["/dev/pts", "/dev/shm", "/dev/mqueue", "/dev/fd"];
+                if !skip.iter().any(|s| path == std::path::Path::new(s)) {
+                    walk(&path, out);
+                }
+                continue;
+            }
+            // The container has its own console and its own devpts's
+            // ptmx (/dev/ptmx is a link into it).
+            if ft.is_symlink()
+                || path == std::path::Path::new("/dev/console")
+                || path == std::path::Path::new("/dev/ptmx")
+            {
+                continue;
+            }
+            let mapping = super::DeviceMapping {
+                path_on_host: path.display().to_string(),
+                path_in_container: path.display().to_string(),
+            };
+            if let Ok(node) = device_node(&mapping) {
+                out.push(node);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(std::path::Path::new("/dev"), &mut out);
+    out
 }
 
 /// moby `devicesFromPath` for one node: the host device's type, numbers
