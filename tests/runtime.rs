@@ -86,15 +86,6 @@ impl Fixture {
             layers: vec![self.tmp.path().join("layer")],
             container_dir,
             mounts: vec![],
-            tmpfs: vec![],
-            devices: vec![],
-            domainname: String::new(),
-            oom_score_adj: 0,
-            sysctls: vec![],
-            shm_size: 0,
-            host_pid: false,
-            host_ipc: false,
-            host_uts: false,
             network: NetworkMode::Private,
             resources: Resources::default(),
             process: ProcessSpec {
@@ -107,7 +98,7 @@ impl Fixture {
             resolv_conf: "nameserver 192.0.2.1\n".into(),
             readonly_rootfs: false,
             privileged: false,
-            init: false,
+            ..Default::default()
         };
         self.made.lock().unwrap().push(spec.clone());
         spec

@@ -44,15 +44,6 @@ async fn start_reports_runtime_and_init_steps() {
         layers: vec![layer],
         container_dir: tmp.path().join("c"),
         mounts: vec![],
-        tmpfs: vec![],
-        devices: vec![],
-        domainname: String::new(),
-        oom_score_adj: 0,
-        sysctls: vec![],
-        shm_size: 0,
-        host_pid: false,
-        host_ipc: false,
-        host_uts: false,
         network: NetworkMode::None,
         resources: Resources::default(),
         process: ProcessSpec {
@@ -63,7 +54,7 @@ async fn start_reports_runtime_and_init_steps() {
         resolv_conf: String::new(),
         readonly_rootfs: false,
         privileged: false,
-        init: false,
+        ..Default::default()
     };
     std::fs::create_dir_all(&spec.container_dir).unwrap();
     let rt = LinuxRuntime::new(

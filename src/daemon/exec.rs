@@ -526,15 +526,6 @@ fn exec_container_spec(c: &crate::container::Container) -> ContainerSpec {
         layers: Vec::new(),
         container_dir: c.root.clone(),
         mounts: Vec::new(),
-        tmpfs: Vec::new(),
-        devices: Vec::new(),
-        domainname: String::new(),
-        oom_score_adj: 0,
-        sysctls: Vec::new(),
-        shm_size: 0,
-        host_pid: false,
-        host_ipc: false,
-        host_uts: false,
         network: Default::default(),
         // Only the cgroup's place matters for an exec: the helper joins it.
         resources: crate::runtime::Resources {
@@ -546,7 +537,7 @@ fn exec_container_spec(c: &crate::container::Container) -> ContainerSpec {
         resolv_conf: String::new(),
         readonly_rootfs: false,
         privileged: false,
-        init: false,
+        ..Default::default()
     }
 }
 

@@ -72,15 +72,6 @@ impl Daemon {
                 layers: images.layer_dirs(&image),
                 container_dir,
                 mounts: Vec::new(),
-                tmpfs: Vec::new(),
-                devices: Vec::new(),
-                domainname: String::new(),
-                oom_score_adj: 0,
-                sysctls: Vec::new(),
-                shm_size: 0,
-                host_pid: false,
-                host_ipc: false,
-                host_uts: false,
                 network: NetworkMode::None,
                 resources: Resources::default(),
                 process: ProcessSpec::default(),
@@ -88,7 +79,7 @@ impl Daemon {
                 resolv_conf: String::new(),
                 readonly_rootfs: false,
                 privileged: false,
-                init: false,
+                ..Default::default()
             },
         })
     }

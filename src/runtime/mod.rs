@@ -158,8 +158,10 @@ pub struct ProcessSpec {
     pub rlimits: Vec<(String, u64, u64)>,
 }
 
-/// Everything the runtime needs to run one container.
-#[derive(Debug, Clone)]
+/// Everything the runtime needs to run one container. `Default` is a
+/// container with nothing set, for the callers that need only a few
+/// fields (an exec, the builder's steps, tests).
+#[derive(Debug, Clone, Default)]
 pub struct ContainerSpec {
     /// 64-hex container id.
     pub id: String,

@@ -393,15 +393,6 @@ mod tests {
             layers: vec![],
             container_dir: PathBuf::from("/nonexistent"),
             mounts: vec![],
-            tmpfs: vec![],
-            devices: vec![],
-            domainname: String::new(),
-            oom_score_adj: 0,
-            sysctls: vec![],
-            shm_size: 0,
-            host_pid: false,
-            host_ipc: false,
-            host_uts: false,
             network: Default::default(),
             resources: Default::default(),
             process: ProcessSpec {
@@ -412,7 +403,7 @@ mod tests {
             resolv_conf: String::new(),
             readonly_rootfs: false,
             privileged: false,
-            init: false,
+            ..Default::default()
         }
     }
 
