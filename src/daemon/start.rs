@@ -71,7 +71,7 @@ impl Daemon {
         c: &ContainerRef,
         by_user: bool,
     ) -> Result<()> {
-        let (stream, log_path, id, log_none) = {
+        let (stream, log_path, id, log_none, rotation) = {
             let mut ct = lock(c);
             let restarting = ct.state.status == Status::Restarting;
             if !restarting || by_user {
@@ -88,6 +88,7 @@ impl Daemon {
                 ct.log_path.clone(),
                 ct.id.clone(),
                 ct.host_config.log_config.typ == "none",
+                super::logger::jsonfile::Rotation::from_opts(&ct.host_config.log_config.config),
             )
         };
         // From here on a failure goes through moby's deferred clean-up,
@@ -127,7 +128,7 @@ impl Daemon {
         // the exec and our first read lets a fast process write to both
         // stdout and stderr before we read either, which loses their order.
         // `--log-driver none`: nothing is kept, as dockerd's `none` driver.
-        let logger = match JsonFileLogger::open(&log_path) {
+        let logger = match JsonFileLogger::open(&log_path, rotation) {
             _ if log_none => None,
             Ok(l) => Some(Arc::new(l)),
             Err(e) => {

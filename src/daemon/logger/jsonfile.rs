@@ -10,10 +10,15 @@
 //!
 //! The file lives at `<container dir>/<id>-json.log`, as in dockerd.
 //!
+//! **Rotation** (`--log-opt max-size=10m --log-opt max-file=3`, moby
+//! `loggerutils.LogFile`): once the file has reached `max-size`, the next
+//! line first moves `<id>-json.log` to `<id>-json.log.1` (and `.1`
+//! to `.2`, ..., dropping the oldest beyond `max-file`), or with one file
+//! empties it. Readers read the rotated files oldest first; a follower
+//! that was reading the file that moved finishes it under its new name.
+//! `compress` is accepted and not done.
+//!
 //! Two shortcuts, owned up to:
-//! - **No rotation.** dockerd rotates with `--log-opt max-size/max-file`
-//!   and reads across the rotated (possibly compressed) files; here the
-//!   file just grows.
 //! - **Follow without polling.** dockerd's follow reader watches the file
 //!   with fsnotify (or polls). Here the writer and the readers live in the
 //!   same process, so the writer publishes "the file is now N bytes long"
@@ -75,12 +80,66 @@ pub fn live(path: &Path) -> Option<Arc<JsonFileLogger>> {
         .filter(|l| !l.is_closed())
 }
 
-/// What followers watch: how many bytes the file holds, and whether the
-/// writer has closed (no more bytes will come).
+/// What followers watch: how many bytes the file holds, how many times
+/// it was rotated, and whether the writer has closed (no more bytes will
+/// come).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LogState {
     pub size: u64,
+    pub rotations: u64,
     pub closed: bool,
+}
+
+/// `max-size` and `max-file` (moby `jsonfilelog.New`): no rotation
+/// without a size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation {
+    pub max_size: u64,
+    pub max_files: u32,
+}
+
+impl Rotation {
+    /// From the `--log-opt`s; `None` when there is no `max-size`.
+    /// Sizes are go-units' `RAMInBytes` (`10m` = 10 MiB).
+    pub fn from_opts(opts: &std::collections::BTreeMap<String, String>) -> Option<Rotation> {
+        let max_size = ram_in_bytes(opts.get("max-size")?)?;
+        let max_files = opts
+            .get("max-file")
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(1)
+            .max(1);
+        (max_size > 0).then_some(Rotation {
+            max_size,
+            max_files,
+        })
+    }
+}
+
+/// go-units `RAMInBytes`: `512`, `10k`, `10m`, `1g` (binary multiples,
+/// an optional `b`/`ib` after the unit).
+pub fn ram_in_bytes(s: &str) -> Option<u64> {
+    let lower = s.trim().to_ascii_lowercase();
+    let digits_end = lower
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(lower.len());
+    let (num, unit) = lower.split_at(digits_end);
+    let n: f64 = num.parse().ok()?;
+    let mult: u64 = match unit.trim_end_matches("ib").trim_end_matches('b') {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        "t" => 1 << 40,
+        _ => return None,
+    };
+    Some((n * mult as f64) as u64)
+}
+
+/// The n-th rotated file of `path` (`<id>-json.log.1` is the newest).
+fn rotated(path: &Path, n: u64) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(format!(".{n}"));
+    PathBuf::from(s)
 }
 
 /// The writer half (moby `JSONFileLogger`), shared by the copier tasks of
@@ -89,12 +148,21 @@ pub struct JsonFileLogger {
     path: PathBuf,
     file: Mutex<Option<File>>,
     state: watch::Sender<LogState>,
+    rotation: Option<Rotation>,
 }
 
 impl JsonFileLogger {
     /// Open (create or append to) the log file. dockerd opens it at every
     /// start of the container, keeping what earlier runs wrote.
     pub fn new(path: impl Into<PathBuf>) -> std::io::Result<Arc<Self>> {
+        Self::with_rotation(path, None)
+    }
+
+    /// [`JsonFileLogger::new`], rotating as `rotation` says.
+    pub fn with_rotation(
+        path: impl Into<PathBuf>,
+        rotation: Option<Rotation>,
+    ) -> std::io::Result<Arc<Self>> {
         let path = path.into();
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -103,12 +171,14 @@ impl JsonFileLogger {
         let size = file.metadata()?.len();
         let (state, _) = watch::channel(LogState {
             size,
+            rotations: 0,
             closed: false,
         });
         let logger = Arc::new(JsonFileLogger {
             path: path.clone(),
             file: Mutex::new(Some(file)),
             state,
+            rotation,
         });
         let mut map = live_loggers().lock().unwrap_or_else(|p| p.into_inner());
         map.retain(|_, w| w.strong_count() > 0);
@@ -127,11 +197,50 @@ impl JsonFileLogger {
         let Some(file) = guard.as_mut() else {
             return Err(std::io::Error::other("log file is closed"));
         };
+        let mut rotated_now = false;
+        if let Some(r) = self.rotation {
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            // moby `checkCapacityAndRotate`: a file that has reached
+            // `max-size` is rotated before the next line is written.
+            if size >= r.max_size {
+                *file = self.rotate(r)?;
+                rotated_now = true;
+            }
+        }
         file.write_all(&line)?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         drop(guard);
-        self.state.send_modify(|s| s.size = size);
+        self.state.send_modify(|s| {
+            s.size = size;
+            if rotated_now {
+                s.rotations += 1;
+            }
+        });
         Ok(())
+    }
+
+    /// moby `LogFile.rotate`: shift `.1` → `.2` ... (the oldest beyond
+    /// `max-file` goes), the file → `.1`, and start a new one; with one
+    /// file, start it over. Returns the new file.
+    fn rotate(&self, r: Rotation) -> std::io::Result<File> {
+        if r.max_files < 2 {
+            let f = OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(&self.path)?;
+            drop(f);
+        } else {
+            let keep = u64::from(r.max_files - 1);
+            let _ = std::fs::remove_file(rotated(&self.path, keep));
+            for n in (1..keep).rev() {
+                let _ = std::fs::rename(rotated(&self.path, n), rotated(&self.path, n + 1));
+            }
+            std::fs::rename(&self.path, rotated(&self.path, 1))?;
+        }
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
     }
 
     /// moby `JSONFileLogger.Close`: no more messages; followers read what
@@ -231,6 +340,10 @@ pub fn read_logs(
 ) -> mpsc::Receiver<Message> {
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
+        // Which file generation the past read sees: taken just before it,
+        // so a rotation after it is caught up on below. (One during the
+        // read itself can repeat or lose lines, as dockerd's reader can.)
+        let mut rotations = live.as_ref().map_or(0, |l| l.borrow().rotations);
         // Past lines: read on a blocking thread (file I/O), then send.
         let path2 = path.clone();
         let cfg2 = cfg.clone();
@@ -247,6 +360,43 @@ pub fn read_logs(
         let Some(mut live) = live else { return };
         loop {
             let state = *live.borrow_and_update();
+            if state.rotations > rotations {
+                // The file we were reading moved to `.k` (k rotations
+                // ago): finish it there, read any newer rotated files
+                // whole, then go on with the new file from its start.
+                let k = state.rotations - rotations;
+                let path2 = path.clone();
+                let from = offset;
+                let read = tokio::task::spawn_blocking(move || {
+                    let mut msgs = read_from(&rotated(&path2, k), from)
+                        .map(|(m, _)| m)
+                        .unwrap_or_default();
+                    for n in (1..k).rev() {
+                        msgs.extend(
+                            read_from(&rotated(&path2, n), 0)
+                                .map(|(m, _)| m)
+                                .unwrap_or_default(),
+                        );
+                    }
+                    msgs
+                })
+                .await
+                .unwrap_or_default();
+                rotations = state.rotations;
+                offset = 0;
+                for m in read {
+                    if cfg.until.is_some_and(|u| m.timestamp_ns > u) {
+                        return;
+                    }
+                    if cfg.since.is_some_and(|s| m.timestamp_ns < s) {
+                        continue;
+                    }
+                    if tx.send(m).await.is_err() {
+                        return;
+                    }
+                }
+                continue;
+            }
             if state.size > offset {
                 let path2 = path.clone();
                 let from = offset;
@@ -287,11 +437,26 @@ pub fn read_logs(
     rx
 }
 
-/// The selected past messages and the byte offset where they end.
+/// The selected past messages and the byte offset where they end in the
+/// current file. Rotated files (`.N` down to `.1`) come first, oldest
+/// first.
 fn read_past(path: &Path, cfg: &ReadConfig) -> std::io::Result<(Vec<Message>, u64)> {
-    let (all, end) = match read_from(path, 0) {
-        Ok(v) => v,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
+    let mut all = Vec::new();
+    let mut n = 1;
+    while rotated(path, n).exists() {
+        n += 1;
+    }
+    for k in (1..n).rev() {
+        if let Ok((msgs, _)) = read_from(&rotated(path, k), 0) {
+            all.extend(msgs);
+        }
+    }
+    let end = match read_from(path, 0) {
+        Ok((msgs, end)) => {
+            all.extend(msgs);
+            end
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
         Err(e) => return Err(e),
     };
     let mut selected: Vec<Message> = all
@@ -447,6 +612,76 @@ mod tests {
         );
         lg.close();
         assert_eq!(rx.recv().await, None);
+    }
+
+    /// `max-size`/`max-file` (moby `LogFile`): a file that has reached
+    /// the size is moved to `.1` before the next line (`.1` to `.2`, the
+    /// oldest beyond `max-file` dropped); reading gives the kept lines
+    /// oldest first, and a follower that was in the moved file goes on
+    /// without losing or repeating a line. go-units sizes are binary.
+    #[tokio::test]
+    async fn rotation_keeps_max_file_files_and_readers_follow_it() {
+        assert_eq!(ram_in_bytes("1k"), Some(1024));
+        assert_eq!(ram_in_bytes("10m"), Some(10 << 20));
+        assert_eq!(ram_in_bytes("2KiB"), Some(2048));
+        assert_eq!(ram_in_bytes("x"), None);
+        let opts = [
+            ("max-size".to_string(), "200".to_string()),
+            ("max-file".to_string(), "3".to_string()),
+        ];
+        let rotation = Rotation::from_opts(&opts.into_iter().collect()).unwrap();
+        assert_eq!(
+            rotation,
+            Rotation {
+                max_size: 200,
+                max_files: 3
+            }
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c-json.log");
+        let lg = JsonFileLogger::with_rotation(&path, Some(rotation)).unwrap();
+        let mut follower = lg.read_logs(ReadConfig {
+            tail: -1,
+            follow: true,
+            ..Default::default()
+        });
+        // Each line is about 70 bytes: three fill a file. The follower
+        // takes each line before the next is written, so it is reading
+        // the file that moves at every rotation.
+        let mut followed = Vec::new();
+        for i in 0..20 {
+            lg.log(&msg(&format!("line-{i:02}\n"), Source::Stdout, i + 1))
+                .unwrap();
+            let m = tokio::time::timeout(std::time::Duration::from_secs(5), follower.recv())
+                .await
+                .expect("the follower lost its place at a rotation")
+                .unwrap();
+            followed.push(String::from_utf8(m.line).unwrap());
+        }
+        assert!(rotated(&path, 1).exists() && rotated(&path, 2).exists());
+        assert!(
+            !rotated(&path, 3).exists(),
+            "max-file 3: the file, .1 and .2"
+        );
+        let kept = collect(read_logs(
+            path.clone(),
+            ReadConfig {
+                tail: -1,
+                ..Default::default()
+            },
+            None,
+        ))
+        .await;
+        assert!(kept.len() < 20 && kept.len() >= 6, "{kept:?}");
+        assert_eq!(kept.last().unwrap(), "line-19\n");
+        let mut sorted = kept.clone();
+        sorted.sort();
+        assert_eq!(kept, sorted, "oldest first");
+        lg.close();
+        assert_eq!(follower.recv().await, None);
+        let want: Vec<String> = (0..20).map(|i| format!("line-{i:02}\n")).collect();
+        assert_eq!(followed, want, "the follower saw every line once, in order");
     }
 
     /// A container that never ran has no log file: reading gives nothing,

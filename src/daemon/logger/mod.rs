@@ -136,10 +136,16 @@ impl Copier {
         }
     }
 
-    /// Open `path` (creating it, keeping what earlier runs wrote): the
-    /// usual way to start logging a run.
-    pub fn open(path: &std::path::Path) -> std::io::Result<Copier> {
-        Ok(Copier::new(jsonfile::JsonFileLogger::new(path)?))
+    /// Open `path` (creating it, keeping what earlier runs wrote),
+    /// rotating it as `rotation` says: the usual way to start logging a
+    /// run.
+    pub fn open(
+        path: &std::path::Path,
+        rotation: Option<jsonfile::Rotation>,
+    ) -> std::io::Result<Copier> {
+        Ok(Copier::new(jsonfile::JsonFileLogger::with_rotation(
+            path, rotation,
+        )?))
     }
 
     fn source(stream: &str) -> Source {
