@@ -384,16 +384,8 @@ pub fn read_logs(
                 .unwrap_or_default();
                 rotations = state.rotations;
                 offset = 0;
-                for m in read {
-                    if cfg.until.is_some_and(|u| m.timestamp_ns > u) {
-                        return;
-                    }
-                    if cfg.since.is_some_and(|s| m.timestamp_ns < s) {
-                        continue;
-                    }
-                    if tx.send(m).await.is_err() {
-                        return;
-                    }
+                if !send_followed(&tx, &cfg, read).await {
+                    return;
                 }
                 continue;
             }
@@ -405,16 +397,8 @@ pub fn read_logs(
                     return;
                 };
                 offset += consumed;
-                for m in msgs {
-                    if cfg.until.is_some_and(|u| m.timestamp_ns > u) {
-                        return;
-                    }
-                    if cfg.since.is_some_and(|s| m.timestamp_ns < s) {
-                        continue;
-                    }
-                    if tx.send(m).await.is_err() {
-                        return;
-                    }
+                if !send_followed(&tx, &cfg, msgs).await {
+                    return;
                 }
                 continue;
             }
@@ -435,6 +419,23 @@ pub fn read_logs(
         }
     });
     rx
+}
+
+/// Send what a follower read, within `since`/`until`; false when it must
+/// stop (past `until`, or the reader went away).
+async fn send_followed(tx: &mpsc::Sender<Message>, cfg: &ReadConfig, msgs: Vec<Message>) -> bool {
+    for m in msgs {
+        if cfg.until.is_some_and(|u| m.timestamp_ns > u) {
+            return false;
+        }
+        if cfg.since.is_some_and(|s| m.timestamp_ns < s) {
+            continue;
+        }
+        if tx.send(m).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 /// The selected past messages and the byte offset where they end in the
