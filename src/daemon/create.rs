@@ -207,12 +207,8 @@ pub(crate) fn parse_bind(spec: &str) -> Result<ParsedBind> {
             read_only,
         });
     }
-    // moby `volume/local` name rule, the same pattern as container names.
-    if !super::names::valid_name(src) {
-        return Err(Error::invalid_parameter(format!(
-            "create {src}: \"{src}\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path"
-        )));
-    }
+    // moby `volume/local` name rule, with `create`'s wording.
+    crate::volume::check_name(src)?;
     Ok(ParsedBind {
         host_path: None,
         volume: src.to_string(),

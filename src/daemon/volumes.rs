@@ -143,11 +143,7 @@ pub(crate) fn parse_mount_spec(m: &Value) -> Result<MountPoint> {
                     "anonymous volumes are not supported by mini-dockerd: give the volume at {target} a name (--mount type=volume,source=NAME,target={target})"
                 )));
             }
-            if !super::names::valid_name(&source) {
-                return Err(Error::invalid_parameter(format!(
-                    "create {source}: \"{source}\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path"
-                )));
-            }
+            crate::volume::check_name(&source)?;
             mp.volume = source;
             mp.copy_up = !m
                 .get("VolumeOptions")

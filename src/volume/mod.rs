@@ -367,6 +367,13 @@ fn no_such_volume(name: &str) -> Error {
     Error::not_found(op_err("get", name, "no such volume"))
 }
 
+/// The error `docker volume create NAME` gives for a name the local
+/// driver refuses (the driver's text behind `create NAME: `), for the
+/// places that name a volume before anything is made (`-v`, `--mount`).
+pub fn check_name(name: &str) -> Result<()> {
+    local::validate_name(name).map_err(|e| Error::new(e.kind, op_err("create", name, &e.message)))
+}
+
 /// moby `OpErr.Error()`: `op name: err`, or `op: err` without a name.
 fn op_err(op: &str, name: &str, err: impl std::fmt::Display) -> String {
     if name.is_empty() {
