@@ -203,15 +203,16 @@ pub(crate) fn mount_points(hc: &HostConfig) -> Result<Vec<MountPoint>> {
     let mut out: Vec<MountPoint> = Vec::new();
     for b in hc.binds.iter().flatten() {
         let p = parse_bind(b)?;
+        // The options as written (`ro`, `ro,z`, `nocopy`), for `Mode`.
+        let mode = b.splitn(3, ':').nth(2).unwrap_or("");
         out.push(MountPoint {
             kind: if p.host_path.is_some() {
                 MountType::Bind
             } else {
                 MountType::Volume
             },
-            mode: b.splitn(3, ':').nth(2).unwrap_or("").to_string(),
-            copy_up: p.host_path.is_none()
-                && !b.splitn(3, ':').nth(2).unwrap_or("").contains("nocopy"),
+            copy_up: p.host_path.is_none() && !mode.contains("nocopy"),
+            mode: mode.to_string(),
             host_path: p.host_path,
             volume: p.volume,
             destination: clean(&p.destination),
@@ -271,6 +272,16 @@ pub(crate) fn tmpfs_map(hc: &HostConfig) -> Vec<TmpfsMount> {
     out
 }
 
+/// One `--volumes-from` entry, `NAME[:MODE]` (moby `parseVolumesFrom`):
+/// the container and the mode, if any.
+fn parse_volumes_from(spec: &str) -> Result<(&str, Option<&str>)> {
+    match spec.split_once(':') {
+        None => Ok((spec, None)),
+        Some((name, mode)) if matches!(mode, "ro" | "rw" | "z" | "Z") => Ok((name, Some(mode))),
+        Some((_, mode)) => Err(Error::invalid_parameter(format!("invalid mode: {mode}"))),
+    }
+}
+
 /// How deep `--volumes-from` chains are followed: a container can only
 /// name one that existed before it, so chains end; this is a guard.
 const VOLUMES_FROM_DEPTH: usize = 8;
@@ -285,13 +296,7 @@ impl Daemon {
     pub(crate) fn resolve_volumes_from(&self, hc: &mut HostConfig) -> Result<()> {
         let mut resolved = Vec::new();
         for spec in hc.volumes_from() {
-            let (name, mode) = match spec.split_once(':') {
-                Some((name, mode)) => (name, Some(mode)),
-                None => (spec.as_str(), None),
-            };
-            if let Some(mode) = mode.filter(|m| !matches!(*m, "ro" | "rw" | "z" | "Z")) {
-                return Err(Error::invalid_parameter(format!("invalid mode: {mode}")));
-            }
+            let (name, mode) = parse_volumes_from(&spec)?;
             // 400, as dockerd answers it: a 404 from create would send
             // the docker CLI off to pull the image.
             let other = self
@@ -330,13 +335,7 @@ impl Daemon {
             out.push(mp);
         };
         for spec in hc.volumes_from() {
-            let (name, mode) = match spec.split_once(':') {
-                Some((name, mode)) => (name, mode),
-                None => (spec.as_str(), "rw"),
-            };
-            if !matches!(mode, "ro" | "rw" | "z" | "Z") {
-                return Err(Error::invalid_parameter(format!("invalid mode: {mode}")));
-            }
+            let (name, mode) = parse_volumes_from(&spec)?;
             // Checked at create; one removed since is skipped, so that
             // inspect still lists the rest.
             let Ok(other) = self.get_container(name) else {
@@ -354,7 +353,7 @@ impl Daemon {
                 if mp.kind == MountType::Tmpfs {
                     continue;
                 }
-                mp.read_only |= mode == "ro";
+                mp.read_only |= mode == Some("ro");
                 add(&mut out, mp);
             }
         }
