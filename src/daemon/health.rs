@@ -199,15 +199,21 @@ impl Daemon {
 
     /// moby `handleProbeResult`: keep the result, move the status, and say
     /// so with a `health_status` event when it changed. A result that
-    /// arrives after the monitor was stopped is dropped.
-    fn handle_probe_result(&self, c: &ContainerRef, result: HealthcheckResult, stop: &Stop) {
+    /// arrives after the monitor was stopped is dropped. `probe` is the
+    /// monitor's: a running container's check cannot change.
+    fn handle_probe_result(
+        &self,
+        c: &ContainerRef,
+        probe: &Probe,
+        result: HealthcheckResult,
+        stop: &Stop,
+    ) {
         let (old, new) = {
             let mut ct = lock(c);
             if stop.is_closed() {
                 return;
             }
             let started_at = crate::container::state::parse_time(&ct.state.started_at);
-            let Some(probe) = get_probe(&ct) else { return };
             let Some(h) = ct.state.health.as_mut() else {
                 return;
             };
@@ -285,7 +291,7 @@ async fn monitor(d: Arc<Daemon>, c: ContainerRef, id: String, mut stop: Stop, pr
         let result = tokio::select! {
             r = &mut run => r,
             _ = tokio::time::sleep(probe.timeout) => {
-                d.handle_probe_result(&c, HealthcheckResult {
+                d.handle_probe_result(&c, &probe, HealthcheckResult {
                     start,
                     end: now_rfc3339(),
                     exit_code: -1,
@@ -326,7 +332,7 @@ async fn monitor(d: Arc<Daemon>, c: ContainerRef, id: String, mut stop: Stop, pr
                 }
             }
         };
-        d.handle_probe_result(&c, result, &stop);
+        d.handle_probe_result(&c, &probe, result, &stop);
     }
 }
 
