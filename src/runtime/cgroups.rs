@@ -233,8 +233,6 @@ impl Cgroup {
                     write(&memsw, &swap.to_string())?;
                 }
             }
-        }
-        if let Some(mem) = self.v1_dir("memory") {
             if res.oom_kill_disable {
                 write(&mem.join("memory.oom_control"), "1")?;
             }
