@@ -233,8 +233,14 @@ impl HostFacts {
 
 /// The CPUs and memory nodes containers may be given (`--cpuset-cpus`,
 /// `--cpuset-mems`), as moby's `sysinfo` reads them: the root cpuset
-/// cgroup's, or the kernel's online lists.
-pub fn cpuset_available() -> (String, String) {
+/// cgroup's, or the kernel's online lists. Read once, as dockerd reads
+/// its `sysinfo` at start-up, not at every create.
+pub fn cpuset_available() -> &'static (String, String) {
+    static CPUSET: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    CPUSET.get_or_init(read_cpuset_available)
+}
+
+fn read_cpuset_available() -> (String, String) {
     let read = |paths: &[&str], default: &str| {
         paths
             .iter()

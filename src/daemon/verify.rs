@@ -312,8 +312,8 @@ fn verify_platform_container_settings(hc: &HostConfig) -> Result<Vec<String>> {
     // `sysInfo.IsCpusetCpusAvailable` / `IsCpusetMemsAvailable`.
     let (cpus_available, mems_available) = super::info::cpuset_available();
     for (key, what, available, name) in [
-        ("CpusetCpus", "cpus", &cpus_available, "CPUs"),
-        ("CpusetMems", "mems", &mems_available, "memory nodes"),
+        ("CpusetCpus", "cpus", cpus_available, "CPUs"),
+        ("CpusetMems", "mems", mems_available, "memory nodes"),
     ] {
         let requested = hc.extra_str(key);
         if requested.is_empty() {
