@@ -268,11 +268,7 @@ impl Daemon {
             host_pid: hc.extra_str("PidMode") == "host",
             host_ipc: hc.extra_str("IpcMode") == "host",
             host_uts: hc.extra_str("UTSMode") == "host",
-            oom_score_adj: hc
-                .extra
-                .get("OomScoreAdj")
-                .and_then(serde_json::Value::as_i64)
-                .unwrap_or(0),
+            oom_score_adj: hc.extra_i64("OomScoreAdj"),
             devices: hc
                 .devices()
                 .into_iter()
@@ -292,11 +288,7 @@ impl Daemon {
                 pids_limit: hc.pids_limit,
                 cpuset_cpus: hc.extra_str("CpusetCpus"),
                 cpuset_mems: hc.extra_str("CpusetMems"),
-                oom_kill_disable: hc
-                    .extra
-                    .get("OomKillDisable")
-                    .and_then(serde_json::Value::as_bool)
-                    == Some(true),
+                oom_kill_disable: hc.extra_bool("OomKillDisable"),
                 memory_reservation: hc.memory_reservation,
                 cgroup_parent: hc.cgroup_parent.clone(),
             },

@@ -331,11 +331,7 @@ fn verify_platform_container_settings(hc: &HostConfig) -> Result<Vec<String>> {
             ));
         }
     }
-    let oom = hc
-        .extra
-        .get("OomScoreAdj")
-        .and_then(Value::as_i64)
-        .unwrap_or(0);
+    let oom = hc.extra_i64("OomScoreAdj");
     if !(-1000..=1000).contains(&oom) {
         return invalid(format!(
             "Invalid value {oom}, range for oom score adj is [-1000, 1000]"
@@ -368,19 +364,13 @@ fn verify_platform_container_settings(hc: &HostConfig) -> Result<Vec<String>> {
     super::volumes::mount_points(hc)?;
     // The warnings dockerd 20.10 gives here and that apply to us.
     let mut warnings = Vec::new();
-    if hc
-        .extra
-        .get("KernelMemory")
-        .and_then(Value::as_i64)
-        .unwrap_or(0)
-        > 0
-    {
+    if hc.extra_i64("KernelMemory") > 0 {
         warnings.push(
             "Specifying a kernel memory limit is deprecated and will be removed in a future release."
                 .to_string(),
         );
     }
-    if hc.extra.get("OomKillDisable").and_then(Value::as_bool) == Some(true) && hc.memory == 0 {
+    if hc.extra_bool("OomKillDisable") && hc.memory == 0 {
         warnings.push("OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.".to_string());
     }
     Ok(warnings)

@@ -258,6 +258,20 @@ impl HostConfig {
             .collect()
     }
 
+    /// A number kept in `extra` (`OomScoreAdj`, `KernelMemory`), or Go's
+    /// zero.
+    pub fn extra_i64(&self, key: &str) -> i64 {
+        self.extra.get(key).and_then(Value::as_i64).unwrap_or(0)
+    }
+
+    /// A flag kept in `extra` (`OomKillDisable`), or Go's zero.
+    pub fn extra_bool(&self, key: &str) -> bool {
+        self.extra
+            .get(key)
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
     /// A string field kept in `extra` (`CpusetCpus`, ...), or "".
     pub fn extra_str(&self, key: &str) -> String {
         self.extra
