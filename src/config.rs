@@ -53,6 +53,16 @@ pub struct DaemonFlags {
     #[arg(long = "init")]
     pub init: bool,
 
+    /// Attach containers to this network bridge ("none" for no bridge
+    /// network; default mdocker0, made at start and removed at shutdown)
+    #[arg(short = 'b', long = "bridge", value_name = "NAME")]
+    pub bridge: Option<String>,
+
+    /// The bridge's IP address and prefix, e.g. 172.18.0.1/16 (default:
+    /// the first /16 of 172.18-31.0.0 that no host route uses)
+    #[arg(long = "bip", value_name = "CIDR")]
+    pub bip: Option<String>,
+
     /// Set CORS headers in the Engine API
     #[arg(long = "api-cors-header", value_name = "ORIGIN")]
     pub api_cors_header: Option<String>,
@@ -119,6 +129,10 @@ pub struct Config {
     pub experimental: bool,
     /// `--init`: containers whose `HostConfig.Init` is unset run an init.
     pub init: bool,
+    /// `--bridge`: the default bridge's device name, or "none".
+    pub bridge: String,
+    /// `--bip`: its address; empty to pick a free subnet.
+    pub bip: String,
     pub cors_headers: String,
     pub tls: bool,
     pub tls_verify: bool,
@@ -144,6 +158,8 @@ const KNOWN_KEYS: &[&str] = &[
     "log-level",
     "experimental",
     "init",
+    "bridge",
+    "bip",
     "api-cors-header",
     "tls",
     "tlsverify",
@@ -152,6 +168,10 @@ const KNOWN_KEYS: &[&str] = &[
     "tlskey",
     "default-runtime",
 ];
+
+/// The default bridge's name: dockerd's is `docker0`; ours differs so
+/// that both daemons can run on one host.
+pub const DEFAULT_BRIDGE: &str = "mdocker0";
 
 /// Where the daemon listens and keeps its state when not told.
 ///
@@ -245,6 +265,12 @@ impl Config {
             log_level,
             experimental: flags.experimental || b("experimental"),
             init: flags.init || b("init"),
+            bridge: flags
+                .bridge
+                .clone()
+                .or_else(|| s("bridge"))
+                .unwrap_or_else(|| DEFAULT_BRIDGE.into()),
+            bip: flags.bip.clone().or_else(|| s("bip")).unwrap_or_default(),
             cors_headers: flags
                 .api_cors_header
                 .clone()
@@ -325,7 +351,7 @@ fn read_config_file(path: &Path) -> Result<BTreeMap<String, Value>, String> {
 
 /// moby: a directive given both as a flag and in the file is an error.
 fn check_conflicts(flags: &DaemonFlags, file: &BTreeMap<String, Value>) -> Result<(), String> {
-    let given: [(&str, bool); 14] = [
+    let given: [(&str, bool); 16] = [
         ("hosts", !flags.hosts.is_empty()),
         ("data-root", flags.data_root.is_some()),
         ("exec-root", flags.exec_root.is_some()),
@@ -334,6 +360,8 @@ fn check_conflicts(flags: &DaemonFlags, file: &BTreeMap<String, Value>) -> Resul
         ("log-level", flags.log_level.is_some()),
         ("experimental", flags.experimental),
         ("init", flags.init),
+        ("bridge", flags.bridge.is_some()),
+        ("bip", flags.bip.is_some()),
         ("api-cors-header", flags.api_cors_header.is_some()),
         ("tls", flags.tls),
         ("tlsverify", flags.tlsverify),

@@ -22,7 +22,7 @@ impl Daemon {
         let sock = dir.path().join("docker.sock");
         let host = format!("unix://{}", sock.display());
         let child = Command::new(env!("CARGO_BIN_EXE_mini-dockerd"))
-            .args(["-H", &host, "--data-root"])
+            .args(["-H", &host, "--bridge", "none", "--data-root"])
             .arg(dir.path().join("root"))
             .arg("--exec-root")
             .arg(dir.path().join("exec"))

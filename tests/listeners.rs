@@ -324,7 +324,7 @@ fn systemd_socket_activation() {
     cmd.arg("-c")
         .arg("LISTEN_PID=$$ exec \"$0\" \"$@\"")
         .arg(common::daemon_bin())
-        .args(["-H", "fd://", "--data-root"])
+        .args(["-H", "fd://", "--bridge", "none", "--data-root"])
         .arg(tmp.path().join("root"))
         .arg("--exec-root")
         .arg(tmp.path().join("exec"))

@@ -134,6 +134,7 @@ fn tui_starts_on_a_terminal_that_never_answers() {
     let mut daemon = OnPty::spawn(
         Command::new(env!("CARGO_BIN_EXE_mini-dockerd"))
             .arg("--tui")
+            .args(["--bridge", "none"])
             .arg("-H")
             .arg(format!("unix://{}", sock.display()))
             .arg("--data-root")

@@ -124,7 +124,7 @@ fn tui_shows_docker_requests_live() {
     let root = dir.path().join("root");
     let stderr = dir.path().join("stderr");
     let cmd = format!(
-        "{} --tui -H unix://{} --data-root {} 2>{}; echo TUI-EXITED rc=$?; sleep 60",
+        "{} --tui --bridge none -H unix://{} --data-root {} 2>{}; echo TUI-EXITED rc=$?; sleep 60",
         bin.display(),
         sock.display(),
         root.display(),

@@ -169,6 +169,8 @@ pub async fn start(config: Config) -> Result<(), String> {
         debug: config.debug,
         runtime: config.runtime.clone(),
         hosts: config.hosts.clone(),
+        bridge: config.bridge.clone(),
+        bip: config.bip.clone(),
     });
     if let Some(w) = &daemon.runtime_warning {
         tracing::warn!("{w}");
@@ -180,6 +182,8 @@ pub async fn start(config: Config) -> Result<(), String> {
     // moby `daemon.restore`: the containers of the data root.
     let restored = daemon.restore_containers().await;
     tracing::info!("Loaded {restored} container(s)");
+    // libnetwork's controller: the bridge network's device and rules.
+    daemon.init_bridge()?;
 
     // moby `loadListeners`: listeners come before anything serves, so a
     // port or socket in use stops the start-up early and clearly.
@@ -277,6 +281,7 @@ pub async fn start(config: Config) -> Result<(), String> {
     // moby `shutdownDaemon` → `daemon.Shutdown`: stop the running
     // containers (SIGTERM, then SIGKILL after a short timeout).
     daemon.shutdown().await;
+    daemon.teardown_bridge();
     trace_event!("daemon", "event", "shutdown");
     // The hub drains on a clock; the last records would wait for a tick
     // that never comes once the runtime stops.

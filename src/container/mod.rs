@@ -91,6 +91,10 @@ pub struct Container {
     /// The published ports of the current run (`-p`), open while it runs.
     /// Not stored on disk: a restored container is not running.
     pub port_proxy: Option<crate::runtime::proxy::PortProxy>,
+    /// The container's address on the bridge network while it runs (moby
+    /// keeps it in `NetworkSettings`). Not stored on disk: a restored
+    /// container is not running.
+    pub network_endpoint: Option<crate::daemon::network::EndpointSettings>,
     /// The anonymous volumes made for it at create (an image's `VOLUME`,
     /// `-v /data`): destination → volume name. moby keeps every mount in
     /// config.v2.json's `MountPoints`; we keep these there, since the
@@ -257,6 +261,7 @@ impl Container {
             stream: Arc::new(StreamConfig::new()),
             op_lock: Arc::default(),
             port_proxy: None,
+            network_endpoint: None,
             anonymous_volumes: v2
                 .mount_points
                 .into_values()

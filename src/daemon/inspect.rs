@@ -6,15 +6,15 @@
 //!
 //! Built as a JSON value (the system router does the same for `/info`):
 //! the shape is long and flat, and only the wire form matters. What we
-//! cannot fill honestly is empty rather than invented: no SandboxID, no
-//! IP address (there is no bridge), `Driver` is `overlay2` because the
+//! cannot fill honestly is empty rather than invented: no SandboxID (the
+//! container's network namespace has no name of its own), `Driver` is `overlay2` because the
 //! runtime does mount an overlay of the image layers, and `GraphDriver`
 //! names the directories it uses.
 
 use serde_json::{json, Value};
 
 use super::container::traced_sync;
-use super::list::{dir_size, mounts, networks};
+use super::list::{dir_size, endpoint_fields, mounts, networks};
 use super::Daemon;
 use crate::container::lock;
 use crate::errdefs::Result;
@@ -36,6 +36,7 @@ impl Daemon {
                 Err(_) => Vec::new(),
             };
             let root = |f: &str| c.root.join(f).display().to_string();
+            let ep = endpoint_fields(&c);
             let exec_ids: Value = if c.exec_ids.is_empty() {
                 Value::Null
             } else {
@@ -82,15 +83,15 @@ impl Daemon {
                     "SandboxKey": "",
                     "SecondaryIPAddresses": null,
                     "SecondaryIPv6Addresses": null,
-                    "EndpointID": "",
-                    "Gateway": "",
+                    "EndpointID": ep["EndpointID"],
+                    "Gateway": ep["Gateway"],
                     "GlobalIPv6Address": "",
                     "GlobalIPv6PrefixLen": 0,
-                    "IPAddress": "",
-                    "IPPrefixLen": 0,
+                    "IPAddress": ep["IPAddress"],
+                    "IPPrefixLen": ep["IPPrefixLen"],
                     "IPv6Gateway": "",
-                    "MacAddress": "",
-                    "Networks": networks(&c),
+                    "MacAddress": ep["MacAddress"],
+                    "Networks": networks(&c, &self.bridge_network_id()),
                 },
             });
             if size {

@@ -249,7 +249,7 @@ impl Daemon {
             state: c.state.status.as_str().to_string(),
             status: c.state.human(),
             host_config: json!({ "NetworkMode": c.host_config.network_mode }),
-            network_settings: json!({ "Networks": networks(c) }),
+            network_settings: json!({ "Networks": networks(c, &self.bridge_network_id()) }),
             mounts: mounts(self, c),
         }
     }
@@ -261,18 +261,40 @@ fn show_all_default(filters: &HashMap<String, Vec<String>>) -> bool {
     filters.contains_key("status") || filters.contains_key("exited")
 }
 
-/// `NetworkSettings.Networks`: one entry named after the network mode.
-pub(crate) fn networks(c: &Container) -> Value {
+/// `NetworkSettings.Networks`: one entry named after the network mode,
+/// with the container's address while it runs on the bridge.
+pub(crate) fn networks(c: &Container, bridge_id: &str) -> Value {
     let name = match c.host_config.network_mode.as_str() {
         "" | "default" => "bridge",
         other => other,
     };
+    let ep = endpoint_fields(c);
     json!({ name: {
-        "IPAMConfig": null, "Links": null, "Aliases": null, "NetworkID": "",
-        "EndpointID": "", "Gateway": "", "IPAddress": "", "IPPrefixLen": 0,
+        "IPAMConfig": null, "Links": null, "Aliases": null,
+        "NetworkID": if c.network_endpoint.is_some() { bridge_id } else { "" },
+        "EndpointID": ep["EndpointID"], "Gateway": ep["Gateway"],
+        "IPAddress": ep["IPAddress"], "IPPrefixLen": ep["IPPrefixLen"],
         "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
-        "MacAddress": "", "DriverOpts": null
+        "MacAddress": ep["MacAddress"], "DriverOpts": null
     }})
+}
+
+/// The endpoint's fields as `NetworkSettings` shows them (empty when the
+/// container has no address: not running, or not on the bridge).
+pub(crate) fn endpoint_fields(c: &Container) -> Value {
+    match &c.network_endpoint {
+        Some(e) => json!({
+            "EndpointID": e.endpoint_id,
+            "Gateway": e.endpoint.bridge.gateway.to_string(),
+            "IPAddress": e.endpoint.ip.to_string(),
+            "IPPrefixLen": e.endpoint.bridge.prefix,
+            "MacAddress": e.endpoint.mac,
+        }),
+        None => json!({
+            "EndpointID": "", "Gateway": "", "IPAddress": "", "IPPrefixLen": 0,
+            "MacAddress": "",
+        }),
+    }
 }
 
 /// `Mounts`: every bind, volume and `--mount` tmpfs (not `--tmpfs`,

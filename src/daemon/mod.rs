@@ -79,6 +79,10 @@ pub struct DaemonConfig {
     pub runtime: Option<String>,
     /// The listeners as given with `-H` (for /info).
     pub hosts: Vec<String>,
+    /// `--bridge`: the default bridge's device, or "none".
+    pub bridge: String,
+    /// `--bip`: its address and prefix; empty to pick a free subnet.
+    pub bip: String,
 }
 
 /// How many containers are in each state (for `/info`).

@@ -453,6 +453,32 @@ impl LinuxRuntime {
             dur_us = micros_since(t)
         );
 
+        // libnetwork joins the sandbox before the task runs: the veth pair
+        // and eth0 are in place before the init is told to go on.
+        if let Some(ep) = &spec.endpoint {
+            let t = Instant::now();
+            if let Err(e) = super::network::attach(child.pid, ep) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(child.pid as i32),
+                    nix::sys::signal::SIGKILL,
+                );
+                wait_pidfd_blocking(child.pidfd.as_fd());
+                return Err(RuntimeError::other(format!(
+                    "failed to create endpoint on network bridge: {e}"
+                )));
+            }
+            trace_event!(
+                "runtime",
+                "exit",
+                "runtime.network_attach",
+                pid = child.pid,
+                ip = %ep.ip,
+                veth = ep.host_veth.as_str(),
+                bridge = ep.bridge.name.as_str(),
+                dur_us = micros_since(t)
+            );
+        }
+
         let cfg = InitConfig {
             target_pid: 0,
             rootfs: mount::rootfs_dir(dir).display().to_string(),

@@ -56,6 +56,7 @@ pub mod changes;
 pub mod init;
 pub mod linux;
 pub mod mount;
+pub mod network;
 pub mod proxy;
 pub mod pty;
 pub mod sim;
@@ -192,6 +193,9 @@ pub struct ContainerSpec {
     pub host_ipc: bool,
     pub host_uts: bool,
     pub network: NetworkMode,
+    /// The container's end of the bridge network, joined right after the
+    /// namespaces are made (`network.rs`); `None`: only `lo`.
+    pub endpoint: Option<network::Endpoint>,
     pub resources: Resources,
     pub process: ProcessSpec,
     /// Contents for /etc/hosts.

@@ -166,6 +166,17 @@ impl TestDaemon {
         args.push(root.display().to_string());
         args.push("--exec-root".into());
         args.push(dir.join("exec").display().to_string());
+        // Tests run many daemons at once on one host. Each would set up
+        // the same default bridge (mdocker0) and hand out the same
+        // addresses on it, so they run without one, as dockerd does with
+        // `--bridge none`; the network tests give each daemon its own.
+        let names_bridge = extra_args
+            .iter()
+            .any(|a| *a == "-b" || *a == "--bridge" || a.starts_with("--bridge="));
+        if !names_bridge {
+            args.push("--bridge".into());
+            args.push("none".into());
+        }
         args.extend(extra_args.iter().map(|s| s.to_string()));
         let mut d = TestDaemon {
             socket,
