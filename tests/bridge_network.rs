@@ -254,3 +254,100 @@ fn without_a_bridge_a_container_has_only_loopback() {
     assert_eq!(got, "[]");
     d.docker_ok(&["rm", "-f", "solo"]);
 }
+
+/// `docker network create/connect/disconnect/rm`, as the reference
+/// dockerd answers them: a user network is a bridge of its own
+/// (`br-<id>`) with the subnet asked for; a container started on it gets
+/// `eth0` there; `network connect` gives a running container one more
+/// interface and `disconnect` takes it away; containers meet only on a
+/// network they share (traffic between networks is dropped, as
+/// libnetwork's isolation rules drop it); a network with running
+/// containers cannot be removed, and an empty one can.
+#[test]
+fn user_networks_connect_disconnect_and_isolate() {
+    let Some((d, _bridge, gateway)) = daemon_with_bridge() else {
+        return;
+    };
+    // A subnet beside the test's default bridge: 10.X.(100+n).0/24.
+    let mut octets: Vec<u32> = gateway.split('.').map(|o| o.parse().unwrap()).collect();
+    octets[2] += 100;
+    let subnet = format!("{}.{}.{}.0/24", octets[0], octets[1], octets[2]);
+    let prefix = format!("{}.{}.{}", octets[0], octets[1], octets[2]);
+    let id = d.docker_ok(&["network", "create", "--subnet", &subnet, "n1"]);
+    let device = format!("br-{}", &id[..12]);
+    assert!(
+        std::path::Path::new(&format!("/sys/class/net/{device}")).exists(),
+        "no bridge {device} for the network"
+    );
+    let shown = d.docker_ok(&["network", "inspect", "-f", "{{json .IPAM.Config}}", "n1"]);
+    assert_eq!(shown, format!(r#"[{{"Subnet":"{subnet}"}}]"#));
+
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "on-n1",
+        "--network",
+        "n1",
+        "busybox",
+        "sleep",
+        "300",
+    ]);
+    d.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "on-bridge",
+        "busybox",
+        "sleep",
+        "300",
+    ]);
+    let a = d.docker_ok(&[
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.Networks.n1.IPAddress}}",
+        "on-n1",
+    ]);
+    assert_eq!(a, format!("{prefix}.2"));
+    let route = d.docker_ok(&["exec", "on-n1", "ip", "route"]);
+    assert!(
+        route.contains(&format!("default via {prefix}.1 dev eth0")),
+        "{route}"
+    );
+
+    let ping = |from: &str| {
+        d.docker(&["exec", from, "ping", "-c", "1", "-W", "1", &a])
+            .status
+            .success()
+    };
+    assert!(!ping("on-bridge"), "the bridge network reached n1");
+    d.docker_ok(&["network", "connect", "n1", "on-bridge"]);
+    let addrs = d.docker_ok(&["exec", "on-bridge", "ip", "-4", "addr"]);
+    assert!(addrs.contains(&format!("inet {prefix}.3/24")), "{addrs}");
+    assert!(addrs.contains("eth1"), "{addrs}");
+    assert!(ping("on-bridge"), "connected to n1, but no answer");
+
+    let out = d.docker(&["network", "rm", "n1"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("network n1 id {id} has active endpoints")),
+        "{err}"
+    );
+
+    d.docker_ok(&["network", "disconnect", "n1", "on-bridge"]);
+    let addrs = d.docker_ok(&["exec", "on-bridge", "ip", "-4", "addr"]);
+    assert!(!addrs.contains("eth1"), "{addrs}");
+    let out = d.docker(&["network", "disconnect", "n1", "on-bridge"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not connected to network n1"), "{err}");
+
+    d.docker_ok(&["rm", "-f", "on-n1"]);
+    d.docker_ok(&["network", "rm", "n1"]);
+    assert!(
+        !std::path::Path::new(&format!("/sys/class/net/{device}")).exists(),
+        "the bridge {device} outlived its network"
+    );
+    assert_eq!(our_rules(&device), "", "rules left behind");
+    d.docker_ok(&["rm", "-f", "on-bridge"]);
+}

@@ -277,10 +277,12 @@ fn networks_list_builtins_with_stable_ids() {
     assert_eq!(json(&body).as_array().unwrap().len(), 3);
 }
 
-/// Network errors: unknown → 404 `network nope not found`; deleting a
-/// built-in → 403 `bridge is a pre-defined network and cannot be
-/// removed`; creating a built-in name → 403; creating anything else and
-/// connecting → 501 saying why; prune → 200 with nothing deleted.
+/// Network errors, each with the reference dockerd's status and text:
+/// unknown → 404 `network nope not found`; deleting a built-in → 403
+/// `bridge is a pre-defined network and cannot be removed`; creating a
+/// built-in name → 403, a taken name → 409, an overlapping subnet → 403;
+/// connecting a container that does not exist → 404, one that is not
+/// connected → 500; prune → 200, naming what it deleted.
 #[test]
 fn network_errors_match_dockerd() {
     let d = TestDaemon::start();
@@ -301,16 +303,62 @@ fn network_errors_match_dockerd() {
         "operation is not permitted on predefined host network "
     );
     let (status, _, body) = d.raw("POST", "/networks/create", &ct, br#"{"Name":"mynet"}"#);
-    assert_eq!(status, 501);
+    assert_eq!(status, 201, "{}", text(&body));
+    let id = json(&body)["Id"].as_str().unwrap().to_string();
+    assert_eq!(id.len(), 64);
+    assert_eq!(json(&body)["Warning"], "");
+    let (status, _, body) = d.raw("POST", "/networks/create", &ct, br#"{"Name":"mynet"}"#);
+    assert_eq!(status, 409);
+    assert_eq!(
+        json(&body)["message"],
+        "network with name mynet already exists"
+    );
+    let (_, _, body) = d.raw("GET", "/networks/mynet", &[], b"");
+    let subnet = json(&body)["IPAM"]["Config"][0]["Subnet"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let clash = format!(r#"{{"Name":"other","IPAM":{{"Config":[{{"Subnet":"{subnet}"}}]}}}}"#);
+    let (status, _, body) = d.raw("POST", "/networks/create", &ct, clash.as_bytes());
+    assert_eq!(status, 403);
+    assert_eq!(
+        json(&body)["message"],
+        "Pool overlaps with other one on this address space"
+    );
+    let (status, _, body) = d.raw(
+        "POST",
+        "/networks/mynet/connect",
+        &ct,
+        br#"{"Container":"nope"}"#,
+    );
+    assert_eq!(status, 404);
+    assert_eq!(json(&body)["message"], "No such container: nope");
+    // The container is looked up first: no name is dockerd's 400.
+    let (status, _, body) = d.raw("POST", "/networks/nope/connect", &ct, b"{}");
+    assert_eq!(status, 400);
+    assert_eq!(json(&body)["message"], "invalid name or ID supplied: \"\"");
+    let (status, _, body) = d.raw(
+        "POST",
+        "/containers/create?name=lonely",
+        &ct,
+        br#"{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"none"}}"#,
+    );
+    assert_eq!(status, 201, "{}", text(&body));
+    let (status, _, body) = d.raw(
+        "POST",
+        "/networks/mynet/disconnect",
+        &ct,
+        br#"{"Container":"lonely"}"#,
+    );
+    assert_eq!(status, 500);
     assert!(
-        text(&body).contains("no network drivers"),
+        text(&body).contains("is not connected to network mynet"),
         "{}",
         text(&body)
     );
-    let (status, _, _) = d.raw("POST", "/networks/bridge/connect", &ct, b"{}");
-    assert_eq!(status, 501);
-    let (status, _, _) = d.raw("POST", "/networks/nope/connect", &ct, b"{}");
-    assert_eq!(status, 404);
+    let (status, _, body) = d.raw("POST", "/networks/prune", &[], b"");
+    assert_eq!(status, 200);
+    assert_eq!(text(&body), "{\"NetworksDeleted\":[\"mynet\"]}\n");
     let (status, _, body) = d.raw("POST", "/networks/prune", &[], b"");
     assert_eq!(status, 200);
     assert_eq!(text(&body), "{\"NetworksDeleted\":null}\n");

@@ -91,10 +91,14 @@ pub struct Container {
     /// The published ports of the current run (`-p`), open while it runs.
     /// Not stored on disk: a restored container is not running.
     pub port_proxy: Option<crate::runtime::proxy::PortProxy>,
-    /// The container's address on the bridge network while it runs (moby
-    /// keeps it in `NetworkSettings`). Not stored on disk: a restored
-    /// container is not running.
-    pub network_endpoint: Option<crate::daemon::network::EndpointSettings>,
+    /// The bridge networks the container is connected to, by name, in the
+    /// order it joined them: the first is its `eth0` and default route.
+    /// moby keeps them as `NetworkSettings.Networks` in config.v2.json.
+    pub networks: Vec<String>,
+    /// Its endpoint on each of them while it runs, by network name (moby
+    /// keeps them in `NetworkSettings` too). Not stored on disk: a
+    /// restored container is not running.
+    pub endpoints: std::collections::BTreeMap<String, crate::daemon::network::EndpointSettings>,
     /// The anonymous volumes made for it at create (an image's `VOLUME`,
     /// `-v /data`): destination → volume name. moby keeps every mount in
     /// config.v2.json's `MountPoints`; we keep these there, since the
@@ -144,6 +148,9 @@ struct ConfigV2 {
     log_path: PathBuf,
     #[serde(rename = "MountPoints", default)]
     mount_points: std::collections::BTreeMap<String, StoredMountPoint>,
+    /// The networks' names (moby keeps whole `EndpointSettings` here).
+    #[serde(rename = "Networks", default)]
+    networks: Option<Vec<String>>,
 }
 
 impl Container {
@@ -223,6 +230,7 @@ impl Container {
                     (dest.clone(), mp)
                 })
                 .collect(),
+            networks: Some(self.networks.clone()),
         };
         atomic_write(
             &self.root.join("config.v2.json"),
@@ -243,6 +251,7 @@ impl Container {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => HostConfig::default(),
             Err(e) => return Err(e),
         };
+        let v2_network_mode = host_config.network_mode.clone();
         Ok(Container {
             id: v2.id,
             name: v2.name,
@@ -261,7 +270,16 @@ impl Container {
             stream: Arc::new(StreamConfig::new()),
             op_lock: Arc::default(),
             port_proxy: None,
-            network_endpoint: None,
+            networks: v2.networks.unwrap_or_else(|| {
+                // Written before networks were kept: the network mode says.
+                match v2_network_mode.as_str() {
+                    "host" | "none" => Vec::new(),
+                    m if m.starts_with("container:") => Vec::new(),
+                    "" | "default" => vec!["bridge".to_string()],
+                    m => vec![m.to_string()],
+                }
+            }),
+            endpoints: Default::default(),
             anonymous_volumes: v2
                 .mount_points
                 .into_values()

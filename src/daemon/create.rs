@@ -103,6 +103,7 @@ impl Daemon {
         c.args = args;
         c.config = config;
         c.host_config = host_config;
+        c.networks = self.initial_networks(&c.host_config.network_mode);
         c.image = image.id.clone();
         self.register_anonymous_volumes(&mut c)?;
         if let Err(e) = c.to_disk() {
@@ -143,19 +144,20 @@ impl Daemon {
     }
 }
 
-/// The runtime's network mode for `HostConfig.NetworkMode`. dockerd's
-/// `container:<id>` (join another container's namespace) and user-defined
-/// networks need libnetwork; we refuse them honestly.
+/// The runtime's network mode for `HostConfig.NetworkMode`: the default
+/// `bridge` and user networks are a network namespace of the container's
+/// own (joined to its networks at start, `container_operations.rs`).
+/// dockerd's `container:<id>` (join another container's namespace) is
+/// refused honestly.
 pub(crate) fn network_mode(mode: &str) -> Result<crate::runtime::NetworkMode> {
     use crate::runtime::NetworkMode;
     match mode {
-        "" | "default" | "bridge" => Ok(NetworkMode::Private),
         "none" => Ok(NetworkMode::None),
         "host" => Ok(NetworkMode::Host),
         other if other.starts_with("container:") => Err(Error::not_implemented(format!(
             "network mode \"{other}\" is not supported by mini-dockerd: it has no way to share another container's network namespace yet"
         ))),
-        other => Err(Error::not_found(format!("network {other} not found"))),
+        _ => Ok(NetworkMode::Private),
     }
 }
 

@@ -36,7 +36,7 @@ impl Daemon {
                 Err(_) => Vec::new(),
             };
             let root = |f: &str| c.root.join(f).display().to_string();
-            let ep = endpoint_fields(&c);
+            let ep = endpoint_fields(&c, "bridge");
             let exec_ids: Value = if c.exec_ids.is_empty() {
                 Value::Null
             } else {
@@ -91,7 +91,7 @@ impl Daemon {
                     "IPPrefixLen": ep["IPPrefixLen"],
                     "IPv6Gateway": "",
                     "MacAddress": ep["MacAddress"],
-                    "Networks": networks(&c, &self.bridge_network_id()),
+                    "Networks": networks(&c, &self.network_ids()),
                 },
             });
             if size {

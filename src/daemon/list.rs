@@ -249,7 +249,7 @@ impl Daemon {
             state: c.state.status.as_str().to_string(),
             status: c.state.human(),
             host_config: json!({ "NetworkMode": c.host_config.network_mode }),
-            network_settings: json!({ "Networks": networks(c, &self.bridge_network_id()) }),
+            network_settings: json!({ "Networks": networks(c, &self.network_ids()) }),
             mounts: mounts(self, c),
         }
     }
@@ -261,28 +261,50 @@ fn show_all_default(filters: &HashMap<String, Vec<String>>) -> bool {
     filters.contains_key("status") || filters.contains_key("exited")
 }
 
-/// `NetworkSettings.Networks`: one entry named after the network mode,
-/// with the container's address while it runs on the bridge.
-pub(crate) fn networks(c: &Container, bridge_id: &str) -> Value {
-    let name = match c.host_config.network_mode.as_str() {
-        "" | "default" => "bridge",
-        other => other,
-    };
-    let ep = endpoint_fields(c);
-    json!({ name: {
-        "IPAMConfig": null, "Links": null, "Aliases": null,
-        "NetworkID": if c.network_endpoint.is_some() { bridge_id } else { "" },
-        "EndpointID": ep["EndpointID"], "Gateway": ep["Gateway"],
-        "IPAddress": ep["IPAddress"], "IPPrefixLen": ep["IPPrefixLen"],
-        "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
-        "MacAddress": ep["MacAddress"], "DriverOpts": null
-    }})
+/// `NetworkSettings.Networks`: the container's networks (for host and
+/// none, the mode's name), each with the container's address on it while
+/// it runs. `ids`: every network's id by name.
+pub(crate) fn networks(c: &Container, ids: &std::collections::BTreeMap<String, String>) -> Value {
+    let mut names = c.networks.clone();
+    if names.is_empty() && matches!(c.host_config.network_mode.as_str(), "host" | "none") {
+        names.push(c.host_config.network_mode.clone());
+    }
+    let mut out = serde_json::Map::new();
+    for name in names {
+        let ep = endpoint_fields(c, &name);
+        let connected = c.endpoints.contains_key(&name);
+        // dockerd gives a container the short id as an alias on user
+        // networks.
+        let aliases = if connected && name != "bridge" {
+            json!([crate::container::short_id(&c.id)])
+        } else {
+            Value::Null
+        };
+        let network_id = if connected {
+            ids.get(&name).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        out.insert(
+            name,
+            json!({
+                "IPAMConfig": null, "Links": null, "Aliases": aliases,
+                "NetworkID": network_id,
+                "EndpointID": ep["EndpointID"], "Gateway": ep["Gateway"],
+                "IPAddress": ep["IPAddress"], "IPPrefixLen": ep["IPPrefixLen"],
+                "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
+                "MacAddress": ep["MacAddress"], "DriverOpts": null
+            }),
+        );
+    }
+    Value::Object(out)
 }
 
-/// The endpoint's fields as `NetworkSettings` shows them (empty when the
-/// container has no address: not running, or not on the bridge).
-pub(crate) fn endpoint_fields(c: &Container) -> Value {
-    match &c.network_endpoint {
+/// The endpoint on `network` as `NetworkSettings` shows it (empty when
+/// the container has none there: not running, or no device). The
+/// top-level fields of inspect are the `bridge` network's, as in dockerd.
+pub(crate) fn endpoint_fields(c: &Container, network: &str) -> Value {
+    match c.endpoints.get(network) {
         Some(e) => json!({
             "EndpointID": e.endpoint_id,
             "Gateway": e.endpoint.bridge.gateway.to_string(),

@@ -16,6 +16,7 @@ mod backends;
 pub mod changes;
 pub mod commit;
 pub mod container;
+pub mod container_operations;
 pub mod create;
 pub mod delete;
 pub mod disk_usage;

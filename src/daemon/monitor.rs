@@ -79,8 +79,9 @@ impl Daemon {
         self.log_event_for(&c, "die", &[("exitCode", status.code.to_string())]);
         // moby `releaseNetwork`, in `Cleanup` before the state changes:
         // `die`, `network disconnect`, then `stop`.
-        if lock(&c).network_endpoint.is_some() {
-            self.log_network_event("disconnect", &spec.id);
+        let left: Vec<String> = lock(&c).endpoints.keys().cloned().collect();
+        for network in &left {
+            self.log_network_event("disconnect", network, &spec.id);
         }
         let (restart, delay, auto_remove) = {
             let mut ct = lock(&c);
@@ -89,7 +90,7 @@ impl Daemon {
             // The published ports are released with the process (moby
             // `releaseNetwork`); a restart binds them again.
             ct.port_proxy = None;
-            self.release_endpoint(&mut ct);
+            self.release_network(&mut ct);
             let restart = self.should_restart(&ct, status.code);
             let delay = restart_delay(ct.restart_count);
             if restart {

@@ -23,14 +23,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
 use super::Daemon;
+use crate::api::types::network::{NetworkCreateRequest, NetworkCreateResponse};
 use crate::errdefs::{Error, Result};
 use crate::events::filter::Filter;
 use crate::runtime::network::{self as runtime_network, Bridge};
+use crate::server::httputils::BoxFuture;
 use crate::server::router::network::NetworkPruneReport;
 
 /// moby `runconfig.IsPreDefinedNetwork`: the names nobody may create or
@@ -68,7 +70,17 @@ pub struct NetworkResource {
 pub struct Ipam {
     pub driver: String,
     pub options: Option<BTreeMap<String, String>>,
-    pub config: Vec<BTreeMap<String, String>>,
+    pub config: Vec<IpamPool>,
+}
+
+/// moby `network.IPAMConfig` as inspect shows it: the subnet, then the
+/// gateway when there is one to show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IpamPool {
+    pub subnet: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub gateway: String,
 }
 
 /// moby `network.ConfigReference`.
@@ -86,25 +98,53 @@ struct Stored {
     created: String,
 }
 
-/// The daemon's networks (moby: libnetwork's controller, reduced to the
-/// three built-ins).
-pub struct Networks {
-    path: PathBuf,
-    list: Mutex<Vec<NetworkResource>>,
-    /// The `bridge` network's device and addresses, once it is set up.
-    pub bridge: OnceLock<DefaultBridge>,
+/// A network made with `docker network create`, as kept in
+/// `<data-root>/network/user-networks.json`: what inspect shows, and the
+/// bridge's address.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct UserNetwork {
+    resource: NetworkResource,
+    gateway: Ipv4Addr,
+    prefix: u8,
 }
 
-/// The default bridge network: its device, and which of its addresses
-/// running containers hold (libnetwork's bridge driver and default IPAM).
-pub struct DefaultBridge {
+impl UserNetwork {
+    /// libnetwork names a user network's bridge `br-` and the first
+    /// twelve hex digits of its id.
+    fn bridge(&self) -> Bridge {
+        Bridge {
+            name: format!("br-{}", &self.resource.id[..12]),
+            gateway: self.gateway,
+            prefix: self.prefix,
+        }
+    }
+}
+
+/// The daemon's networks (moby: libnetwork's controller): the three
+/// built-ins and the user's bridge networks.
+pub struct Networks {
+    path: PathBuf,
+    user_path: PathBuf,
+    list: Mutex<Vec<NetworkResource>>,
+    user: Mutex<Vec<UserNetwork>>,
+    /// The bridge networks whose device is up, by network name: `bridge`
+    /// (unless `--bridge none`) and every user network.
+    bridges: Mutex<BTreeMap<String, Arc<BridgeNetwork>>>,
+    /// Whether this host can make bridges (root, the Linux runtime, `ip`
+    /// and `iptables`); settled at start-up.
+    can_bridge: OnceLock<bool>,
+}
+
+/// A bridge network: its device, and which of its addresses running
+/// containers hold (libnetwork's bridge driver and default IPAM).
+pub struct BridgeNetwork {
     pub bridge: Bridge,
     used: Mutex<BTreeSet<Ipv4Addr>>,
 }
 
-impl DefaultBridge {
-    pub fn new(bridge: Bridge) -> DefaultBridge {
-        DefaultBridge {
+impl BridgeNetwork {
+    pub fn new(bridge: Bridge) -> BridgeNetwork {
+        BridgeNetwork {
             bridge,
             used: Mutex::new(BTreeSet::new()),
         }
@@ -113,7 +153,7 @@ impl DefaultBridge {
     /// The lowest free address: neither the subnet's own, the gateway's,
     /// the broadcast address nor one in use. dockerd's IPAM hands them out
     /// in order too (and, like ours, takes a freed one back later).
-    pub fn allocate(&self) -> Result<Ipv4Addr> {
+    pub fn allocate(&self, network: &str) -> Result<Ipv4Addr> {
         let b = &self.bridge;
         let base = u32::from(runtime_network::network_address(b.gateway, b.prefix));
         let size = 1u64 << (32 - b.prefix.min(32) as u32);
@@ -127,13 +167,13 @@ impl DefaultBridge {
                 Ok(ip)
             }
             // libnetwork's `ipamapi.ErrNoAvailableIPs`.
-            None => Err(Error::system(
-                "no available IPv4 addresses on this network's address pools: bridge",
-            )),
+            None => Err(Error::system(format!(
+                "no available IPv4 addresses on this network's address pools: {network}"
+            ))),
         }
     }
 
-    /// Give an address back (the container stopped).
+    /// Give an address back (the container stopped or left).
     pub fn release(&self, ip: Ipv4Addr) {
         self.used
             .lock()
@@ -142,7 +182,7 @@ impl DefaultBridge {
     }
 }
 
-/// A container's endpoint on the bridge network while it runs (moby
+/// A container's endpoint on a bridge network while it runs (moby
 /// `network.EndpointSettings`, the part a bridge endpoint fills in).
 #[derive(Debug, Clone)]
 pub struct EndpointSettings {
@@ -154,16 +194,21 @@ pub struct EndpointSettings {
 impl Networks {
     /// No disk work until [`Networks::restore`].
     pub fn new(data_root: &std::path::Path) -> Networks {
+        let dir = data_root.join("network");
         Networks {
-            path: data_root.join("network").join("networks.json"),
+            path: dir.join("networks.json"),
+            user_path: dir.join("user-networks.json"),
             list: Mutex::new(Vec::new()),
-            bridge: OnceLock::new(),
+            user: Mutex::new(Vec::new()),
+            bridges: Mutex::new(BTreeMap::new()),
+            can_bridge: OnceLock::new(),
         }
     }
 
     /// Load the built-ins' ids, or make them (random, 64 hex) on the first
-    /// start with this data root. dockerd lists them as none, host, bridge
-    /// (the order libnetwork creates them in), and so do we.
+    /// start with this data root, and the user's networks. dockerd lists
+    /// the built-ins as none, host, bridge (the order libnetwork creates
+    /// them in), and so do we.
     pub fn restore(&self) -> std::io::Result<()> {
         let mut stored: Vec<Stored> = std::fs::read(&self.path)
             .ok()
@@ -190,11 +235,45 @@ impl Networks {
         }
         *self.list.lock().unwrap_or_else(|e| e.into_inner()) =
             stored.iter().map(builtin_network).collect();
+        *self.user.lock().unwrap_or_else(|e| e.into_inner()) = std::fs::read(&self.user_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
         Ok(())
     }
 
+    /// Every network, built-ins first, without endpoints.
     fn all(&self) -> Vec<NetworkResource> {
-        self.list.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        let mut all = self.list.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        all.extend(
+            self.user
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .map(|u| u.resource.clone()),
+        );
+        all
+    }
+
+    fn save_user(&self, user: &[UserNetwork]) -> std::io::Result<()> {
+        if let Some(dir) = self.user_path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let json = serde_json::to_vec_pretty(user).map_err(std::io::Error::other)?;
+        crate::container::atomic_write(&self.user_path, &json)
+    }
+
+    /// The bridge network named `name`, if its device is up.
+    pub fn bridge(&self, name: &str) -> Option<Arc<BridgeNetwork>> {
+        self.bridges
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    fn can_bridge(&self) -> bool {
+        self.can_bridge.get().copied().unwrap_or(false)
     }
 }
 
@@ -203,10 +282,10 @@ fn builtin_network(s: &Stored) -> NetworkResource {
     let (driver, config, options) = match s.name.as_str() {
         "bridge" => (
             "bridge",
-            vec![BTreeMap::from([(
-                "Subnet".to_string(),
-                "172.17.0.0/16".to_string(),
-            )])],
+            vec![IpamPool {
+                subnet: "172.17.0.0/16".into(),
+                gateway: String::new(),
+            }],
             BTreeMap::from(
                 [
                     ("com.docker.network.bridge.default_bridge", "true"),
@@ -282,198 +361,260 @@ fn parse_bip(bip: &str) -> std::result::Result<(Ipv4Addr, u8), String> {
     Ok((ip, prefix))
 }
 
-/// libnetwork's choice of a subnet for the default bridge, from its
-/// predefined pools: the first of 172.18.0.0/16 .. 172.31.0.0/16 that no
-/// host route overlaps (172.17.0.0/16 is left to a dockerd on the same
-/// host).
-fn pick_bip(bridge: &str) -> Option<(Ipv4Addr, u8)> {
-    let routes = runtime_network::host_routes(bridge);
+/// libnetwork's predefined address pools (`ipamutils`), as many as we
+/// hand out: 172.17.0.0/16 to 172.31.0.0/16, then 192.168.0.0/20 to
+/// 192.168.240.0/20. 172.17.0.0/16 is left to a dockerd on the same host.
+fn pools() -> impl Iterator<Item = (Ipv4Addr, u8)> {
     (18..=31u8)
         .map(|b| (Ipv4Addr::new(172, b, 0, 0), 16u8))
-        .find(|net| !routes.iter().any(|r| runtime_network::overlaps(*net, *r)))
+        .chain((0..16u8).map(|i| (Ipv4Addr::new(192, 168, i * 16, 0), 20u8)))
+}
+
+/// The first pool that overlaps no host route (libnetwork's
+/// `CheckRouteOverlaps`; routes of `own_device` do not count) and none of
+/// `taken`: its gateway (the first address) and prefix.
+fn pick_subnet(own_device: &str, taken: &[(Ipv4Addr, u8)]) -> Option<(Ipv4Addr, u8)> {
+    let routes = runtime_network::host_routes(own_device);
+    pools()
+        .find(|net| {
+            !routes
+                .iter()
+                .chain(taken)
+                .any(|r| runtime_network::overlaps(*net, *r))
+        })
         .map(|(net, prefix)| (Ipv4Addr::from(u32::from(net) + 1), prefix))
 }
 
+/// Parse a `--subnet` (`10.1.0.0/24`) into its network address and prefix.
+fn parse_subnet(subnet: &str) -> Result<(Ipv4Addr, u8)> {
+    let bad = || Error::invalid_parameter(format!("invalid CIDR address: {subnet}"));
+    let (ip, prefix) = subnet.split_once('/').ok_or_else(bad)?;
+    let ip: Ipv4Addr = ip.parse().map_err(|_| bad())?;
+    let prefix: u8 = prefix.parse().map_err(|_| bad())?;
+    if prefix > 30 {
+        return Err(bad());
+    }
+    Ok((runtime_network::network_address(ip, prefix), prefix))
+}
+
 impl Daemon {
-    /// libnetwork's controller start-up for the `bridge` network
-    /// (`initBridgeDriver` in moby `daemon/daemon_unix.go`): the device,
-    /// its address and the firewall rules. A bad `--bip` stops the
-    /// daemon, as it stops dockerd; a host where bridges cannot be made
-    /// (not root, no `ip` command) gets a warning, and containers then
-    /// get only `lo`, as with `--bridge none`.
+    /// libnetwork's controller start-up (`initBridgeDriver` in moby
+    /// `daemon/daemon_unix.go`, and the networks of its store): the
+    /// `bridge` network's device, address and firewall rules, then each
+    /// user network's. A bad `--bip` stops the daemon, as it stops
+    /// dockerd; a host where bridges cannot be made (not root, no `ip`
+    /// command) gets a warning, and containers then get only `lo`, as
+    /// with `--bridge none`.
     pub fn init_bridge(&self) -> std::result::Result<(), String> {
         let name = self.config.bridge.as_str();
-        if name == "none" || name.is_empty() {
+        let mut pool_guard = None;
+        let default = if name == "none" || name.is_empty() {
             tracing::info!(
                 "--bridge none: containers on the bridge network get only a loopback interface"
             );
-            return Ok(());
-        }
-        if name.len() > 15
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        {
-            return Err(format!("invalid --bridge {name:?}: a network device name has at most 15 letters, digits, '-', '_' or '.'"));
-        }
-        let (gateway, prefix) = if self.config.bip.is_empty() {
-            match pick_bip(name) {
-                Some(b) => b,
-                None => {
-                    return Err("could not find a free subnet for the bridge network in 172.18-31.0.0/16: give one with --bip".into())
-                }
-            }
+            None
         } else {
-            parse_bip(&self.config.bip)?
+            if name.len() > 15
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            {
+                return Err(format!("invalid --bridge {name:?}: a network device name has at most 15 letters, digits, '-', '_' or '.'"));
+            }
+            let (gateway, prefix) = if self.config.bip.is_empty() {
+                // Held until the bridge is up (or given up on), so that a
+                // daemon starting beside us sees its route.
+                pool_guard = runtime_network::pool_lock().ok();
+                pick_subnet(name, &self.user_subnets()).ok_or(
+                    "could not find a free subnet for the bridge network: give one with --bip",
+                )?
+            } else {
+                parse_bip(&self.config.bip)?
+            };
+            Some(Bridge {
+                name: name.to_string(),
+                gateway,
+                prefix,
+            })
         };
         if self.runtime.info().name != "linux" {
             // The simulated runtime runs no namespaces to attach.
+            let _ = self.networks.can_bridge.set(false);
             return Ok(());
         }
         if let Err(why) = runtime_network::probe() {
-            tracing::warn!("no bridge network ({why}): containers on the bridge network get only a loopback interface");
+            tracing::warn!(
+                "no bridge networks ({why}): containers on them get only a loopback interface"
+            );
+            let _ = self.networks.can_bridge.set(false);
             return Ok(());
         }
-        let bridge = Bridge {
-            name: name.to_string(),
-            gateway,
-            prefix,
-        };
+        let _ = self.networks.can_bridge.set(true);
+        if let Some(bridge) = default {
+            self.bring_up("bridge", bridge);
+        }
+        drop(pool_guard);
+        let user: Vec<UserNetwork> = self
+            .networks
+            .user
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for u in user {
+            self.bring_up(&u.resource.name, u.bridge());
+        }
+        Ok(())
+    }
+
+    /// Make one network's bridge and remember it; a failure leaves that
+    /// network without a device (its containers get only `lo`).
+    fn bring_up(&self, network: &str, bridge: Bridge) -> bool {
         let t = std::time::Instant::now();
-        if let Err(e) = runtime_network::setup_bridge(&bridge) {
-            tracing::warn!("setting up the bridge {name}: {e}; containers on the bridge network get only a loopback interface");
-            return Ok(());
+        let others: Vec<String> = self
+            .networks
+            .bridges
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .map(|b| b.bridge.name.clone())
+            .filter(|n| *n != bridge.name)
+            .collect();
+        if let Err(e) = runtime_network::setup_bridge(&bridge, &others) {
+            tracing::warn!(
+                "setting up the bridge {} of network {network}: {e}; its containers get only a loopback interface",
+                bridge.name
+            );
+            return false;
         }
-        tracing::info!("bridge network: {name} {gateway}/{prefix}");
+        tracing::info!(
+            "network {network}: bridge {} {}/{}",
+            bridge.name,
+            bridge.gateway,
+            bridge.prefix
+        );
         trace_event!(
             "daemon",
             "event",
             "bridge",
-            bridge = name,
+            network = network,
+            bridge = bridge.name.as_str(),
             subnet = bridge.subnet().as_str(),
-            gateway = %gateway,
+            gateway = %bridge.gateway,
             dur_us = crate::trace::micros_since(t)
         );
-        let _ = self.networks.bridge.set(DefaultBridge::new(bridge));
-        Ok(())
+        self.networks
+            .bridges
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(network.to_string(), Arc::new(BridgeNetwork::new(bridge)));
+        true
     }
 
-    /// At shutdown, after the containers stopped: remove the bridge and
-    /// its rules (see `runtime/network.rs` for why, where dockerd keeps
+    /// The subnets of the user's networks, which a new one must not reuse.
+    fn user_subnets(&self) -> Vec<(Ipv4Addr, u8)> {
+        self.networks
+            .user
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|u| (u.gateway, u.prefix))
+            .collect()
+    }
+
+    /// At shutdown, after the containers stopped: remove the bridges and
+    /// their rules (see `runtime/network.rs` for why, where dockerd keeps
     /// them).
     pub fn teardown_bridge(&self) {
-        if let Some(db) = self.networks.bridge.get() {
-            if let Err(e) = runtime_network::teardown_bridge(&db.bridge) {
-                tracing::warn!("removing the bridge {}: {e}", db.bridge.name);
-            }
-        }
-    }
-
-    /// moby `connectToNetwork` for a container about to start on the
-    /// bridge network: an address and a veth name, kept on the container
-    /// for inspect and for the runtime. `None` when the container is on
-    /// another network, or the daemon has no bridge.
-    pub(crate) fn allocate_endpoint(&self, c: &mut crate::container::Container) -> Result<()> {
-        self.release_endpoint(c);
-        let Some(db) = self.networks.bridge.get() else {
-            return Ok(());
-        };
-        if !matches!(
-            c.host_config.network_mode.as_str(),
-            "" | "default" | "bridge"
-        ) {
-            return Ok(());
-        }
-        let ip = db.allocate()?;
-        let id: [u8; 32] = rand::random();
-        let veth: [u8; 4] = rand::random();
-        c.network_endpoint = Some(EndpointSettings {
-            endpoint_id: hex::encode(id),
-            endpoint: runtime_network::Endpoint {
-                bridge: db.bridge.clone(),
-                host_veth: format!("veth{}", &hex::encode(veth)[..7]),
-                ip,
-                mac: runtime_network::mac_for(ip),
-            },
-        });
-        Ok(())
-    }
-
-    /// moby `releaseNetwork`: the container stopped (or failed to start);
-    /// its address goes back. The veth went with its network namespace.
-    pub(crate) fn release_endpoint(&self, c: &mut crate::container::Container) {
-        if let Some(ep) = c.network_endpoint.take() {
-            if let Some(db) = self.networks.bridge.get() {
-                db.release(ep.endpoint.ip);
+        let bridges = std::mem::take(
+            &mut *self
+                .networks
+                .bridges
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        for b in bridges.values() {
+            if let Err(e) = runtime_network::teardown_bridge(&b.bridge) {
+                tracing::warn!("removing the bridge {}: {e}", b.bridge.name);
             }
         }
     }
 
     /// moby `LogNetworkEventWithAttributes`: `network connect` when a
-    /// container joins the bridge, `network disconnect` when it leaves.
-    pub(crate) fn log_network_event(&self, action: &str, container_id: &str) {
+    /// container joins a network, `network disconnect` when it leaves,
+    /// and `create` / `destroy` for the network itself.
+    pub(crate) fn log_network_event(&self, action: &str, network: &str, container_id: &str) {
+        let ids = self.network_ids();
+        let mut attributes = BTreeMap::from([
+            ("name".to_string(), network.to_string()),
+            ("type".to_string(), "bridge".to_string()),
+        ]);
+        if !container_id.is_empty() {
+            attributes.insert("container".to_string(), container_id.to_string());
+        }
         self.events.log(
             action,
             "network",
             crate::events::Actor {
-                id: self.bridge_network_id(),
-                attributes: BTreeMap::from([
-                    ("container".to_string(), container_id.to_string()),
-                    ("name".to_string(), "bridge".to_string()),
-                    ("type".to_string(), "bridge".to_string()),
-                ]),
+                id: ids.get(network).cloned().unwrap_or_default(),
+                attributes,
             },
         );
     }
 
-    /// The `bridge` network's id. Unlike [`Daemon::find_network`], this
+    /// Every network's id by name. Unlike [`Daemon::find_network`], this
     /// looks at no container, so it may be called with one locked.
-    pub(crate) fn bridge_network_id(&self) -> String {
+    pub(crate) fn network_ids(&self) -> BTreeMap<String, String> {
         self.networks
             .all()
             .into_iter()
-            .find(|n| n.name == "bridge")
-            .map(|n| n.id)
-            .unwrap_or_default()
+            .map(|n| (n.name, n.id))
+            .collect()
     }
 
-    /// A network as the API shows it: the `bridge` network with the
-    /// daemon's real subnet and device, and its running containers.
-    fn with_endpoints(&self, mut n: NetworkResource) -> NetworkResource {
-        let Some(db) = self.networks.bridge.get() else {
-            return n;
-        };
-        if n.name != "bridge" {
-            return n;
-        }
-        n.ipam.config = vec![BTreeMap::from([
-            ("Subnet".to_string(), db.bridge.subnet()),
-            ("Gateway".to_string(), db.bridge.gateway.to_string()),
-        ])];
-        n.options.insert(
-            "com.docker.network.bridge.name".into(),
-            db.bridge.name.clone(),
-        );
+    /// The running containers with an endpoint on `network`.
+    fn endpoints_on(&self, network: &str) -> BTreeMap<String, serde_json::Value> {
+        let mut out = BTreeMap::new();
         for c in self.containers.list() {
             let c = crate::container::lock(&c);
-            if let Some(ep) = &c.network_endpoint {
-                n.containers.insert(
+            if let Some(ep) = c.endpoints.get(network) {
+                out.insert(
                     c.id.clone(),
                     serde_json::json!({
                         "Name": c.name.trim_start_matches('/'),
                         "EndpointID": ep.endpoint_id,
                         "MacAddress": ep.endpoint.mac,
-                        "IPv4Address": format!("{}/{}", ep.endpoint.ip, db.bridge.prefix),
+                        "IPv4Address": format!("{}/{}", ep.endpoint.ip, ep.endpoint.bridge.prefix),
                         "IPv6Address": "",
                     }),
                 );
             }
         }
+        out
+    }
+
+    /// A network as the API shows it: with its running containers, and
+    /// the `bridge` network with the daemon's real subnet and device.
+    fn with_endpoints(&self, mut n: NetworkResource) -> NetworkResource {
+        if n.driver != "bridge" {
+            return n;
+        }
+        if n.name == "bridge" {
+            let Some(b) = self.networks.bridge("bridge") else {
+                return n;
+            };
+            n.ipam.config = vec![IpamPool {
+                subnet: b.bridge.subnet(),
+                gateway: b.bridge.gateway.to_string(),
+            }];
+            n.options.insert(
+                "com.docker.network.bridge.name".into(),
+                b.bridge.name.clone(),
+            );
+        }
+        n.containers = self.endpoints_on(&n.name);
         n
     }
-}
 
-impl Daemon {
     /// moby `FindNetwork(term)`: full id, then full name, then a unique id
     /// prefix. Containers resolve `--network NAME` with this.
     pub fn find_network(&self, term: &str) -> Result<NetworkResource> {
@@ -524,8 +665,10 @@ impl Daemon {
             .filter(|n| any("id", &|v| n.id.starts_with(v)))
             .filter(|n| any("driver", &|v| n.driver == v))
             .filter(|n| any("scope", &|v| n.scope == v))
-            // Every network here is built in.
-            .filter(|_| any("type", &|v| v == "builtin"))
+            .filter(|n| {
+                let builtin = PREDEFINED_NETWORKS.contains(&n.name.as_str());
+                any("type", &|v| (v == "builtin") == builtin)
+            })
             .filter(|n| {
                 filter.get("label").iter().all(|l| match l.split_once('=') {
                     Some((k, v)) => n.labels.get(k).map(String::as_str) == Some(v),
@@ -536,8 +679,10 @@ impl Daemon {
             .collect())
     }
 
-    /// moby `DeleteNetwork`: the built-ins answer 403
-    /// `<name> is a pre-defined network and cannot be removed`.
+    /// moby `DeleteNetwork`: the built-ins answer 403 `<name> is a
+    /// pre-defined network and cannot be removed`, a network with running
+    /// containers 403 `... has active endpoints`; otherwise its bridge and
+    /// rules go, and the network with them.
     pub fn delete_network(&self, term: &str) -> Result<()> {
         let n = self.find_network(term)?;
         if PREDEFINED_NETWORKS.contains(&n.name.as_str()) {
@@ -546,47 +691,258 @@ impl Daemon {
                 n.name
             )));
         }
-        // Unreachable while only the built-ins exist.
-        Err(Error::not_implemented(
-            "mini-dockerd has no user-defined networks to remove",
-        ))
+        if !n.containers.is_empty() {
+            return Err(Error::forbidden(format!(
+                "error while removing network: network {} id {} has active endpoints",
+                n.name, n.id
+            )));
+        }
+        let bridge = self
+            .networks
+            .bridges
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&n.name);
+        if let Some(b) = bridge {
+            if let Err(e) = runtime_network::teardown_bridge(&b.bridge) {
+                tracing::warn!("removing the bridge {}: {e}", b.bridge.name);
+            }
+        }
+        {
+            let mut user = self.networks.user.lock().unwrap_or_else(|e| e.into_inner());
+            user.retain(|u| u.resource.id != n.id);
+            self.networks
+                .save_user(&user)
+                .map_err(|e| Error::system(format!("saving the networks: {e}")))?;
+        }
+        self.log_network_event_for(&n, "destroy");
+        Ok(())
     }
 
-    /// moby `CreateNetwork`: a pre-defined name is dockerd's 403
+    /// A network's own event (`create`, `destroy`), which has no container.
+    fn log_network_event_for(&self, n: &NetworkResource, action: &str) {
+        self.events.log(
+            action,
+            "network",
+            crate::events::Actor {
+                id: n.id.clone(),
+                attributes: BTreeMap::from([
+                    ("name".to_string(), n.name.clone()),
+                    ("type".to_string(), n.driver.clone()),
+                ]),
+            },
+        );
+    }
+
+    /// moby `CreateNetwork`: a bridge network with a subnet of its own
+    /// (the one asked for, or the first free pool), its device made at
+    /// once, as libnetwork makes it. A pre-defined name is dockerd's 403
     /// `operation is not permitted on predefined <name> network ` (with
-    /// its trailing space); anything else is refused honestly.
-    pub fn create_network(&self, name: &str) -> Result<()> {
+    /// its trailing space), a taken name its 409, a subnet that overlaps
+    /// another network's its 403 "Pool overlaps ...". Drivers other than
+    /// `bridge` are refused: dockerd would need swarm (overlay) or
+    /// drivers we do not have (macvlan, ipvlan).
+    pub fn create_network(&self, req: NetworkCreateRequest) -> Result<NetworkCreateResponse> {
+        let name = req.name.as_str();
         if PREDEFINED_NETWORKS.contains(&name) {
             return Err(Error::forbidden(format!(
                 "operation is not permitted on predefined {name} network "
             )));
         }
-        Err(Error::not_implemented(
-            "network create is not supported: mini-dockerd has no network drivers (no bridges, veth pairs or iptables rules); containers can use the built-in networks bridge, host and none",
-        ))
+        if name.is_empty() {
+            return Err(Error::invalid_parameter("network name must not be empty"));
+        }
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !valid {
+            return Err(Error::invalid_parameter(format!(
+                "invalid network name {name:?}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
+            )));
+        }
+        match req.driver.as_str() {
+            "" | "bridge" => {}
+            "overlay" => {
+                return Err(Error::system(
+                    "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.",
+                ))
+            }
+            other => {
+                return Err(Error::not_implemented(format!(
+                    "network driver {other:?} is not supported by mini-dockerd: only bridge networks can be created"
+                )))
+            }
+        }
+        if req.enable_ipv6 {
+            return Err(Error::not_implemented(
+                "IPv6 networks are not supported by mini-dockerd",
+            ));
+        }
+        if self.networks.all().iter().any(|n| n.name == name) {
+            return Err(Error::conflict(format!(
+                "network with name {name} already exists"
+            )));
+        }
+        let ipam = req.ipam.clone().unwrap_or_default();
+        let configs = ipam.config.clone().unwrap_or_default();
+        if configs.len() > 1 {
+            return Err(Error::not_implemented(
+                "mini-dockerd gives a network one IPv4 subnet",
+            ));
+        }
+        // See `runtime_network::PoolGuard`: from the choice of a subnet
+        // until its bridge is up.
+        let _pool = if self.networks.can_bridge() {
+            Some(runtime_network::pool_lock().map_err(Error::system)?)
+        } else {
+            None
+        };
+        let mut taken = self.user_subnets();
+        if let Some(b) = self.networks.bridge("bridge") {
+            taken.push((b.bridge.gateway, b.bridge.prefix));
+        }
+        let (gateway, prefix, shown) = match configs.first() {
+            Some(cfg) if !cfg.subnet.is_empty() => {
+                let (net, prefix) = parse_subnet(&cfg.subnet)?;
+                if taken
+                    .iter()
+                    .any(|t| runtime_network::overlaps((net, prefix), *t))
+                {
+                    return Err(Error::forbidden(
+                        "Pool overlaps with other one on this address space",
+                    ));
+                }
+                let gateway = if cfg.gateway.is_empty() {
+                    Ipv4Addr::from(u32::from(net) + 1)
+                } else {
+                    let gw: Ipv4Addr = cfg.gateway.parse().map_err(|_| {
+                        Error::invalid_parameter(format!("invalid gateway address {}", cfg.gateway))
+                    })?;
+                    if runtime_network::network_address(gw, prefix) != net {
+                        return Err(Error::forbidden(format!(
+                            "no matching subnet for gateway {}",
+                            cfg.gateway
+                        )));
+                    }
+                    gw
+                };
+                // dockerd shows what was asked for: the gateway only when given.
+                let shown = IpamPool {
+                    subnet: format!("{net}/{prefix}"),
+                    gateway: if cfg.gateway.is_empty() {
+                        String::new()
+                    } else {
+                        gateway.to_string()
+                    },
+                };
+                (gateway, prefix, shown)
+            }
+            Some(_) => {
+                return Err(Error::not_implemented(
+                    "an IPAM config without a subnet is not supported by mini-dockerd",
+                ))
+            }
+            None => {
+                let (gateway, prefix) = pick_subnet("", &taken).ok_or_else(|| {
+                    Error::system("could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network")
+                })?;
+                let net = runtime_network::network_address(gateway, prefix);
+                let shown = IpamPool {
+                    subnet: format!("{net}/{prefix}"),
+                    gateway: gateway.to_string(),
+                };
+                (gateway, prefix, shown)
+            }
+        };
+        let id: [u8; 32] = rand::random();
+        let resource = NetworkResource {
+            name: name.to_string(),
+            id: hex::encode(id),
+            created: now_rfc3339_nanos(),
+            scope: "local".into(),
+            driver: "bridge".into(),
+            enable_ipv6: false,
+            ipam: Ipam {
+                driver: if ipam.driver.is_empty() {
+                    "default".into()
+                } else {
+                    ipam.driver.clone()
+                },
+                options: ipam.options.clone(),
+                config: vec![shown],
+            },
+            internal: req.internal,
+            attachable: req.attachable,
+            ingress: false,
+            config_from: ConfigReference {
+                network: String::new(),
+            },
+            config_only: false,
+            containers: BTreeMap::new(),
+            options: req.options.clone().unwrap_or_default(),
+            labels: req.labels.clone().unwrap_or_default(),
+        };
+        let user = UserNetwork {
+            resource: resource.clone(),
+            gateway,
+            prefix,
+        };
+        if self.networks.can_bridge() && !self.bring_up(name, user.bridge()) {
+            return Err(Error::system(format!(
+                "failed to create the bridge {} for network {name}: see the daemon's log",
+                user.bridge().name
+            )));
+        }
+        {
+            let mut all = self.networks.user.lock().unwrap_or_else(|e| e.into_inner());
+            all.push(user);
+            self.networks
+                .save_user(&all)
+                .map_err(|e| Error::system(format!("saving the networks: {e}")))?;
+        }
+        self.log_network_event_for(&resource, "create");
+        Ok(NetworkCreateResponse {
+            id: resource.id,
+            warning: String::new(),
+        })
     }
 
-    /// moby `ConnectContainerToNetwork` / `DisconnectContainerFromNetwork`:
-    /// the network must exist (404 otherwise); then 501, for the same
-    /// reason as create.
-    pub fn connect_or_disconnect(&self, term: &str, op: &str) -> Result<()> {
-        self.find_network(term)?;
-        Err(Error::not_implemented(format!(
-            "network {op} is not supported: mini-dockerd has no network drivers, so a running container cannot change networks"
-        )))
-    }
-
-    /// moby `NetworksPrune`: only unused user-defined networks go, and
-    /// there are none, so the report is empty. This is the true answer,
-    /// not a stub: `docker network prune -f` works and removes nothing.
+    /// moby `NetworksPrune`: every user network without running
+    /// containers goes; the built-ins stay.
     pub fn networks_prune(&self, filter: &Filter) -> Result<NetworkPruneReport> {
         for key in filter.keys() {
             if !matches!(key, "until" | "label" | "label!") {
                 return Err(Error::invalid_parameter(format!("Invalid filter '{key}'")));
             }
         }
+        let mut deleted = Vec::new();
+        for n in self.get_networks(&Filter::default())? {
+            if PREDEFINED_NETWORKS.contains(&n.name.as_str()) || !n.containers.is_empty() {
+                continue;
+            }
+            let labels_ok = filter.get("label").iter().all(|l| match l.split_once('=') {
+                Some((k, v)) => n.labels.get(k).map(String::as_str) == Some(v),
+                None => n.labels.contains_key(l.as_str()),
+            }) && filter
+                .get("label!")
+                .iter()
+                .all(|l| match l.split_once('=') {
+                    Some((k, v)) => n.labels.get(k).map(String::as_str) != Some(v),
+                    None => !n.labels.contains_key(l.as_str()),
+                });
+            if !labels_ok {
+                continue;
+            }
+            if self.delete_network(&n.id).is_ok() {
+                deleted.push(n.name);
+            }
+        }
         Ok(NetworkPruneReport {
-            networks_deleted: None,
+            networks_deleted: (!deleted.is_empty()).then_some(deleted),
         })
     }
 }
@@ -598,14 +954,27 @@ impl crate::server::router::network::Backend for Daemon {
     fn get_networks(&self, filter: &Filter) -> Result<Vec<NetworkResource>> {
         Daemon::get_networks(self, filter)
     }
-    fn create_network(&self, name: &str) -> Result<()> {
-        Daemon::create_network(self, name)
+    fn create_network(&self, req: NetworkCreateRequest) -> Result<NetworkCreateResponse> {
+        Daemon::create_network(self, req)
     }
-    fn connect_container_to_network(&self, term: &str) -> Result<()> {
-        Daemon::connect_or_disconnect(self, term, "connect")
+    fn connect_container_to_network(
+        self: Arc<Self>,
+        container: String,
+        network: String,
+    ) -> BoxFuture<Result<()>> {
+        Box::pin(
+            async move { Daemon::connect_container_to_network(&self, &container, &network).await },
+        )
     }
-    fn disconnect_container_from_network(&self, term: &str) -> Result<()> {
-        Daemon::connect_or_disconnect(self, term, "disconnect")
+    fn disconnect_container_from_network(
+        self: Arc<Self>,
+        container: String,
+        network: String,
+        force: bool,
+    ) -> BoxFuture<Result<()>> {
+        Box::pin(async move {
+            Daemon::disconnect_container_from_network(&self, &container, &network, force).await
+        })
     }
     fn delete_network(&self, term: &str) -> Result<()> {
         Daemon::delete_network(self, term)

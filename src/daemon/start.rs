@@ -96,8 +96,8 @@ impl Daemon {
         // that is gone).
         let prepared = {
             let mut ct = lock(c);
-            // The address comes first: the spec's /etc/hosts names it.
-            self.allocate_endpoint(&mut ct)
+            // The addresses come first: the spec's /etc/hosts names them.
+            self.allocate_network(&mut ct)
                 .and_then(|()| self.container_spec(&ct))
                 .and_then(|spec| Ok((spec, super::port_mapping::port_plan(&ct)?)))
         };
@@ -175,8 +175,16 @@ impl Daemon {
                 tracing::warn!("container {id}: saving its state: {e}");
             }
         }
-        if spec.endpoint.is_some() {
-            self.log_network_event("connect", &id);
+        let joined: Vec<String> = {
+            let ct = lock(c);
+            ct.networks
+                .iter()
+                .filter(|n| ct.endpoints.contains_key(*n))
+                .cloned()
+                .collect()
+        };
+        for network in &joined {
+            self.log_network_event("connect", network, &id);
         }
         self.log_event_for(c, "start", &[]);
         self.init_health_monitor(c);
@@ -214,7 +222,7 @@ impl Daemon {
     fn start_failed(self: &Arc<Self>, c: &ContainerRef, message: &str, code: i64) {
         let (auto_remove, id) = {
             let mut ct = lock(c);
-            self.release_endpoint(&mut ct);
+            self.release_network(&mut ct);
             ct.state.set_start_error(message, code);
             if let Err(err) = ct.to_disk() {
                 tracing::warn!("container {}: saving its state: {err}", ct.id);
@@ -284,7 +292,7 @@ impl Daemon {
                 })
                 .collect(),
             network,
-            endpoint: c.network_endpoint.as_ref().map(|e| e.endpoint.clone()),
+            endpoints: Self::runtime_endpoints(c),
             resources: Resources {
                 memory: hc.memory,
                 memory_swap: hc.memory_swap,
@@ -319,7 +327,10 @@ impl Daemon {
                 &hostname,
                 &c.config.domainname,
                 network,
-                c.network_endpoint.as_ref().map(|e| e.endpoint.ip),
+                &Self::runtime_endpoints(c)
+                    .iter()
+                    .map(|e| e.ip)
+                    .collect::<Vec<_>>(),
                 hc.extra_hosts.as_deref(),
             ),
             resolv_conf: build_resolv_conf(
@@ -362,8 +373,8 @@ fn create_daemon_environment(c: &Container) -> Vec<String> {
 }
 
 /// The container's /etc/hosts (moby `libnetwork/etchosts.Build`). dockerd
-/// maps the hostname to the container's bridge IP, and so do we; without
-/// a bridge (`--bridge none`) the hostname goes on 127.0.1.1 (the Debian
+/// maps the hostname to the container's addresses, and so do we; without
+/// one (`--bridge none`) the hostname goes on 127.0.1.1 (the Debian
 /// convention for "this host without a network address"), which keeps
 /// `hostname -i` and `ping $(hostname)` working inside. With `--network
 /// host` the host's own file is used, as dockerd does.
@@ -371,7 +382,7 @@ fn build_hosts(
     hostname: &str,
     domainname: &str,
     network: crate::runtime::NetworkMode,
-    ip: Option<std::net::Ipv4Addr>,
+    ips: &[std::net::Ipv4Addr],
     extra: Option<&[String]>,
 ) -> String {
     if network == crate::runtime::NetworkMode::Host {
@@ -388,12 +399,15 @@ fn build_hosts(
         }
     }
     if network != crate::runtime::NetworkMode::None {
-        let ip = ip.map_or_else(|| "127.0.1.1".to_string(), |ip| ip.to_string());
-        // libnetwork writes `IP host.domain host` with `--domainname`.
-        if domainname.is_empty() {
-            s.push_str(&format!("{ip}\t{hostname}\n"));
-        } else {
-            s.push_str(&format!("{ip}\t{hostname}.{domainname} {hostname}\n"));
+        let loopback = [std::net::Ipv4Addr::new(127, 0, 1, 1)];
+        // One line per address, as libnetwork writes them; `IP
+        // host.domain host` with `--domainname`.
+        for ip in if ips.is_empty() { &loopback[..] } else { ips } {
+            if domainname.is_empty() {
+                s.push_str(&format!("{ip}\t{hostname}\n"));
+            } else {
+                s.push_str(&format!("{ip}\t{hostname}.{domainname} {hostname}\n"));
+            }
         }
     }
     s
@@ -574,15 +588,15 @@ mod tests {
     /// The hostname is resolvable inside, and `none` has only loopback.
     #[test]
     fn hosts_file() {
-        let h = build_hosts("abc", "", NetworkMode::Private, None, None);
+        let h = build_hosts("abc", "", NetworkMode::Private, &[], None);
         assert!(h.starts_with("127.0.0.1\tlocalhost\n"));
         assert!(h.ends_with("127.0.1.1\tabc\n"));
-        assert!(!build_hosts("abc", "", NetworkMode::None, None, None).contains("abc"));
-        let h = build_hosts("abc", "example.com", NetworkMode::Private, None, None);
+        assert!(!build_hosts("abc", "", NetworkMode::None, &[], None).contains("abc"));
+        let h = build_hosts("abc", "example.com", NetworkMode::Private, &[], None);
         assert!(h.ends_with("127.0.1.1\tabc.example.com abc\n"), "{h}");
         // On the bridge, the hostname names the container's address.
-        let ip = Some(std::net::Ipv4Addr::new(172, 18, 0, 2));
-        let h = build_hosts("abc", "", NetworkMode::Private, ip, None);
+        let ip = [std::net::Ipv4Addr::new(172, 18, 0, 2)];
+        let h = build_hosts("abc", "", NetworkMode::Private, &ip, None);
         assert!(h.ends_with("172.18.0.2\tabc\n"), "{h}");
     }
 

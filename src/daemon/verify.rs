@@ -490,6 +490,11 @@ impl Daemon {
                 "user specified IP address is supported on user defined networks only",
             ));
         }
+        if has_ip {
+            return Err(Error::not_implemented(
+                "static addresses (--ip) are not supported by mini-dockerd: its networks hand out the lowest free address",
+            ));
+        }
         let links: Vec<&str> = hc
             .extra
             .get("Links")

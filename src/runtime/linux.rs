@@ -455,7 +455,7 @@ impl LinuxRuntime {
 
         // libnetwork joins the sandbox before the task runs: the veth pair
         // and eth0 are in place before the init is told to go on.
-        if let Some(ep) = &spec.endpoint {
+        for ep in &spec.endpoints {
             let t = Instant::now();
             if let Err(e) = super::network::attach(child.pid, ep) {
                 let _ = nix::sys::signal::kill(
@@ -464,7 +464,8 @@ impl LinuxRuntime {
                 );
                 wait_pidfd_blocking(child.pidfd.as_fd());
                 return Err(RuntimeError::other(format!(
-                    "failed to create endpoint on network bridge: {e}"
+                    "failed to create endpoint on network {}: {e}",
+                    ep.bridge.name
                 )));
             }
             trace_event!(
@@ -473,6 +474,7 @@ impl LinuxRuntime {
                 "runtime.network_attach",
                 pid = child.pid,
                 ip = %ep.ip,
+                ifname = ep.ifname.as_str(),
                 veth = ep.host_veth.as_str(),
                 bridge = ep.bridge.name.as_str(),
                 dur_us = micros_since(t)

@@ -193,9 +193,10 @@ pub struct ContainerSpec {
     pub host_ipc: bool,
     pub host_uts: bool,
     pub network: NetworkMode,
-    /// The container's end of the bridge network, joined right after the
-    /// namespaces are made (`network.rs`); `None`: only `lo`.
-    pub endpoint: Option<network::Endpoint>,
+    /// The container's ends of its bridge networks (`eth0`, `eth1`, ...),
+    /// joined right after the namespaces are made (`network.rs`); none:
+    /// only `lo`.
+    pub endpoints: Vec<network::Endpoint>,
     pub resources: Resources,
     pub process: ProcessSpec,
     /// Contents for /etc/hosts.

@@ -68,6 +68,12 @@ pub struct Endpoint {
     pub host_veth: String,
     pub ip: Ipv4Addr,
     pub mac: String,
+    /// The name inside the container: `eth0` for the first network,
+    /// `eth1` for the next, as libnetwork numbers them.
+    pub ifname: String,
+    /// Whether the default route goes through this network's gateway
+    /// (only the first network's: the others reach their own subnet).
+    pub default_route: bool,
 }
 
 /// The first address of `ip`'s subnet.
@@ -206,6 +212,16 @@ impl Drop for Lock {
     }
 }
 
+/// Held while a daemon picks a subnet and brings its bridge up, so that
+/// two daemons on one host never pick the same free pool at once: the
+/// first one's route is in place before the second looks at the routes.
+pub struct PoolGuard(#[allow(dead_code)] Lock);
+
+/// Take the host's address-pool lock (see [`PoolGuard`]).
+pub fn pool_lock() -> Result<PoolGuard, String> {
+    Lock::take("pools").map(PoolGuard)
+}
+
 /// The rules a bridge needs, as `iptables` arguments after the verb
 /// (`-C`, `-I`/`-A`, `-D`): (table, chain, insert at the top?, rule).
 fn rules(b: &Bridge) -> Vec<(&'static str, &'static str, bool, Vec<String>)> {
@@ -259,7 +275,11 @@ fn iptables(table: &str, verb: &str, chain: &str, rule: &[String]) -> Result<(),
 
 /// libnetwork's bridge set-up: the device, its address, up; forwarding
 /// on; the firewall rules (each only once, however often this runs).
-pub fn setup_bridge(b: &Bridge) -> Result<(), String> {
+///
+/// `others` are the daemon's other bridges: traffic between two networks
+/// is dropped, as libnetwork's `DOCKER-ISOLATION` chains drop it, so that
+/// containers meet only on a network they share.
+pub fn setup_bridge(b: &Bridge, others: &[String]) -> Result<(), String> {
     let _lock = Lock::take(&b.name)?;
     ensure_device(b)?;
     // `setupIPForwarding`: dockerd turns forwarding on too.
@@ -270,7 +290,32 @@ pub fn setup_bridge(b: &Bridge) -> Result<(), String> {
     {
         std::fs::write(fwd, "1").map_err(|e| format!("enabling IP forwarding: {e}"))?;
     }
-    for (table, chain, top, rule) in rules(b) {
+    let comment = format!("mini-dockerd:{}", b.name);
+    let mut all = rules(b);
+    for other in others {
+        for (i, o) in [(&b.name, other), (other, &b.name)] {
+            all.push((
+                "filter",
+                "FORWARD",
+                true,
+                [
+                    "-i",
+                    i,
+                    "-o",
+                    o,
+                    "-m",
+                    "comment",
+                    "--comment",
+                    &comment,
+                    "-j",
+                    "DROP",
+                ]
+                .map(String::from)
+                .to_vec(),
+            ));
+        }
+    }
+    for (table, chain, top, rule) in all {
         if iptables(table, "-C", chain, &rule).is_err() {
             if top {
                 let mut r = vec!["1".to_string()];
@@ -315,9 +360,26 @@ pub fn teardown_bridge(b: &Bridge) -> Result<(), String> {
     if attached() > 0 {
         return Ok(());
     }
-    for (table, chain, _, rule) in rules(b) {
-        while iptables(table, "-C", chain, &rule).is_ok() {
-            iptables(table, "-D", chain, &rule)?;
+    // Every rule with this bridge's comment, isolation rules included.
+    let tag = format!("\"mini-dockerd:{}\"", b.name);
+    for table in ["filter", "nat"] {
+        let listing = Command::new(which("iptables").unwrap_or_else(|| "iptables".into()))
+            .args(["-w", "-t", table, "-S"])
+            .output()
+            .map_err(|e| format!("iptables: {e}"))?;
+        for line in String::from_utf8_lossy(&listing.stdout).lines() {
+            let Some(rest) = line.strip_prefix("-A ") else {
+                continue;
+            };
+            if !line.split_whitespace().any(|w| w == tag) {
+                continue;
+            }
+            let mut words = rest
+                .split_whitespace()
+                .map(|w| w.trim_matches('"').to_string());
+            let Some(chain) = words.next() else { continue };
+            let rule: Vec<String> = words.collect();
+            iptables(table, "-D", &chain, &rule)?;
         }
     }
     if std::path::Path::new(&format!("/sys/class/net/{}", b.name)).exists() {
@@ -349,7 +411,7 @@ pub fn attach(pid: u32, ep: &Endpoint) -> Result<(), String> {
             "veth",
             "peer",
             "name",
-            "eth0",
+            &ep.ifname,
             "netns",
             &pid,
         ],
@@ -368,13 +430,16 @@ pub fn attach(pid: u32, ep: &Endpoint) -> Result<(), String> {
         None,
     )?;
     // Inside: one `ip -batch` through nsenter, instead of one process a step.
-    let inside = format!(
-        "link set eth0 address {mac}\naddr add {ip}/{prefix} dev eth0\nlink set eth0 up\nroute add default via {gw}\n",
+    let mut inside = format!(
+        "link set {dev} address {mac}\naddr add {ip}/{prefix} dev {dev}\nlink set {dev} up\n",
+        dev = ep.ifname,
         mac = ep.mac,
         ip = ep.ip,
         prefix = ep.bridge.prefix,
-        gw = ep.bridge.gateway,
     );
+    if ep.default_route {
+        inside.push_str(&format!("route add default via {}\n", ep.bridge.gateway));
+    }
     let ip = which("ip").unwrap_or_else(|| "ip".into());
     let ip = ip.to_string_lossy();
     let result = run(
@@ -386,6 +451,17 @@ pub fn attach(pid: u32, ep: &Endpoint) -> Result<(), String> {
         let _ = run("ip", &["link", "del", &ep.host_veth], None);
     }
     result
+}
+
+/// libnetwork's `Leave` for a container that keeps running (`docker
+/// network disconnect`): deleting the host's end of the veth deletes the
+/// container's end with it.
+pub fn detach(ep: &Endpoint) -> Result<(), String> {
+    let _lock = Lock::take(&ep.bridge.name)?;
+    if std::path::Path::new(&format!("/sys/class/net/{}", ep.host_veth)).exists() {
+        run("ip", &["link", "del", &ep.host_veth], None)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

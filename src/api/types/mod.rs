@@ -7,6 +7,9 @@
 //! [`build`] mirrors `api/types/client.go` (`ImageBuildOptions`) and
 //! `api/types/backend/build.go` (`BuildConfig`, `ProgressWriter`).
 //!
+//! [`network`] mirrors the network requests of `api/types/types.go`
+//! (`NetworkCreateRequest`, `NetworkConnect`, `NetworkDisconnect`).
+//!
 //! [`strslice`] mirrors `api/types/strslice` (`Cmd` as a string or a list).
 //!
 //! Lesson: `walkthroughs/06-docker-run.md`.
@@ -15,4 +18,5 @@ pub mod build;
 pub mod container;
 pub mod exec;
 pub mod filters;
+pub mod network;
 pub mod strslice;

@@ -1,12 +1,18 @@
 //! What the network router needs from the daemon.
 //!
 //! Mirrors moby `api/server/router/network/backend.go` (v20.10.24). moby's
-//! connect/disconnect take the container and endpoint settings; ours take
-//! only the network, because both answer 501 once the network is found
-//! (see src/daemon/network.rs). The daemon implements this trait in
-//! src/daemon/network.rs.
+//! connect also takes the endpoint settings (static addresses, aliases),
+//! which mini-dockerd does not use. Connect and disconnect change a
+//! running container's network namespace (the runtime's commands, a few
+//! milliseconds), so they return futures and run off the server's
+//! threads. The daemon implements this trait in src/daemon/network.rs.
+
+use std::sync::Arc;
 
 use serde::Serialize;
+
+use crate::api::types::network::{NetworkCreateRequest, NetworkCreateResponse};
+use crate::server::httputils::BoxFuture;
 
 use crate::daemon::network::NetworkResource;
 use crate::errdefs::Result;
@@ -27,11 +33,20 @@ pub trait Backend: Send + Sync {
     /// moby `GetNetworks(filter, config)`.
     fn get_networks(&self, filter: &Filter) -> Result<Vec<NetworkResource>>;
     /// moby `CreateNetwork(nc)`.
-    fn create_network(&self, name: &str) -> Result<()>;
+    fn create_network(&self, req: NetworkCreateRequest) -> Result<NetworkCreateResponse>;
     /// moby `ConnectContainerToNetwork(containerName, networkName, endpointConfig)`.
-    fn connect_container_to_network(&self, term: &str) -> Result<()>;
+    fn connect_container_to_network(
+        self: Arc<Self>,
+        container: String,
+        network: String,
+    ) -> BoxFuture<Result<()>>;
     /// moby `DisconnectContainerFromNetwork(containerName, networkName, force)`.
-    fn disconnect_container_from_network(&self, term: &str) -> Result<()>;
+    fn disconnect_container_from_network(
+        self: Arc<Self>,
+        container: String,
+        network: String,
+        force: bool,
+    ) -> BoxFuture<Result<()>>;
     /// moby `DeleteNetwork(networkID)`.
     fn delete_network(&self, term: &str) -> Result<()>;
     /// moby `NetworksPrune(ctx, pruneFilters)`.

@@ -6,24 +6,15 @@
 
 use std::sync::Arc;
 
-use hyper::{Response, StatusCode};
-use serde::Deserialize;
-
+use crate::api::types::network::{NetworkConnect, NetworkCreateRequest, NetworkDisconnect};
 use crate::errdefs::{Error, Result};
 use crate::events::filter::Filter;
 use crate::server::httputils::{
     self, check_for_json, parse_form, write_json, ApiRequest, Body, Ctx, Vars,
 };
+use hyper::{Response, StatusCode};
 
 use super::NetworkRouter;
-
-/// The part of moby `types.NetworkCreateRequest` we read.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct NetworkCreateRequest {
-    #[serde(default)]
-    name: String,
-}
 
 /// moby `filters.FromJSON(r.Form.Get("filters"))`.
 fn filters(req: &ApiRequest) -> Result<Filter> {
@@ -68,8 +59,7 @@ impl NetworkRouter {
         check_for_json(&req)?;
         let body = httputils::read_body(req, httputils::MAX_JSON_BODY).await?;
         let create: NetworkCreateRequest = httputils::decode_json(&body)?;
-        self.backend.create_network(&create.name)?;
-        Ok(httputils::no_content(StatusCode::CREATED))
+        write_json(StatusCode::CREATED, &self.backend.create_network(create)?)
     }
 
     /// moby `postNetworkConnect`: `POST /networks/{id:.*}/connect`. The
@@ -81,8 +71,11 @@ impl NetworkRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let _connect: serde_json::Value = httputils::read_json(req).await?;
-        self.backend.connect_container_to_network(id_var(&vars))?;
+        let connect: NetworkConnect = httputils::read_json(req).await?;
+        self.backend
+            .clone()
+            .connect_container_to_network(connect.container, id_var(&vars).to_string())
+            .await?;
         Ok(httputils::no_content(StatusCode::OK))
     }
 
@@ -94,9 +87,15 @@ impl NetworkRouter {
         req: ApiRequest,
         vars: Vars,
     ) -> Result<Response<Body>> {
-        let _disconnect: serde_json::Value = httputils::read_json(req).await?;
+        let disconnect: NetworkDisconnect = httputils::read_json(req).await?;
         self.backend
-            .disconnect_container_from_network(id_var(&vars))?;
+            .clone()
+            .disconnect_container_from_network(
+                disconnect.container,
+                id_var(&vars).to_string(),
+                disconnect.force,
+            )
+            .await?;
         Ok(httputils::no_content(StatusCode::OK))
     }
 
