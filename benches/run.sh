@@ -5,9 +5,11 @@
 #
 #   benches/run.sh [RUNS]
 #
-# Two measurements per daemon, each the median of RUNS runs:
+# Three measurements per daemon, each the median of RUNS runs:
 #   - `docker run --rm --network none busybox true` through the docker CLI
 #     (so the CLI's own ~17 ms is in both figures);
+#   - the same on the default bridge network (a veth pair, an address and
+#     a route each time: docker0 there, mdocker0 here);
 #   - create + start + wait + remove through the API with curl (no CLI).
 # mini-dockerd runs from a release build with its trace off.
 set -euo pipefail
@@ -41,6 +43,7 @@ median_ms() {
 }
 
 cli_run() { DOCKER_HOST="unix://$1" docker run --rm --network none busybox true; }
+cli_run_bridge() { DOCKER_HOST="unix://$1" docker run --rm busybox true; }
 api_cycle() {
   local sock=$1 id
   id=$(curl -s --unix-socket "$sock" -H 'Content-Type: application/json' \
@@ -53,8 +56,11 @@ api_cycle() {
 
 md_cli=$(median_ms cli_run "$WORK/md.sock")
 ref_cli=$(median_ms cli_run "$REF")
+md_br=$(median_ms cli_run_bridge "$WORK/md.sock")
+ref_br=$(median_ms cli_run_bridge "$REF")
 md_api=$(median_ms api_cycle "$WORK/md.sock")
 ref_api=$(median_ms api_cycle "$REF")
 echo "median of $RUNS runs, ms          mini-dockerd   dockerd 20.10   ratio"
 printf "docker run --rm --network none   %12s   %13s   %5.2f\n" "$md_cli" "$ref_cli" "$(awk -v a="$md_cli" -v b="$ref_cli" 'BEGIN{print a/b}')"
+printf "docker run --rm (bridge)         %12s   %13s   %5.2f\n" "$md_br" "$ref_br" "$(awk -v a="$md_br" -v b="$ref_br" 'BEGIN{print a/b}')"
 printf "create+start+wait+rm (API)       %12s   %13s   %5.2f\n" "$md_api" "$ref_api" "$(awk -v a="$md_api" -v b="$ref_api" 'BEGIN{print a/b}')"
