@@ -136,6 +136,12 @@ fn containers_on_the_bridge_reach_each_other_and_the_host() {
     s.read_to_string(&mut reply).unwrap();
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
     assert!(reply.ends_with(&format!("{hostname}\n")), "{reply}");
+    // `docker stats` counts that traffic on eth0 (moby `getNetworkStats`).
+    let (status, _, body) = d.raw("GET", "/containers/web/stats?stream=0&one-shot=1", &[], b"");
+    assert_eq!(status, 200);
+    let eth0 = &common::json(&body)["networks"]["eth0"];
+    assert!(eth0["tx_bytes"].as_u64().unwrap() > 0, "{eth0}");
+    assert!(eth0["rx_packets"].as_u64().unwrap() > 0, "{eth0}");
     d.docker_ok(&["rm", "-f", "web"]);
 }
 

@@ -14,8 +14,9 @@
 //! - `one-shot=1` with `stream=0`: one sample, empty `precpu_stats`.
 //!
 //! A container that does not run, asked without streaming, gets the empty
-//! object with only `name` and `id`, as in moby. There are no `networks`
-//! counters: the container has no veth to count on.
+//! object with only `name` and `id`, as in moby. `networks` has the
+//! counters of each interface of a container on a bridge network (moby
+//! `getNetworkStats`), and is left out for one without (`none`, `host`).
 
 use std::time::Duration;
 
@@ -35,25 +36,37 @@ pub const STATS_INTERVAL: Duration = Duration::from_secs(1);
 pub struct StatsSample {
     pub read: String,
     pub stats: CgroupStats,
+    /// The interfaces' counters (empty: no bridge network).
+    pub networks: Vec<crate::runtime::network::InterfaceCounters>,
 }
 
 impl Daemon {
     /// Read one sample of `c`, or `None` when it does not run (or the
     /// runtime cannot read its cgroup).
     pub fn container_stats_sample(&self, c: &ContainerRef) -> Option<StatsSample> {
-        let spec = {
+        let (spec, pid, on_bridge) = {
             let ct = lock(c);
             if !ct.state.status.is_running()
                 || ct.state.status == crate::container::Status::Restarting
             {
                 return None;
             }
-            self.container_spec(&ct).ok()?
+            (
+                self.container_spec(&ct).ok()?,
+                ct.state.pid,
+                !ct.endpoints.is_empty(),
+            )
         };
         let stats = self.runtime.stats(&spec).ok()?;
+        let networks = if on_bridge {
+            crate::runtime::network::interface_counters(pid)
+        } else {
+            Vec::new()
+        };
         Some(StatsSample {
             read: now_rfc3339(),
             stats,
+            networks,
         })
     }
 
@@ -108,7 +121,7 @@ pub fn stats_json(
             memory["failcnt"] = json!(s.memory_failcnt);
         }
     }
-    json!({
+    let mut out = json!({
         "read": cur.read,
         "preread": pre.map(|p| p.read.as_str()).unwrap_or(ZERO_TIME),
         "pids_stats": pids,
@@ -120,7 +133,26 @@ pub fn stats_json(
         "memory_stats": memory,
         "name": name,
         "id": id,
-    })
+    });
+    if !cur.networks.is_empty() {
+        let nets: serde_json::Map<String, Value> = cur
+            .networks
+            .iter()
+            .map(|n| {
+                (
+                    n.name.clone(),
+                    json!({
+                        "rx_bytes": n.rx_bytes, "rx_packets": n.rx_packets,
+                        "rx_errors": n.rx_errors, "rx_dropped": n.rx_dropped,
+                        "tx_bytes": n.tx_bytes, "tx_packets": n.tx_packets,
+                        "tx_errors": n.tx_errors, "tx_dropped": n.tx_dropped,
+                    }),
+                )
+            })
+            .collect();
+        out["networks"] = Value::Object(nets);
+    }
+    out
 }
 
 fn cpu(s: Option<&CgroupStats>) -> Value {

@@ -453,6 +453,61 @@ pub fn attach(pid: u32, ep: &Endpoint) -> Result<(), String> {
     result
 }
 
+/// One interface's counters as `docker stats` shows them (moby
+/// `types.NetworkStats`), read from /proc/net/dev as the container sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InterfaceCounters {
+    pub name: String,
+    pub rx_bytes: u64,
+    pub rx_packets: u64,
+    pub rx_errors: u64,
+    pub rx_dropped: u64,
+    pub tx_bytes: u64,
+    pub tx_packets: u64,
+    pub tx_errors: u64,
+    pub tx_dropped: u64,
+}
+
+/// The counters of the process `pid`'s network interfaces but `lo`
+/// (libnetwork's `Sandbox.Statistics`, which reads them over netlink).
+pub fn interface_counters(pid: u32) -> Vec<InterfaceCounters> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/net/dev")).unwrap_or_default();
+    parse_net_dev(&text)
+}
+
+fn parse_net_dev(text: &str) -> Vec<InterfaceCounters> {
+    text.lines()
+        .skip(2)
+        .filter_map(|line| {
+            let (name, rest) = line.split_once(':')?;
+            let name = name.trim();
+            if name == "lo" {
+                return None;
+            }
+            let v: Vec<u64> = rest
+                .split_whitespace()
+                .map(|x| x.parse().unwrap_or(0))
+                .collect();
+            if v.len() < 12 {
+                return None;
+            }
+            // Receive: bytes packets errs drop fifo frame compressed
+            // multicast; transmit: bytes packets errs drop ...
+            Some(InterfaceCounters {
+                name: name.to_string(),
+                rx_bytes: v[0],
+                rx_packets: v[1],
+                rx_errors: v[2],
+                rx_dropped: v[3],
+                tx_bytes: v[8],
+                tx_packets: v[9],
+                tx_errors: v[10],
+                tx_dropped: v[11],
+            })
+        })
+        .collect()
+}
+
 /// libnetwork's `Leave` for a container that keeps running (`docker
 /// network disconnect`): deleting the host's end of the veth deletes the
 /// container's end with it.
@@ -487,5 +542,25 @@ mod tests {
         ));
         assert_eq!(mask(0), 0);
         assert_eq!(mask(32), u32::MAX);
+    }
+
+    #[test]
+    fn net_dev_counters_leave_out_lo() {
+        let text = "Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n    lo:     100       2    0    0    0     0          0         0      100       2    0    0    0     0       0          0\n  eth0:    1234      10    1    2    0     0          0         0      5678      20    3    4    0     0       0          0\n";
+        let got = parse_net_dev(text);
+        assert_eq!(
+            got,
+            vec![InterfaceCounters {
+                name: "eth0".into(),
+                rx_bytes: 1234,
+                rx_packets: 10,
+                rx_errors: 1,
+                rx_dropped: 2,
+                tx_bytes: 5678,
+                tx_packets: 20,
+                tx_errors: 3,
+                tx_dropped: 4,
+            }]
+        );
     }
 }
