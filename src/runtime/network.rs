@@ -1,10 +1,11 @@
 //! The bridge network: a Linux bridge on the host, a veth pair per
 //! container, NAT to the outside.
 //!
-//! Mirrors what libnetwork's bridge driver does for dockerd's default
-//! `bridge` network (moby v20.10.24 vendors it: `libnetwork/drivers/bridge/
-//! setup_device.go`, `setup_ipv4.go`, `setup_ip_tables.go`, `bridge.go`'s
-//! `CreateEndpoint`, and `libnetwork/osl` for the container's side):
+//! Mirrors what libnetwork's bridge driver does for dockerd's bridge
+//! networks (moby v20.10.24 vendors it under
+//! `vendor/github.com/docker/libnetwork/`: `drivers/bridge/setup_device.go`,
+//! `setup_ipv4.go`, `setup_ip_tables.go`, `bridge.go`'s `CreateEndpoint`,
+//! and `osl/` for the container's side):
 //!
 //! 1. at start-up, a bridge (`docker0` there, `mdocker0` here) with the
 //!    gateway address, IP forwarding on, and iptables rules that let the
