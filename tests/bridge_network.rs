@@ -267,7 +267,8 @@ fn without_a_bridge_a_container_has_only_loopback() {
 /// `eth0` there; `network connect` gives a running container one more
 /// interface and `disconnect` takes it away; containers meet only on a
 /// network they share (traffic between networks is dropped, as
-/// libnetwork's isolation rules drop it); a network with running
+/// libnetwork's isolation rules drop it) and find each other there by
+/// name; a network with running
 /// containers cannot be removed, and an empty one can.
 #[test]
 fn user_networks_connect_disconnect_and_isolate() {
@@ -332,6 +333,11 @@ fn user_networks_connect_disconnect_and_isolate() {
     assert!(addrs.contains(&format!("inet {prefix}.3/24")), "{addrs}");
     assert!(addrs.contains("eth1"), "{addrs}");
     assert!(ping("on-bridge"), "connected to n1, but no answer");
+    // Names on a user network: dockerd's embedded DNS answers them; here
+    // each container's /etc/hosts has the others' (container_operations.rs).
+    d.docker_ok(&["exec", "on-bridge", "ping", "-c", "1", "-W", "1", "on-n1"]);
+    let hosts = d.docker_ok(&["exec", "on-n1", "cat", "/etc/hosts"]);
+    assert!(hosts.contains(&format!("{prefix}.3\ton-bridge")), "{hosts}");
 
     let out = d.docker(&["network", "rm", "n1"]);
     assert!(!out.status.success());
@@ -344,6 +350,8 @@ fn user_networks_connect_disconnect_and_isolate() {
     d.docker_ok(&["network", "disconnect", "n1", "on-bridge"]);
     let addrs = d.docker_ok(&["exec", "on-bridge", "ip", "-4", "addr"]);
     assert!(!addrs.contains("eth1"), "{addrs}");
+    let hosts = d.docker_ok(&["exec", "on-n1", "cat", "/etc/hosts"]);
+    assert!(!hosts.contains("on-bridge"), "{hosts}");
     let out = d.docker(&["network", "disconnect", "n1", "on-bridge"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is not connected to network n1"), "{err}");

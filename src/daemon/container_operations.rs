@@ -12,20 +12,135 @@
 //! [`BridgeNetwork`](super::network::BridgeNetwork) and a veth pair made by
 //! `runtime/network.rs`.
 //!
-//! What is not here: libnetwork's embedded DNS server (127.0.0.11), which
-//! lets containers on a user network find each other by name, aliases,
-//! and static addresses (`--ip`, refused at create). Containers reach each
-//! other by address.
+//! Names on user networks: dockerd runs an embedded DNS server
+//! (127.0.0.11) in every container on a user network, which answers with
+//! the addresses of the other containers there. mini-dockerd writes the
+//! same answers into /etc/hosts instead, as docker did before its DNS
+//! server (the `--link` era): a container that joins a user network gets a
+//! line for each container already on it, and each of those gets a line
+//! for the newcomer, taken out again when it leaves. `ping web` works;
+//! a program that asks a DNS server directly (`nslookup`) finds nothing.
+//! Not here either: aliases, and static addresses (`--ip`, refused at
+//! create).
 
 use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
 
 use super::network::EndpointSettings;
 use super::Daemon;
-use crate::container::{lock, Container};
+use crate::container::{lock, Container, ContainerRef};
 use crate::errdefs::{Error, Result};
 use crate::runtime::network::{self as runtime_network, Endpoint};
 
+/// A running container on a user network, as another one's /etc/hosts
+/// names it.
+#[derive(Debug, Clone)]
+pub(crate) struct Peer {
+    pub network: String,
+    pub ip: Ipv4Addr,
+    pub name: String,
+    pub hosts: PathBuf,
+}
+
+/// The /etc/hosts lines for `peers` on any of `networks`, one per
+/// address and name.
+pub(crate) fn peer_lines(networks: &[String], peers: &[Peer]) -> String {
+    let mut seen = BTreeSet::new();
+    let mut out = String::new();
+    for p in peers.iter().filter(|p| networks.contains(&p.network)) {
+        if seen.insert((p.ip, p.name.clone())) {
+            out.push_str(&format!("{}\t{}\n", p.ip, p.name));
+        }
+    }
+    out
+}
+
 impl Daemon {
+    /// Every other running container's endpoints on user networks (the
+    /// default `bridge` network has no names, in dockerd too). Each
+    /// container is locked on its own, never two at once.
+    pub(crate) fn network_peers(&self, me: &ContainerRef) -> Vec<Peer> {
+        let mut peers = Vec::new();
+        for c in self.containers.list() {
+            if std::sync::Arc::ptr_eq(&c, me) {
+                continue;
+            }
+            let c = lock(&c);
+            for (network, ep) in &c.endpoints {
+                if network != "bridge" {
+                    peers.push(Peer {
+                        network: network.clone(),
+                        ip: ep.endpoint.ip,
+                        name: c.bare_name().to_string(),
+                        hosts: c.hosts_path(),
+                    });
+                }
+            }
+        }
+        peers
+    }
+
+    /// Tell the containers already on `me`'s networks about it: a line
+    /// `ip name` in each one's /etc/hosts (appended: the file is
+    /// bind-mounted, so its inode must stay).
+    pub(crate) fn announce_to_peers(
+        &self,
+        name: &str,
+        mine: &[(String, Ipv4Addr)],
+        peers: &[Peer],
+    ) {
+        use std::io::Write;
+        for (network, ip) in mine.iter().filter(|(n, _)| n != "bridge") {
+            for p in peers.iter().filter(|p| p.network == *network) {
+                let line = format!("{ip}\t{name}\n");
+                let appended = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&p.hosts)
+                    .and_then(|mut f| f.write_all(line.as_bytes()));
+                if let Err(e) = appended {
+                    tracing::debug!("adding {name} to {}: {e}", p.hosts.display());
+                }
+            }
+        }
+    }
+
+    /// Take `me`'s lines out of the other containers' /etc/hosts: it
+    /// stopped, or left those networks.
+    pub(crate) fn withdraw_from_peers(
+        &self,
+        name: &str,
+        mine: &[(String, Ipv4Addr)],
+        peers: &[Peer],
+    ) {
+        let gone: BTreeSet<String> = mine
+            .iter()
+            .filter(|(n, _)| n != "bridge")
+            .map(|(_, ip)| format!("{ip}\t{name}"))
+            .collect();
+        if gone.is_empty() {
+            return;
+        }
+        let files: BTreeSet<&PathBuf> = peers
+            .iter()
+            .filter(|p| mine.iter().any(|(n, _)| *n == p.network))
+            .map(|p| &p.hosts)
+            .collect();
+        for file in files {
+            let Ok(text) = std::fs::read_to_string(file) else {
+                continue;
+            };
+            let kept: String = text
+                .lines()
+                .filter(|l| !gone.contains(*l))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            if kept != text {
+                let _ = std::fs::write(file, kept);
+            }
+        }
+    }
+
     /// The networks a new container is connected to, from its network
     /// mode: `bridge` by default, the named user network, or none (host,
     /// none, another container's). A name nobody knows is kept as given,
@@ -169,6 +284,11 @@ impl Daemon {
             crate::trace::spawn_blocking(move || runtime_network::attach(pid, &endpoint))
                 .await
                 .map_err(|e| Error::system(e.to_string()))?;
+        let peers: Vec<Peer> = self
+            .network_peers(&c)
+            .into_iter()
+            .filter(|p| p.network == n.name)
+            .collect();
         let mut ct = lock(&c);
         if let Err(e) = attached {
             if let Some(b) = self.networks.bridge(&n.name) {
@@ -182,13 +302,21 @@ impl Daemon {
                 n.name
             )));
         }
-        // libnetwork adds the new address to the container's /etc/hosts.
+        // libnetwork adds the new address to the container's /etc/hosts;
+        // the names of the network's other containers come with it here.
         let line = format!("{}\t{}\n", ep.endpoint.ip, ct.config.hostname);
         let hosts = ct.hosts_path();
-        let _ = std::fs::read_to_string(&hosts).and_then(|s| std::fs::write(&hosts, s + &line));
+        let _ = std::fs::read_to_string(&hosts).and_then(|s| {
+            std::fs::write(
+                &hosts,
+                s + &line + &peer_lines(std::slice::from_ref(&n.name), &peers),
+            )
+        });
+        let mine = [(n.name.clone(), ep.endpoint.ip)];
         ct.endpoints.insert(n.name.clone(), ep);
-        let id = ct.id.clone();
+        let (id, name) = (ct.id.clone(), ct.bare_name().to_string());
         drop(ct);
+        self.announce_to_peers(&name, &mine, &peers);
         self.log_network_event("connect", &n.name, &id);
         Ok(())
     }
@@ -233,7 +361,12 @@ impl Daemon {
             b.release(ep.endpoint.ip);
         }
         detached.map_err(|e| Error::system(format!("leaving network {}: {e}", n.name)))?;
-        let id = lock(&c).id.clone();
+        let (id, name) = {
+            let ct = lock(&c);
+            (ct.id.clone(), ct.bare_name().to_string())
+        };
+        let peers = self.network_peers(&c);
+        self.withdraw_from_peers(&name, &[(n.name.clone(), ep.endpoint.ip)], &peers);
         self.log_network_event("disconnect", &n.name, &id);
         Ok(())
     }

@@ -79,10 +79,22 @@ impl Daemon {
         self.log_event_for(&c, "die", &[("exitCode", status.code.to_string())]);
         // moby `releaseNetwork`, in `Cleanup` before the state changes:
         // `die`, `network disconnect`, then `stop`.
-        let left: Vec<String> = lock(&c).endpoints.keys().cloned().collect();
-        for network in &left {
+        let (mine, name): (Vec<(String, std::net::Ipv4Addr)>, String) = {
+            let ct = lock(&c);
+            (
+                ct.endpoints
+                    .iter()
+                    .map(|(n, e)| (n.clone(), e.endpoint.ip))
+                    .collect(),
+                ct.bare_name().to_string(),
+            )
+        };
+        for (network, _) in &mine {
             self.log_network_event("disconnect", network, &spec.id);
         }
+        // The other containers on its user networks forget its name.
+        let peers = self.network_peers(&c);
+        self.withdraw_from_peers(&name, &mine, &peers);
         let (restart, delay, auto_remove) = {
             let mut ct = lock(&c);
             self.stop_healthchecks(&mut ct);

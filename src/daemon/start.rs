@@ -94,11 +94,20 @@ impl Daemon {
         // From here on a failure goes through moby's deferred clean-up,
         // even before the runtime is asked (an unknown network, an image
         // that is gone).
+        // The containers already on its user networks, for its /etc/hosts
+        // (`container_operations.rs`), read before this one is locked.
+        let peers = self.network_peers(c);
         let prepared = {
             let mut ct = lock(c);
             // The addresses come first: the spec's /etc/hosts names them.
             self.allocate_network(&mut ct)
                 .and_then(|()| self.container_spec(&ct))
+                .map(|mut spec| {
+                    let networks: Vec<String> = ct.endpoints.keys().cloned().collect();
+                    spec.etc_hosts
+                        .push_str(&super::container_operations::peer_lines(&networks, &peers));
+                    spec
+                })
                 .and_then(|spec| Ok((spec, super::port_mapping::port_plan(&ct)?)))
         };
         // The host ports are bound before the process starts, as
@@ -175,17 +184,25 @@ impl Daemon {
                 tracing::warn!("container {id}: saving its state: {e}");
             }
         }
-        let joined: Vec<String> = {
+        let (joined, mine, name) = {
             let ct = lock(c);
-            ct.networks
+            let joined: Vec<String> = ct
+                .networks
                 .iter()
                 .filter(|n| ct.endpoints.contains_key(*n))
                 .cloned()
-                .collect()
+                .collect();
+            let mine: Vec<(String, std::net::Ipv4Addr)> = ct
+                .endpoints
+                .iter()
+                .map(|(n, e)| (n.clone(), e.endpoint.ip))
+                .collect();
+            (joined, mine, ct.bare_name().to_string())
         };
         for network in &joined {
             self.log_network_event("connect", network, &id);
         }
+        self.announce_to_peers(&name, &mine, &peers);
         self.log_event_for(c, "start", &[]);
         self.init_health_monitor(c);
         tokio::spawn(self.clone().monitor(c.clone(), spec, exit, io_done));
