@@ -84,6 +84,18 @@ struct Child {
     sock: OwnedFd,
 }
 
+impl Child {
+    /// Kill the init and reap it, for a start that fails before the
+    /// process runs: there will be no exit watcher to do it.
+    fn abandon(&self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.pid as i32),
+            nix::sys::signal::SIGKILL,
+        );
+        wait_pidfd_blocking(self.pidfd.as_fd());
+    }
+}
+
 /// How a process spawn ended before the container process took over.
 struct Started {
     pty: Option<OwnedFd>,
@@ -251,11 +263,7 @@ impl LinuxRuntime {
         if let Err(e) = &result {
             // The init exits right after reporting; reap it here, there will
             // be no exit watcher.
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(child.pid as i32),
-                nix::sys::signal::SIGKILL,
-            );
-            wait_pidfd_blocking(child.pidfd.as_fd());
+            child.abandon();
             trace_event!(
                 "runtime",
                 "event",
@@ -438,11 +446,7 @@ impl LinuxRuntime {
 
         let t = Instant::now();
         if let Err(e) = cg.join(child.pid) {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(child.pid as i32),
-                nix::sys::signal::SIGKILL,
-            );
-            wait_pidfd_blocking(child.pidfd.as_fd());
+            child.abandon();
             return Err(create_error(format!("join cgroup: {e}")));
         }
         trace_event!(
@@ -458,11 +462,7 @@ impl LinuxRuntime {
         for ep in &spec.endpoints {
             let t = Instant::now();
             if let Err(e) = super::network::attach(child.pid, ep) {
-                let _ = nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(child.pid as i32),
-                    nix::sys::signal::SIGKILL,
-                );
-                wait_pidfd_blocking(child.pidfd.as_fd());
+                child.abandon();
                 return Err(RuntimeError::other(format!(
                     "failed to create endpoint on network {}: {e}",
                     ep.bridge.name

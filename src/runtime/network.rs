@@ -225,7 +225,10 @@ pub fn pool_lock() -> Result<PoolGuard, String> {
 
 /// The rules a bridge needs, as `iptables` arguments after the verb
 /// (`-C`, `-I`/`-A`, `-D`): (table, chain, insert at the top?, rule).
-fn rules(b: &Bridge) -> Vec<(&'static str, &'static str, bool, Vec<String>)> {
+/// `others` are the daemon's other bridges: traffic between two networks
+/// is dropped, as libnetwork's `DOCKER-ISOLATION` chains drop it, so that
+/// containers meet only on a network they share.
+fn rules(b: &Bridge, others: &[String]) -> Vec<(&'static str, &'static str, bool, Vec<String>)> {
     let comment = format!("mini-dockerd:{}", b.name);
     let s = |v: &[&str]| -> Vec<String> {
         let mut r: Vec<String> = v.iter().map(|x| x.to_string()).collect();
@@ -233,7 +236,7 @@ fn rules(b: &Bridge) -> Vec<(&'static str, &'static str, bool, Vec<String>)> {
         r
     };
     let subnet = b.subnet();
-    vec![
+    let mut rules = vec![
         // libnetwork's `-i docker0 -j ACCEPT` pair (ICC and outbound),
         // and replies coming back in. At the top of FORWARD: a host with
         // dockerd installed has a FORWARD policy of DROP (runtime notes).
@@ -265,7 +268,18 @@ fn rules(b: &Bridge) -> Vec<(&'static str, &'static str, bool, Vec<String>)> {
             false,
             s(&["-s", &subnet, "!", "-o", &b.name, "-j", "MASQUERADE"]),
         ),
-    ]
+    ];
+    for other in others {
+        for (i, o) in [(&b.name, other), (other, &b.name)] {
+            rules.push((
+                "filter",
+                "FORWARD",
+                true,
+                s(&["-i", i, "-o", o, "-j", "DROP"]),
+            ));
+        }
+    }
+    rules
 }
 
 fn iptables(table: &str, verb: &str, chain: &str, rule: &[String]) -> Result<(), String> {
@@ -275,11 +289,8 @@ fn iptables(table: &str, verb: &str, chain: &str, rule: &[String]) -> Result<(),
 }
 
 /// libnetwork's bridge set-up: the device, its address, up; forwarding
-/// on; the firewall rules (each only once, however often this runs).
-///
-/// `others` are the daemon's other bridges: traffic between two networks
-/// is dropped, as libnetwork's `DOCKER-ISOLATION` chains drop it, so that
-/// containers meet only on a network they share.
+/// on; the firewall rules (each only once, however often this runs), with
+/// `others` isolated from it (see [`rules`]).
 pub fn setup_bridge(b: &Bridge, others: &[String]) -> Result<(), String> {
     let _lock = Lock::take(&b.name)?;
     ensure_device(b)?;
@@ -291,32 +302,7 @@ pub fn setup_bridge(b: &Bridge, others: &[String]) -> Result<(), String> {
     {
         std::fs::write(fwd, "1").map_err(|e| format!("enabling IP forwarding: {e}"))?;
     }
-    let comment = format!("mini-dockerd:{}", b.name);
-    let mut all = rules(b);
-    for other in others {
-        for (i, o) in [(&b.name, other), (other, &b.name)] {
-            all.push((
-                "filter",
-                "FORWARD",
-                true,
-                [
-                    "-i",
-                    i,
-                    "-o",
-                    o,
-                    "-m",
-                    "comment",
-                    "--comment",
-                    &comment,
-                    "-j",
-                    "DROP",
-                ]
-                .map(String::from)
-                .to_vec(),
-            ));
-        }
-    }
-    for (table, chain, top, rule) in all {
+    for (table, chain, top, rule) in rules(b, others) {
         if iptables(table, "-C", chain, &rule).is_err() {
             if top {
                 let mut r = vec!["1".to_string()];
@@ -330,11 +316,15 @@ pub fn setup_bridge(b: &Bridge, others: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether the host has a network device of this name.
+fn link_exists(name: &str) -> bool {
+    std::path::Path::new(&format!("/sys/class/net/{name}")).exists()
+}
+
 /// The bridge device with its address, up (`setupDevice`, `setupBridgeIPv4`,
 /// `setupDeviceUp`).
 fn ensure_device(b: &Bridge) -> Result<(), String> {
-    let sys = format!("/sys/class/net/{}", b.name);
-    if !std::path::Path::new(&sys).exists() {
+    if !link_exists(&b.name) {
         run("ip", &["link", "add", &b.name, "type", "bridge"], None)?;
     }
     let cidr = format!("{}/{}", b.gateway, b.prefix);
@@ -383,22 +373,26 @@ pub fn teardown_bridge(b: &Bridge) -> Result<(), String> {
             iptables(table, "-D", &chain, &rule)?;
         }
     }
-    if std::path::Path::new(&format!("/sys/class/net/{}", b.name)).exists() {
+    if link_exists(&b.name) {
         run("ip", &["link", "del", &b.name], None)?;
     }
     Ok(())
 }
 
-/// libnetwork's `CreateEndpoint` + `Join` for the process `pid`, whose
-/// network namespace is new and empty but for `lo`: the veth pair, the
-/// host's end on the bridge, and inside the namespace `eth0` with the
-/// address, MAC and default route. Runs before the container's process
-/// does, so it finds its network ready.
+/// libnetwork's `CreateEndpoint` + `Join` for the process `pid`: the veth
+/// pair, the host's end on the bridge, and inside the process's network
+/// namespace `ep.ifname` with the address, MAC and (for the first
+/// network) the default route. At start it runs before the container's
+/// process does, so that it finds its network ready; `docker network
+/// connect` runs it while the process runs.
 pub fn attach(pid: u32, ep: &Endpoint) -> Result<(), String> {
     let _lock = Lock::take(&ep.bridge.name)?;
     // A bridge removed under us (another daemon's shutdown, by hand) is
-    // made again rather than failing the start.
-    ensure_device(&ep.bridge)?;
+    // made again rather than failing the start. One that is there was set
+    // up by `setup_bridge`: no process is spent on it here.
+    if !link_exists(&ep.bridge.name) {
+        ensure_device(&ep.bridge)?;
+    }
     let pid = pid.to_string();
     // The peer is created inside the namespace directly (`netns PID`),
     // which saves moving it there afterwards.
@@ -514,7 +508,7 @@ fn parse_net_dev(text: &str) -> Vec<InterfaceCounters> {
 /// container's end with it.
 pub fn detach(ep: &Endpoint) -> Result<(), String> {
     let _lock = Lock::take(&ep.bridge.name)?;
-    if std::path::Path::new(&format!("/sys/class/net/{}", ep.host_veth)).exists() {
+    if link_exists(&ep.host_veth) {
         run("ip", &["link", "del", &ep.host_veth], None)?;
     }
     Ok(())
