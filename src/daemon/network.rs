@@ -10,15 +10,18 @@
 //! for a data root. We keep the same promise with a small JSON file,
 //! `<data-root>/network/networks.json`.
 //!
-//! The `bridge` network is real: at start-up the daemon makes its bridge
-//! device (`mdocker0`, dockerd's `docker0`) with `runtime/network.rs`, and
-//! each container on it gets an address from [`DefaultBridge`] (libnetwork's
-//! default IPAM, reduced to "the lowest free address of the subnet") and a
-//! veth pair when it starts. `--bridge none` turns it off, as in dockerd:
-//! containers then get a network namespace with only `lo`.
+//! The networks are real bridges. At start-up the daemon makes the
+//! `bridge` network's device (`mdocker0`, dockerd's `docker0`) and one for
+//! each user network (`br-<id>`, made by `docker network create`) with
+//! `runtime/network.rs`. Each container on one gets an address from its
+//! [`BridgeNetwork`] (libnetwork's default IPAM, reduced to "the lowest free
+//! address of the subnet") and a veth pair when it starts
+//! (`container_operations.rs`). `--bridge none` turns the `bridge`
+//! network's device off, as in dockerd: its containers then get a network
+//! namespace with only `lo`.
 //!
-//! What is not here, said plainly: user-defined networks. Creating,
-//! connecting and disconnecting answer 501 with an explanation.
+//! What is not here, said plainly: drivers other than `bridge`, IPv6, and
+//! more than one subnet a network.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -275,6 +278,18 @@ impl Networks {
     fn can_bridge(&self) -> bool {
         self.can_bridge.get().copied().unwrap_or(false)
     }
+
+    /// The id of the network named `name`, without copying the list.
+    pub(crate) fn id_of(&self, name: &str) -> Option<String> {
+        let builtin = self.list.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = builtin.iter().find(|n| n.name == name) {
+            return Some(n.id.clone());
+        }
+        let user = self.user.lock().unwrap_or_else(|e| e.into_inner());
+        user.iter()
+            .find(|u| u.resource.name == name)
+            .map(|u| u.resource.id.clone())
+    }
 }
 
 /// A built-in network in dockerd's shape.
@@ -340,14 +355,19 @@ fn no_such_network(term: &str) -> Error {
     Error::not_found(format!("network {term} not found"))
 }
 
+/// `a.b.c.d/p` as an address and a prefix length of at most 32.
+fn parse_cidr(s: &str) -> Option<(Ipv4Addr, u8)> {
+    let (ip, prefix) = s.split_once('/')?;
+    let prefix: u8 = prefix.parse().ok()?;
+    Some((ip.parse().ok()?, prefix)).filter(|_| prefix <= 32)
+}
+
 /// Parse `--bip` (`172.18.0.1/16`): the bridge's own address and prefix.
 fn parse_bip(bip: &str) -> std::result::Result<(Ipv4Addr, u8), String> {
     let bad = || {
         format!("invalid --bip {bip:?}: want the bridge's address and prefix, like 172.18.0.1/16")
     };
-    let (ip, prefix) = bip.split_once('/').ok_or_else(bad)?;
-    let ip: Ipv4Addr = ip.parse().map_err(|_| bad())?;
-    let prefix: u8 = prefix.parse().map_err(|_| bad())?;
+    let (ip, prefix) = parse_cidr(bip).ok_or_else(bad)?;
     if !(8..=30).contains(&prefix) {
         return Err(bad());
     }
@@ -361,9 +381,9 @@ fn parse_bip(bip: &str) -> std::result::Result<(Ipv4Addr, u8), String> {
     Ok((ip, prefix))
 }
 
-/// libnetwork's predefined address pools (`ipamutils`), as many as we
-/// hand out: 172.17.0.0/16 to 172.31.0.0/16, then 192.168.0.0/20 to
-/// 192.168.240.0/20. 172.17.0.0/16 is left to a dockerd on the same host.
+/// libnetwork's predefined address pools (`ipamutils`: 172.17.0.0/16 to
+/// 172.31.0.0/16, then 192.168.0.0/20 to 192.168.240.0/20), but for
+/// 172.17.0.0/16, which is left to a dockerd on the same host.
 fn pools() -> impl Iterator<Item = (Ipv4Addr, u8)> {
     (18..=31u8)
         .map(|b| (Ipv4Addr::new(172, b, 0, 0), 16u8))
@@ -388,9 +408,7 @@ fn pick_subnet(own_device: &str, taken: &[(Ipv4Addr, u8)]) -> Option<(Ipv4Addr, 
 /// Parse a `--subnet` (`10.1.0.0/24`) into its network address and prefix.
 fn parse_subnet(subnet: &str) -> Result<(Ipv4Addr, u8)> {
     let bad = || Error::invalid_parameter(format!("invalid CIDR address: {subnet}"));
-    let (ip, prefix) = subnet.split_once('/').ok_or_else(bad)?;
-    let ip: Ipv4Addr = ip.parse().map_err(|_| bad())?;
-    let prefix: u8 = prefix.parse().map_err(|_| bad())?;
+    let (ip, prefix) = parse_cidr(subnet).ok_or_else(bad)?;
     if prefix > 30 {
         return Err(bad());
     }
@@ -437,16 +455,15 @@ impl Daemon {
                 prefix,
             })
         };
+        // `can_bridge` stays unset (false) on both early returns.
         if self.runtime.info().name != "linux" {
             // The simulated runtime runs no namespaces to attach.
-            let _ = self.networks.can_bridge.set(false);
             return Ok(());
         }
         if let Err(why) = runtime_network::probe() {
             tracing::warn!(
                 "no bridge networks ({why}): containers on them get only a loopback interface"
             );
-            let _ = self.networks.can_bridge.set(false);
             return Ok(());
         }
         let _ = self.networks.can_bridge.set(true);
@@ -539,23 +556,29 @@ impl Daemon {
         }
     }
 
-    /// moby `LogNetworkEventWithAttributes`: `network connect` when a
-    /// container joins a network, `network disconnect` when it leaves,
-    /// and `create` / `destroy` for the network itself.
+    /// `network connect` when a container joins the network named
+    /// `network`, `network disconnect` when it leaves.
     pub(crate) fn log_network_event(&self, action: &str, network: &str, container_id: &str) {
-        let ids = self.network_ids();
+        let id = self.networks.id_of(network).unwrap_or_default();
+        self.network_event(action, &id, network, Some(container_id));
+    }
+
+    /// moby `LogNetworkEventWithAttributes`: a network event with its
+    /// name and type (every network that has events is a bridge here),
+    /// and the container for connect and disconnect.
+    fn network_event(&self, action: &str, id: &str, name: &str, container_id: Option<&str>) {
         let mut attributes = BTreeMap::from([
-            ("name".to_string(), network.to_string()),
+            ("name".to_string(), name.to_string()),
             ("type".to_string(), "bridge".to_string()),
         ]);
-        if !container_id.is_empty() {
-            attributes.insert("container".to_string(), container_id.to_string());
+        if let Some(c) = container_id {
+            attributes.insert("container".to_string(), c.to_string());
         }
         self.events.log(
             action,
             "network",
             crate::events::Actor {
-                id: ids.get(network).cloned().unwrap_or_default(),
+                id: id.to_string(),
                 attributes,
             },
         );
@@ -580,7 +603,7 @@ impl Daemon {
                 out.insert(
                     c.id.clone(),
                     serde_json::json!({
-                        "Name": c.name.trim_start_matches('/'),
+                        "Name": c.bare_name(),
                         "EndpointID": ep.endpoint_id,
                         "MacAddress": ep.endpoint.mac,
                         "IPv4Address": format!("{}/{}", ep.endpoint.ip, ep.endpoint.bridge.prefix),
@@ -669,12 +692,7 @@ impl Daemon {
                 let builtin = PREDEFINED_NETWORKS.contains(&n.name.as_str());
                 any("type", &|v| (v == "builtin") == builtin)
             })
-            .filter(|n| {
-                filter.get("label").iter().all(|l| match l.split_once('=') {
-                    Some((k, v)) => n.labels.get(k).map(String::as_str) == Some(v),
-                    None => n.labels.contains_key(l.as_str()),
-                })
-            })
+            .filter(|n| super::list::labels_match(filter.get("label"), &n.labels))
             .map(|n| self.with_endpoints(n))
             .collect())
     }
@@ -715,23 +733,8 @@ impl Daemon {
                 .save_user(&user)
                 .map_err(|e| Error::system(format!("saving the networks: {e}")))?;
         }
-        self.log_network_event_for(&n, "destroy");
+        self.network_event("destroy", &n.id, &n.name, None);
         Ok(())
-    }
-
-    /// A network's own event (`create`, `destroy`), which has no container.
-    fn log_network_event_for(&self, n: &NetworkResource, action: &str) {
-        self.events.log(
-            action,
-            "network",
-            crate::events::Actor {
-                id: n.id.clone(),
-                attributes: BTreeMap::from([
-                    ("name".to_string(), n.name.clone()),
-                    ("type".to_string(), n.driver.clone()),
-                ]),
-            },
-        );
     }
 
     /// moby `CreateNetwork`: a bridge network with a subnet of its own
@@ -904,7 +907,7 @@ impl Daemon {
                 .save_user(&all)
                 .map_err(|e| Error::system(format!("saving the networks: {e}")))?;
         }
-        self.log_network_event_for(&resource, "create");
+        self.network_event("create", &resource.id, &resource.name, None);
         Ok(NetworkCreateResponse {
             id: resource.id,
             warning: String::new(),
@@ -924,16 +927,12 @@ impl Daemon {
             if PREDEFINED_NETWORKS.contains(&n.name.as_str()) || !n.containers.is_empty() {
                 continue;
             }
-            let labels_ok = filter.get("label").iter().all(|l| match l.split_once('=') {
-                Some((k, v)) => n.labels.get(k).map(String::as_str) == Some(v),
-                None => n.labels.contains_key(l.as_str()),
-            }) && filter
-                .get("label!")
-                .iter()
-                .all(|l| match l.split_once('=') {
-                    Some((k, v)) => n.labels.get(k).map(String::as_str) != Some(v),
-                    None => !n.labels.contains_key(l.as_str()),
-                });
+            // Every `label` matches, and no single `label!` does.
+            let labels_ok = super::list::labels_match(filter.get("label"), &n.labels)
+                && filter
+                    .get("label!")
+                    .iter()
+                    .all(|l| !super::list::labels_match(std::slice::from_ref(l), &n.labels));
             if !labels_ok {
                 continue;
             }
