@@ -270,15 +270,10 @@ impl Container {
             stream: Arc::new(StreamConfig::new()),
             op_lock: Arc::default(),
             port_proxy: None,
-            networks: v2.networks.unwrap_or_else(|| {
-                // Written before networks were kept: the network mode says.
-                match v2_network_mode.as_str() {
-                    "host" | "none" => Vec::new(),
-                    m if m.starts_with("container:") => Vec::new(),
-                    "" | "default" => vec!["bridge".to_string()],
-                    m => vec![m.to_string()],
-                }
-            }),
+            // Written before networks were kept: the network mode says.
+            networks: v2
+                .networks
+                .unwrap_or_else(|| networks_for_mode(&v2_network_mode)),
             endpoints: Default::default(),
             anonymous_volumes: v2
                 .mount_points
@@ -287,6 +282,18 @@ impl Container {
                 .map(|m| (m.destination, m.name))
                 .collect(),
         })
+    }
+}
+
+/// The networks a network mode connects a container to: `bridge` by
+/// default, the named user network, none for host, none and another
+/// container's namespace.
+pub fn networks_for_mode(mode: &str) -> Vec<String> {
+    match mode {
+        "" | "default" | "bridge" => vec!["bridge".into()],
+        "host" | "none" => Vec::new(),
+        m if m.starts_with("container:") => Vec::new(),
+        m => vec![m.to_string()],
     }
 }
 

@@ -142,26 +142,24 @@ impl Daemon {
     }
 
     /// The networks a new container is connected to, from its network
-    /// mode: `bridge` by default, the named user network, or none (host,
-    /// none, another container's). A name nobody knows is kept as given,
-    /// and the start answers dockerd's 404 for it.
+    /// mode ([`crate::container::networks_for_mode`]), with a user
+    /// network given by id kept by its name. A name nobody knows is kept as
+    /// given, and the start answers dockerd's 404 for it.
     pub(crate) fn initial_networks(&self, mode: &str) -> Vec<String> {
-        match mode {
-            "" | "default" | "bridge" => vec!["bridge".into()],
-            "host" | "none" => Vec::new(),
-            m if m.starts_with("container:") => Vec::new(),
-            m => match self.find_network(m) {
-                Ok(n) => vec![n.name],
-                Err(_) => vec![m.to_string()],
-            },
-        }
+        crate::container::networks_for_mode(mode)
+            .into_iter()
+            .map(|m| match self.find_network(&m) {
+                Ok(n) if m != "bridge" => n.name,
+                _ => m,
+            })
+            .collect()
     }
 
     /// A new endpoint on `network` for `c`: the lowest free address and
     /// the next free `ethN`. `None` when the network has no device (the
     /// daemon runs with `--bridge none`, or cannot make bridges here).
     fn new_endpoint(&self, c: &Container, network: &str) -> Result<Option<EndpointSettings>> {
-        if !self.network_ids().contains_key(network) {
+        if self.networks.id_of(network).is_none() {
             return Err(Error::not_found(format!("network {network} not found")));
         }
         let Some(b) = self.networks.bridge(network) else {
@@ -220,6 +218,21 @@ impl Daemon {
                 b.release(ep.endpoint.ip);
             }
         }
+    }
+
+    /// The container's address on each network it has an endpoint on, in
+    /// the order it joined them (the order of its `connect` events).
+    pub(crate) fn addresses(c: &Container) -> Vec<(String, Ipv4Addr)> {
+        c.networks
+            .iter()
+            .filter_map(|n| c.endpoints.get(n).map(|e| (n.clone(), e.endpoint.ip)))
+            .collect()
+    }
+
+    /// Whether `c` is on a user network, where its name is written into
+    /// other containers' /etc/hosts (and theirs into its own).
+    pub(crate) fn has_named_peers(c: &Container) -> bool {
+        c.networks.iter().any(|n| n != "bridge")
     }
 
     /// The container's endpoints in interface order (`eth0` first), as
@@ -284,11 +297,15 @@ impl Daemon {
             crate::trace::spawn_blocking(move || runtime_network::attach(pid, &endpoint))
                 .await
                 .map_err(|e| Error::system(e.to_string()))?;
-        let peers: Vec<Peer> = self
-            .network_peers(&c)
-            .into_iter()
-            .filter(|p| p.network == n.name)
-            .collect();
+        // The default `bridge` network has no names (see `network_peers`).
+        let peers: Vec<Peer> = if n.name == "bridge" {
+            Vec::new()
+        } else {
+            self.network_peers(&c)
+                .into_iter()
+                .filter(|p| p.network == n.name)
+                .collect()
+        };
         let mut ct = lock(&c);
         if let Err(e) = attached {
             if let Some(b) = self.networks.bridge(&n.name) {
@@ -365,8 +382,10 @@ impl Daemon {
             let ct = lock(&c);
             (ct.id.clone(), ct.bare_name().to_string())
         };
-        let peers = self.network_peers(&c);
-        self.withdraw_from_peers(&name, &[(n.name.clone(), ep.endpoint.ip)], &peers);
+        if n.name != "bridge" {
+            let peers = self.network_peers(&c);
+            self.withdraw_from_peers(&name, &[(n.name.clone(), ep.endpoint.ip)], &peers);
+        }
         self.log_network_event("disconnect", &n.name, &id);
         Ok(())
     }

@@ -79,22 +79,22 @@ impl Daemon {
         self.log_event_for(&c, "die", &[("exitCode", status.code.to_string())]);
         // moby `releaseNetwork`, in `Cleanup` before the state changes:
         // `die`, `network disconnect`, then `stop`.
-        let (mine, name): (Vec<(String, std::net::Ipv4Addr)>, String) = {
+        let (mine, name, named) = {
             let ct = lock(&c);
             (
-                ct.endpoints
-                    .iter()
-                    .map(|(n, e)| (n.clone(), e.endpoint.ip))
-                    .collect(),
+                Self::addresses(&ct),
                 ct.bare_name().to_string(),
+                Self::has_named_peers(&ct),
             )
         };
         for (network, _) in &mine {
             self.log_network_event("disconnect", network, &spec.id);
         }
         // The other containers on its user networks forget its name.
-        let peers = self.network_peers(&c);
-        self.withdraw_from_peers(&name, &mine, &peers);
+        if named {
+            let peers = self.network_peers(&c);
+            self.withdraw_from_peers(&name, &mine, &peers);
+        }
         let (restart, delay, auto_remove) = {
             let mut ct = lock(&c);
             self.stop_healthchecks(&mut ct);

@@ -96,7 +96,11 @@ impl Daemon {
         // that is gone).
         // The containers already on its user networks, for its /etc/hosts
         // (`container_operations.rs`), read before this one is locked.
-        let peers = self.network_peers(c);
+        let peers = if Self::has_named_peers(&lock(c)) {
+            self.network_peers(c)
+        } else {
+            Vec::new()
+        };
         let prepared = {
             let mut ct = lock(c);
             // The addresses come first: the spec's /etc/hosts names them.
@@ -184,22 +188,11 @@ impl Daemon {
                 tracing::warn!("container {id}: saving its state: {e}");
             }
         }
-        let (joined, mine, name) = {
+        let (mine, name) = {
             let ct = lock(c);
-            let joined: Vec<String> = ct
-                .networks
-                .iter()
-                .filter(|n| ct.endpoints.contains_key(*n))
-                .cloned()
-                .collect();
-            let mine: Vec<(String, std::net::Ipv4Addr)> = ct
-                .endpoints
-                .iter()
-                .map(|(n, e)| (n.clone(), e.endpoint.ip))
-                .collect();
-            (joined, mine, ct.bare_name().to_string())
+            (Self::addresses(&ct), ct.bare_name().to_string())
         };
-        for network in &joined {
+        for (network, _) in &mine {
             self.log_network_event("connect", network, &id);
         }
         self.announce_to_peers(&name, &mine, &peers);
@@ -279,6 +272,8 @@ impl Daemon {
             [0, _] | [_, 0] => None,
             [h, w] => Some((h.min(u16::MAX as u32) as u16, w.min(u16::MAX as u32) as u16)),
         };
+        let endpoints = Self::runtime_endpoints(c);
+        let ips: Vec<_> = endpoints.iter().map(|e| e.ip).collect();
         Ok(ContainerSpec {
             id: c.id.clone(),
             hostname: hostname.clone(),
@@ -309,7 +304,7 @@ impl Daemon {
                 })
                 .collect(),
             network,
-            endpoints: Self::runtime_endpoints(c),
+            endpoints,
             resources: Resources {
                 memory: hc.memory,
                 memory_swap: hc.memory_swap,
@@ -344,10 +339,7 @@ impl Daemon {
                 &hostname,
                 &c.config.domainname,
                 network,
-                &Self::runtime_endpoints(c)
-                    .iter()
-                    .map(|e| e.ip)
-                    .collect::<Vec<_>>(),
+                &ips,
                 hc.extra_hosts.as_deref(),
             ),
             resolv_conf: build_resolv_conf(
