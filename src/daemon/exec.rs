@@ -523,20 +523,12 @@ fn exec_container_spec(c: &crate::container::Container) -> ContainerSpec {
     ContainerSpec {
         id: c.id.clone(),
         hostname: c.config.hostname.clone(),
-        layers: Vec::new(),
         container_dir: c.root.clone(),
-        mounts: Vec::new(),
-        network: Default::default(),
         // Only the cgroup's place matters for an exec: the helper joins it.
         resources: crate::runtime::Resources {
             cgroup_parent: c.host_config.cgroup_parent.clone(),
             ..Default::default()
         },
-        process: ProcessSpec::default(),
-        etc_hosts: String::new(),
-        resolv_conf: String::new(),
-        readonly_rootfs: false,
-        privileged: false,
         ..Default::default()
     }
 }

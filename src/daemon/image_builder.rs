@@ -24,7 +24,7 @@ use crate::errdefs::{Error, ErrorKind, Result};
 use crate::image::image_commit::CommitConfig;
 use crate::image::{reference, Image};
 use crate::runtime::archive::{ArchiveErrorKind, ArchiveOp, Reply};
-use crate::runtime::{ContainerSpec, NetworkMode, ProcessSpec, Resources, Runtime};
+use crate::runtime::{ContainerSpec, NetworkMode, Runtime};
 
 impl Daemon {
     /// `<data-root>/builder`: build contexts and writable layers, for the
@@ -68,17 +68,9 @@ impl Daemon {
             parent: image.id.clone(),
             spec: ContainerSpec {
                 id,
-                hostname: String::new(),
                 layers: images.layer_dirs(&image),
                 container_dir,
-                mounts: Vec::new(),
                 network: NetworkMode::None,
-                resources: Resources::default(),
-                process: ProcessSpec::default(),
-                etc_hosts: String::new(),
-                resolv_conf: String::new(),
-                readonly_rootfs: false,
-                privileged: false,
                 ..Default::default()
             },
         })

@@ -516,7 +516,7 @@ impl Daemon {
         }
         if !links.is_empty() {
             return Err(Error::not_implemented(
-                "links (--link) are not supported by mini-dockerd: containers get no addresses to link to, as there is no bridge network",
+                "links (--link) are not supported by mini-dockerd: put the containers on a user network (docker network create), where they find each other by name",
             ));
         }
         Ok(())

@@ -813,7 +813,8 @@ fn dup2(from: RawFd, to: RawFd) -> Result<(), String> {
 }
 
 /// Bring `lo` up in the new network namespace (what libnetwork does for
-/// every sandbox). There is no bridge and no veth here yet.
+/// every sandbox). The bridge networks' interfaces are made from outside,
+/// by the daemon's side of the runtime (`network.rs`).
 fn lo_up() -> Result<(), String> {
     // SAFETY: a plain socket; it is wrapped in an OwnedFd at once.
     let s = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };

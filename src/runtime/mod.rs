@@ -98,9 +98,9 @@ pub struct Resources {
 /// Which network namespace the container gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum NetworkMode {
-    /// docker's "default"/"bridge". Here: a new network namespace with only
-    /// `lo` up. There is no bridge and no veth yet, so the container has no
-    /// way out; dockerd would plug it into `docker0` through libnetwork.
+    /// docker's "default"/"bridge" and user networks: a new network
+    /// namespace with `lo` up, joined to the container's bridge networks
+    /// through `ContainerSpec::endpoints` (none with `--bridge none`).
     #[default]
     Private,
     /// `--network none`: a new network namespace with `lo` up.

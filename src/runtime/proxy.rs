@@ -5,11 +5,11 @@
 //! its bridge, and `docker-proxy` (moby `cmd/docker-proxy`, started by
 //! libnetwork's `portmapper`), a process per port that listens on the host
 //! and copies each connection to the container's address on the bridge.
-//! mini-dockerd has no bridge yet (a container's network namespace has
-//! only `lo`), so it keeps the second way and goes one step further: the
+//! mini-dockerd keeps the second way and goes one step further: the
 //! daemon listens on the host port itself, and for each connection opens a
 //! socket *inside* the container's network namespace and connects to the
-//! port on its loopback.
+//! port on its loopback. That reaches the container whether or not it has
+//! a bridge address (`--bridge none`), and needs no firewall rules.
 //!
 //! A socket belongs to the network namespace of the thread that created
 //! it, and `setns(CLONE_NEWNET)` changes only the calling thread (unlike a
